@@ -1,0 +1,6 @@
+#!/bin/sh
+#   Regenerate the build system: configure, Makefile.in and friends
+set -e
+cd "$(dirname "$0")"
+mkdir -p config
+autoreconf --install --force

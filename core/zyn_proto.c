@@ -1,0 +1,163 @@
+/*  =========================================================================
+    zyn_proto - the frames of zynamo's native protocol (docs/protocol.md)
+
+    Builds and splits the messages exchanged by clients, the broker and
+    workers. It owns no socket: callers send and receive.
+    =========================================================================
+*/
+
+#include "zyn_prelude.h"
+#include "zyn_proto.h"
+
+//  --------------------------------------------------------------------------
+//  Encode the 8-octet request id frame
+
+void
+zyn_proto_put_request_id (uint8_t *buf, uint64_t request_id)
+{
+    zyn_put_u64 (buf, request_id);
+}
+
+//  --------------------------------------------------------------------------
+//  Decode the 8-octet request id frame; 0 if the frame is malformed
+
+uint64_t
+zyn_proto_request_id (zframe_t *frame)
+{
+    if (!frame || zframe_size (frame) != 8)
+        return 0;
+    return zyn_get_u64 (zframe_data (frame));
+}
+
+//  --------------------------------------------------------------------------
+//  Encode the 12-octet partition frame
+
+void
+zyn_proto_put_partition (uint8_t *buf, uint64_t table_id,
+                         uint32_t partition_id)
+{
+    zyn_put_u64 (buf, table_id);
+    zyn_put_u32 (buf + 8, partition_id);
+}
+
+//  --------------------------------------------------------------------------
+//  Decode the 12-octet partition frame. Returns 0, or -1 if malformed.
+
+int
+zyn_proto_partition (zframe_t *frame, uint64_t *table_id,
+                     uint32_t *partition_id)
+{
+    if (!frame || zframe_size (frame) != 12)
+        return -1;
+    *table_id = zyn_get_u64 (zframe_data (frame));
+    *partition_id = zyn_get_u32 (zframe_data (frame) + 8);
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Build a client request. Body bytes are copied.
+
+zmsg_t *
+zyn_proto_request_new (uint64_t request_id, const char *operation,
+                       const void *body, size_t size)
+{
+    zmsg_t *msg = zmsg_new ();
+    uint8_t id [8];
+    zyn_proto_put_request_id (id, request_id);
+    zmsg_addstr (msg, ZYN_PROTO_SIGNATURE);
+    zmsg_addmem (msg, id, 8);
+    zmsg_addstr (msg, operation);
+    zmsg_addmem (msg, body, size);
+    return msg;
+}
+
+//  --------------------------------------------------------------------------
+//  Build an OK reply to a client. Body bytes are copied.
+
+zmsg_t *
+zyn_proto_reply_new (uint64_t request_id, const void *body, size_t size)
+{
+    zmsg_t *msg = zmsg_new ();
+    uint8_t id [8];
+    zyn_proto_put_request_id (id, request_id);
+    zmsg_addstr (msg, ZYN_PROTO_SIGNATURE);
+    zmsg_addmem (msg, id, 8);
+    zmsg_addstr (msg, ZYN_PROTO_OK);
+    zmsg_addmem (msg, body, size);
+    return msg;
+}
+
+//  --------------------------------------------------------------------------
+//  Encode an error body: {"message": ...} plus extra's entries
+
+void *
+zyn_proto_error_body (const zyn_error_t *err, const zyn_value_t *extra,
+                      size_t *size)
+{
+    zyn_value_t *body = extra ? zyn_value_dup (extra) : zyn_value_new_m ();
+    zyn_value_map_put_s (body, "message", err->message);
+    void *data = zyn_value_encode (body, size);
+    zyn_value_destroy (&body);
+    return data;
+}
+
+//  --------------------------------------------------------------------------
+//  Build an error reply to a client
+
+zmsg_t *
+zyn_proto_error_new (uint64_t request_id, const zyn_error_t *err,
+                     const zyn_value_t *extra)
+{
+    size_t size;
+    void *body = zyn_proto_error_body (err, extra, &size);
+    zmsg_t *msg = zmsg_new ();
+    uint8_t id [8];
+    zyn_proto_put_request_id (id, request_id);
+    zmsg_addstr (msg, ZYN_PROTO_SIGNATURE);
+    zmsg_addmem (msg, id, 8);
+    zmsg_addstr (msg, zyn_error_name (err->type));
+    zmsg_addmem (msg, body, size);
+    free (body);
+    return msg;
+}
+
+//  --------------------------------------------------------------------------
+//  Fill err from a status string and an error body
+
+void
+zyn_proto_error_from_reply (const char *status, const void *body,
+                            size_t size, zyn_error_t *err)
+{
+    zyn_errtype_t type = zyn_error_type_from_name (status);
+    if (type == ZYN_ERR_MAX || type == ZYN_ERR_NONE)
+        type = ZYN_ERR_INTERNAL;
+    zyn_value_t *map = body && size ? zyn_value_decode (body, size, NULL)
+                                    : NULL;
+    const char *message = map ? zyn_value_map_get_s (map, "message") : NULL;
+    zyn_error_set (err, type, "%s", message ? message : status);
+    zyn_value_destroy (&map);
+}
+
+//  --------------------------------------------------------------------------
+//  Pop and check the signature frame. Returns 0, or -1 if it is not ZYN1.
+
+int
+zyn_proto_pop_signature (zmsg_t *msg)
+{
+    zframe_t *frame = zmsg_first (msg);
+    if (!frame || !zframe_streq (frame, ZYN_PROTO_SIGNATURE))
+        return -1;
+    frame = zmsg_pop (msg);
+    zframe_destroy (&frame);
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Build a stream topic "s/<table>/<partition>/"
+
+void
+zyn_proto_stream_topic (char *buf, size_t size, const char *table,
+                        uint32_t partition_id)
+{
+    snprintf (buf, size, "s/%s/%" PRIu32 "/", table, partition_id);
+}

@@ -1,0 +1,114 @@
+/*  =========================================================================
+    zyn_proto - the frames of zynamo's native protocol (docs/protocol.md)
+
+    Every message starts with the signature frame "ZYN1". Client and broker
+    exchange REQUEST and REPLY; broker and worker exchange the commands
+    below. Bodies are MessagePack maps (zyn_value_encode). This module
+    builds and splits messages; sockets stay with their owners.
+
+    client  -> broker   ZYN1 | request-id | operation | body
+    broker  -> client   ZYN1 | request-id | status | body
+    worker  -> broker   ZYN1 | READY | worker-id | body
+    broker  -> worker   ZYN1 | WELCOME | body
+    either              ZYN1 | HEARTBEAT
+    worker  -> broker   ZYN1 | DISCONNECT
+    broker  -> worker   ZYN1 | ASSIGN | body          (partition descriptor)
+    worker  -> broker   ZYN1 | ASSIGNED | body
+    broker  -> worker   ZYN1 | DROP | body
+    worker  -> broker   ZYN1 | DROPPED | body
+    broker  -> worker   ZYN1 | REQUEST | client | request-id | operation |
+                        partition | body
+    worker  -> broker   ZYN1 | REPLY | client | request-id | status | body
+    worker  -> hub      topic | seq | record      (PUB, topic
+                        "s/<table>/<partition>/", seq 8 octets)
+
+    request-id: 8 octets big-endian, never 0. status: "OK" or a DynamoDB
+    error name; an error body is a map with "message" and, depending on
+    the error, "Item" or "CancellationReasons". partition: 12 octets,
+    table id (8, big-endian) then partition id (4, big-endian). client: the
+    broker's routing identity of the client; empty for requests the broker
+    makes itself.
+    =========================================================================
+*/
+
+#ifndef ZYN_PROTO_H_INCLUDED
+#define ZYN_PROTO_H_INCLUDED
+
+#include "zynamo.h"
+
+#define ZYN_PROTO_SIGNATURE "ZYN1"
+#define ZYN_PROTO_OK "OK"
+
+//  Worker <-> broker commands
+#define ZYN_PROTO_READY "READY"
+#define ZYN_PROTO_WELCOME "WELCOME"
+#define ZYN_PROTO_HEARTBEAT "HEARTBEAT"
+#define ZYN_PROTO_DISCONNECT "DISCONNECT"
+#define ZYN_PROTO_ASSIGN "ASSIGN"
+#define ZYN_PROTO_ASSIGNED "ASSIGNED"
+#define ZYN_PROTO_DROP "DROP"
+#define ZYN_PROTO_DROPPED "DROPPED"
+#define ZYN_PROTO_REQUEST "REQUEST"
+#define ZYN_PROTO_REPLY "REPLY"
+
+//  Largest body accepted on any socket (a 16 MB BatchGetItem reply plus
+//  framing); larger messages are refused with a ValidationException
+#define ZYN_PROTO_BODY_MAX (20 * 1024 * 1024)
+
+//  Longest operation name
+#define ZYN_PROTO_OPERATION_MAX 64
+
+//  Encode / decode the 8-octet request id frame
+void
+    zyn_proto_put_request_id (uint8_t *buf, uint64_t request_id);
+uint64_t
+    zyn_proto_request_id (zframe_t *frame);
+
+//  Encode / decode the 12-octet partition frame. Decode returns 0, or -1
+//  if the frame is not 12 octets.
+void
+    zyn_proto_put_partition (uint8_t *buf, uint64_t table_id,
+                             uint32_t partition_id);
+int
+    zyn_proto_partition (zframe_t *frame, uint64_t *table_id,
+                         uint32_t *partition_id);
+
+//  Build a client request. Body bytes are copied.
+zmsg_t *
+    zyn_proto_request_new (uint64_t request_id, const char *operation,
+                           const void *body, size_t size);
+
+//  Build a reply to a client with status "OK" and body (copied).
+zmsg_t *
+    zyn_proto_reply_new (uint64_t request_id, const void *body, size_t size);
+
+//  Build an error reply: status is the error's name and the body a map
+//  {"message": err->message}, plus extra's entries if extra (a map) is not
+//  NULL.
+zmsg_t *
+    zyn_proto_error_new (uint64_t request_id, const zyn_error_t *err,
+                         const zyn_value_t *extra);
+
+//  Encode an error body: {"message": ...} plus extra's entries. Caller
+//  frees the returned buffer.
+void *
+    zyn_proto_error_body (const zyn_error_t *err, const zyn_value_t *extra,
+                          size_t *size);
+
+//  Fill err from a status string and an error body (as a client does on
+//  receipt). Unknown names become InternalServerError.
+void
+    zyn_proto_error_from_reply (const char *status, const void *body,
+                                size_t size, zyn_error_t *err);
+
+//  Pop and check the signature frame from msg. Returns 0, or -1 if the
+//  first frame is not "ZYN1" (msg is then left as it was).
+int
+    zyn_proto_pop_signature (zmsg_t *msg);
+
+//  Build a stream topic "s/<table>/<partition>/" into buf (size bytes).
+void
+    zyn_proto_stream_topic (char *buf, size_t size, const char *table,
+                            uint32_t partition_id);
+
+#endif
