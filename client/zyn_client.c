@@ -1,0 +1,2 @@
+//  zyn_client - being written
+#include "zyn_prelude.h"

@@ -1,0 +1,2 @@
+//  zyn_stream - being written
+#include "zyn_prelude.h"

@@ -1,0 +1,2 @@
+//  zyn_decimal - being written
+#include "zyn_prelude.h"

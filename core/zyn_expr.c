@@ -1,0 +1,2 @@
+//  zyn_expr - being written
+#include "zyn_prelude.h"

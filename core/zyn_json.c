@@ -1,0 +1,2 @@
+//  zyn_json - being written
+#include "zyn_prelude.h"

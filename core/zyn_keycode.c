@@ -1,0 +1,2 @@
+//  zyn_keycode - being written
+#include "zyn_prelude.h"

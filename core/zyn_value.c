@@ -1,0 +1,2 @@
+//  zyn_value - being written
+#include "zyn_prelude.h"

@@ -1,0 +1,21 @@
+//  check_zyn_keycode - Check suite for zyn_keycode (being written)
+#include "zyn_prelude.h"
+#include "../tests/zyn_testutil.h"
+
+START_TEST (test_placeholder)
+{
+    ck_assert_int_eq (1, 1);
+}
+END_TEST
+
+Suite *
+zyn_keycode_suite (void)
+{
+    Suite *suite = suite_create ("zyn_keycode");
+    TCase *tc = tcase_create ("placeholder");
+    tcase_add_test (tc, test_placeholder);
+    suite_add_tcase (suite, tc);
+    return suite;
+}
+
+ZYN_TEST_MAIN (zyn_keycode_suite)

@@ -1,0 +1,61 @@
+/*  =========================================================================
+    zyn_testutil - what every Check suite shares
+
+    ZYN_TEST_MAIN (zyn_foo_suite) gives a suite its main (); zyn_test_dir
+    makes a fresh directory under tests/tmp/ and zyn_test_dir_remove takes
+    it away again, so a suite leaves nothing behind.
+    =========================================================================
+*/
+
+#ifndef ZYN_TESTUTIL_H_INCLUDED
+#define ZYN_TESTUTIL_H_INCLUDED
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define ZYN_TEST_MAIN(suite_fn)                                             \
+    int main (void)                                                         \
+    {                                                                       \
+        SRunner *runner = srunner_create (suite_fn ());                     \
+        srunner_run_all (runner, CK_NORMAL);                                \
+        int failed = srunner_ntests_failed (runner);                        \
+        srunner_free (runner);                                              \
+        return failed ? EXIT_FAILURE : EXIT_SUCCESS;                        \
+    }
+
+//  Make a fresh, empty directory tests/tmp/<name>-<pid>-<n> under the build
+//  directory and write its path into path (size bytes).
+static inline void
+zyn_test_dir (char *path, size_t size, const char *name)
+{
+    static int counter = 0;     //  Test-only: one process, one thread
+    const char *builddir = getenv ("ZYN_BUILDDIR");
+    char base [1024];
+    snprintf (base, sizeof (base), "%s/tests/tmp", builddir ? builddir : ".");
+    char parent [1024];
+    snprintf (parent, sizeof (parent), "%s/tests", builddir ? builddir : ".");
+    mkdir (parent, 0755);
+    mkdir (base, 0755);
+    snprintf (path, size, "%s/%s-%d-%d", base, name, (int) getpid (),
+              counter++);
+    char command [2048];
+    snprintf (command, sizeof (command), "rm -rf '%s'", path);
+    if (system (command) != 0)
+        ck_abort_msg ("cannot clear %s", path);
+    ck_assert_int_eq (mkdir (path, 0755), 0);
+}
+
+//  Remove a directory made by zyn_test_dir, with everything in it.
+static inline void
+zyn_test_dir_remove (const char *path)
+{
+    char command [2048];
+    snprintf (command, sizeof (command), "rm -rf '%s'", path);
+    ck_assert_int_eq (system (command), 0);
+}
+
+#endif
