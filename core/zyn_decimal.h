@@ -15,8 +15,9 @@
 #include "zynamo.h"
 
 #define ZYN_DECIMAL_DIGITS 38
-//  Longest canonical text, with sign, point, exponent and NUL
-#define ZYN_DECIMAL_TEXT_MAX 64
+//  Longest canonical text with NUL. Canonical text is plain notation, so
+//  -0.(129 zeros)(38 digits) takes 170 characters
+#define ZYN_DECIMAL_TEXT_MAX 176
 //  Longest key encoding
 #define ZYN_DECIMAL_KEY_MAX 24
 
@@ -91,8 +92,10 @@ size_t
     zyn_decimal_decode_key (zyn_decimal_t *self, const uint8_t *data,
                             size_t size);
 
-//  The bytes DynamoDB counts for this number in item size: 1 byte per
-//  two significant digits, plus 1.
+//  The bytes DynamoDB counts for this number in item size: about 1 byte
+//  per two significant digits, plus 1 (exactly: 1, plus one per base-100
+//  digit counted from the decimal point, plus 1 if negative; "15" is 2,
+//  "1.5" is 3, "-42" is 3, zero is 1).
 size_t
     zyn_decimal_storage_size (const zyn_decimal_t *self);
 
