@@ -29,10 +29,25 @@
 //  Append the order-preserving encoding of a key value (S, N or B) to buf
 //  at *size, which must leave ZYN_KEYCODE_MAX bytes; advances *size.
 //  Returns 0, or -1 with a ValidationException in err for other types,
-//  empty S or B values, or numbers that fail to parse.
+//  empty S or B values, numbers that fail to parse, or values longer than
+//  a partition key may be (2048 bytes).
 int
     zyn_keycode_append (uint8_t *buf, size_t *size, const zyn_value_t *value,
                         zyn_error_t *err);
+
+//  As zyn_keycode_append, naming the key attribute (may be NULL) so that
+//  the empty-value message ends as DynamoDB's does ("... Key: pk").
+int
+    zyn_keycode_append_named (uint8_t *buf, size_t *size, const char *name,
+                              const zyn_value_t *value, zyn_error_t *err);
+
+//  Append the encoding of an S or B value without its terminator: every
+//  key that begins with value (begins_with) has an encoding that starts
+//  with these bytes. An empty value appends nothing. Returns 0, or -1
+//  with a ValidationException in err for other types.
+int
+    zyn_keycode_append_prefix (uint8_t *buf, size_t *size,
+                               const zyn_value_t *value, zyn_error_t *err);
 
 //  Decode one key value of type (ZYN_TYPE_S, _N or _B) from the start of
 //  data. Returns the value (caller owns it) and the bytes used in *used,
@@ -48,11 +63,22 @@ uint64_t
 
 //  Build the item row key for pk and (optional, may be NULL) sk into buf
 //  (ZYN_KEYCODE_MAX bytes). Returns the length and the partition key's
-//  hash in *hash, or 0 with err filled (see zyn_keycode_append).
+//  hash in *hash, or 0 with err filled (see zyn_keycode_append; also
+//  DynamoDB's messages for a partition key over 2048 bytes or a sort key
+//  over 1024). With sk NULL the row key is the prefix of every row of
+//  the item collection.
 size_t
     zyn_keycode_item_row (uint8_t *buf, const zyn_value_t *pk,
                           const zyn_value_t *sk, uint64_t *hash,
                           zyn_error_t *err);
+
+//  As zyn_keycode_item_row, naming the key attributes (either may be
+//  NULL) for DynamoDB's empty-value messages.
+size_t
+    zyn_keycode_item_row_named (uint8_t *buf, const char *pk_name,
+                                const zyn_value_t *pk, const char *sk_name,
+                                const zyn_value_t *sk, uint64_t *hash,
+                                zyn_error_t *err);
 
 //  Split an item row key back into its key values. pk_type and sk_type
 //  (0 if the table has no sort key) say how to decode. Returns 0 and the

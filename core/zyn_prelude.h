@@ -29,6 +29,7 @@
 #include <czmq.h>
 #include <leveldb/c.h>
 #include <msgpack.h>
+#include <sodium.h>
 
 #include "zynamo.h"
 
