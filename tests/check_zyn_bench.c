@@ -1,0 +1,445 @@
+/*  =========================================================================
+    check_zyn_bench - zynamo-bench's workload generator, distributions,
+    latency histogram, SigV4 signer and HTTP request formatting
+    =========================================================================
+*/
+
+#include "zyn_prelude.h"
+#include "zyn_bench_gen.h"
+#include "zyn_bench_hist.h"
+#include "zyn_testutil.h"
+
+//  A workload of config name with record_count records
+static zyn_bench_workload_t *
+s_workload (const char *name, uint64_t records, uint64_t operations)
+{
+    zyn_bench_config_t config = { 0 };
+    ck_assert_int_eq (zyn_bench_config_preset (&config, name), 0);
+    config.record_count = records;
+    config.operation_count = operations;
+    return zyn_bench_workload_new (&config);
+}
+
+//  Zeta (n, 0.99), the normaliser of the Zipfian over n items
+static double
+s_zeta (uint64_t n)
+{
+    return zyn_bench_zeta (0, n, ZYN_BENCH_ZIPFIAN_CONSTANT, 0);
+}
+
+START_TEST (test_presets)
+{
+    zyn_bench_config_t config = { 0 };
+    ck_assert_int_eq (zyn_bench_config_preset (&config, "e"), 0);
+    ck_assert_str_eq (config.name, "e");
+    ck_assert (config.proportion [ZYN_BENCH_SCAN] == 0.95);
+    ck_assert (config.proportion [ZYN_BENCH_INSERT] == 0.05);
+    ck_assert_int_eq (config.distribution, ZYN_BENCH_DIST_ZIPFIAN);
+    ck_assert_int_eq (config.field_count, 10);
+    ck_assert_int_eq (config.field_length, 100);
+    ck_assert_int_eq (config.max_scan_length, 100);
+    ck_assert_int_eq (zyn_bench_config_preset (&config, "d"), 0);
+    ck_assert_int_eq (config.distribution, ZYN_BENCH_DIST_LATEST);
+    ck_assert_int_eq (zyn_bench_config_preset (&config, "durable-put"), 0);
+    ck_assert (config.proportion [ZYN_BENCH_INSERT] == 1.0);
+    ck_assert_int_eq (zyn_bench_config_preset (&config, "g"), -1);
+    ck_assert_str_eq (zyn_bench_op_name (ZYN_BENCH_RMW), "READ-MODIFY-WRITE");
+}
+END_TEST
+
+//  Draw count operation types from workload name; fraction of each
+static void
+s_proportions (const char *name, int count, double *fraction)
+{
+    zyn_bench_workload_t *workload = s_workload (name, 1000, 1000);
+    zyn_bench_chooser_t chooser;
+    zyn_bench_chooser_init (&chooser, workload, 42);
+    int seen [ZYN_BENCH_OP_MAX] = { 0 };
+    for (int i = 0; i < count; i++)
+        seen [zyn_bench_chooser_op (&chooser)]++;
+    for (int i = 0; i < ZYN_BENCH_OP_MAX; i++)
+        fraction [i] = (double) seen [i] / count;
+    zyn_bench_workload_destroy (&workload);
+    ck_assert_ptr_null (workload);
+}
+
+START_TEST (test_proportions)
+{
+    double fraction [ZYN_BENCH_OP_MAX];
+    s_proportions ("b", 100000, fraction);
+    ck_assert_double_eq_tol (fraction [ZYN_BENCH_READ], 0.95, 0.01);
+    ck_assert_double_eq_tol (fraction [ZYN_BENCH_UPDATE], 0.05, 0.01);
+    ck_assert_double_eq (fraction [ZYN_BENCH_INSERT], 0);
+    s_proportions ("a", 100000, fraction);
+    ck_assert_double_eq_tol (fraction [ZYN_BENCH_READ], 0.5, 0.01);
+    ck_assert_double_eq_tol (fraction [ZYN_BENCH_UPDATE], 0.5, 0.01);
+    s_proportions ("c", 10000, fraction);
+    ck_assert_double_eq (fraction [ZYN_BENCH_READ], 1.0);
+    s_proportions ("e", 100000, fraction);
+    ck_assert_double_eq_tol (fraction [ZYN_BENCH_SCAN], 0.95, 0.01);
+    ck_assert_double_eq_tol (fraction [ZYN_BENCH_INSERT], 0.05, 0.01);
+    s_proportions ("f", 100000, fraction);
+    ck_assert_double_eq_tol (fraction [ZYN_BENCH_READ], 0.5, 0.01);
+    ck_assert_double_eq_tol (fraction [ZYN_BENCH_RMW], 0.5, 0.01);
+    s_proportions ("d", 100000, fraction);
+    ck_assert_double_eq_tol (fraction [ZYN_BENCH_READ], 0.95, 0.01);
+    ck_assert_double_eq_tol (fraction [ZYN_BENCH_INSERT], 0.05, 0.01);
+}
+END_TEST
+
+START_TEST (test_key_names)
+{
+    //  YCSB's first key with hashed inserts, well known from its logs
+    char key [ZYN_BENCH_KEY_MAX];
+    ck_assert_uint_eq (zyn_bench_key_name (0, key), 23);
+    ck_assert_str_eq (key, "user6284781860667377211");
+    zyn_bench_key_name (1, key);
+    ck_assert_str_eq (key, "user8517097267634966620");
+    ck_assert_uint_eq (zyn_bench_fnv64 (0), 6284781860667377211ULL);
+}
+END_TEST
+
+START_TEST (test_zipfian)
+{
+    //  Item 0 has probability 1 / zeta(n), item 1 0.5^0.99 / zeta(n)
+    zyn_bench_zipf_t zipf;
+    zyn_bench_zipf_init (&zipf, 0, 999, ZYN_BENCH_ZIPFIAN_CONSTANT, 0);
+    ck_assert_double_eq_tol (zipf.zetan, 7.72895, 0.0001);
+    zyn_bench_rng_t rng;
+    zyn_bench_rng_seed (&rng, 7);
+    int draws = 200000;
+    int *seen = (int *) calloc (1000, sizeof (int));
+    for (int i = 0; i < draws; i++) {
+        uint64_t item = zyn_bench_zipf_next (&zipf, &rng, 1000);
+        ck_assert_uint_lt (item, 1000);
+        seen [item]++;
+    }
+    double expected0 = 1.0 / s_zeta (1000);
+    double expected1 = pow (0.5, 0.99) / s_zeta (1000);
+    ck_assert_double_eq_tol ((double) seen [0] / draws, expected0,
+                             expected0 * 0.03);
+    ck_assert_double_eq_tol ((double) seen [1] / draws, expected1,
+                             expected1 * 0.05);
+    //  Skewed: the first 10 items take about zeta(10) / zeta(1000) of the
+    //  draws (Gray's method is exact for items 0 and 1 only)
+    int head = 0;
+    for (int i = 0; i < 10; i++)
+        head += seen [i];
+    ck_assert_double_eq_tol ((double) head / draws,
+                             s_zeta (10) / s_zeta (1000), 0.025);
+    free (seen);
+}
+END_TEST
+
+START_TEST (test_scrambled)
+{
+    //  The scrambled generator keeps the skew but moves the popular items
+    //  to hashed places spread over the whole range
+    zyn_bench_scrambled_t scrambled;
+    zyn_bench_scrambled_init (&scrambled, 0, 9999);
+    zyn_bench_rng_t rng;
+    zyn_bench_rng_seed (&rng, 11);
+    int draws = 200000;
+    int *seen = (int *) calloc (10000, sizeof (int));
+    int deciles [10] = { 0 };
+    double sum = 0;
+    for (int i = 0; i < draws; i++) {
+        uint64_t item = zyn_bench_scrambled_next (&scrambled, &rng);
+        ck_assert_uint_lt (item, 10000);
+        seen [item]++;
+        deciles [item / 1000]++;
+        sum += (double) item;
+    }
+    int top = 0;
+    for (int i = 1; i < 10000; i++)
+        if (seen [i] > seen [top])
+            top = i;
+    ck_assert_int_eq (top, (int) (zyn_bench_fnv64 (0) % 10000));
+    double expected = 1.0 / ZYN_BENCH_SCRAMBLED_ZETAN;
+    ck_assert_double_eq_tol ((double) seen [top] / draws, expected,
+                             expected * 0.1);
+    //  Not clustered at the low end as the plain Zipfian is
+    ck_assert_int_lt (seen [0], draws / 100);
+    for (int i = 0; i < 10; i++)
+        ck_assert_int_gt (deciles [i], draws / 30);
+    ck_assert_double_eq_tol (sum / draws, 4999.5, 500);
+    free (seen);
+}
+END_TEST
+
+START_TEST (test_uniform)
+{
+    zyn_bench_config_t config = { 0 };
+    zyn_bench_config_preset (&config, "c");
+    config.distribution = ZYN_BENCH_DIST_UNIFORM;
+    config.record_count = 100;
+    config.operation_count = 100000;
+    zyn_bench_workload_t *workload = zyn_bench_workload_new (&config);
+    zyn_bench_chooser_t chooser;
+    zyn_bench_chooser_init (&chooser, workload, 3);
+    int seen [100] = { 0 };
+    for (int i = 0; i < 100000; i++) {
+        uint64_t keynum = zyn_bench_chooser_keynum (&chooser);
+        ck_assert_uint_lt (keynum, 100);
+        seen [keynum]++;
+    }
+    for (int i = 0; i < 100; i++) {
+        ck_assert_int_gt (seen [i], 850);
+        ck_assert_int_lt (seen [i], 1150);
+    }
+    zyn_bench_workload_destroy (&workload);
+}
+END_TEST
+
+START_TEST (test_latest)
+{
+    //  Workload D's reads favour the newest records, and follow inserts
+    zyn_bench_workload_t *workload = s_workload ("d", 1000, 100000);
+    ck_assert_uint_eq (zyn_bench_workload_last_insert (workload), 999);
+    zyn_bench_chooser_t chooser;
+    zyn_bench_chooser_init (&chooser, workload, 5);
+    int draws = 100000;
+    int *seen = (int *) calloc (2000, sizeof (int));
+    for (int i = 0; i < draws; i++) {
+        uint64_t keynum = zyn_bench_chooser_keynum (&chooser);
+        ck_assert_uint_le (keynum, 999);
+        seen [keynum]++;
+    }
+    int top = 0;
+    for (int i = 1; i < 2000; i++)
+        if (seen [i] > seen [top])
+            top = i;
+    ck_assert_int_eq (top, 999);
+    ck_assert_double_eq_tol ((double) seen [999] / draws, 1 / s_zeta (999),
+                             0.01);
+    int recent = 0;
+    for (int i = 990; i <= 999; i++)
+        recent += seen [i];
+    ck_assert_double_eq_tol ((double) recent / draws,
+                             s_zeta (10) / s_zeta (999), 0.025);
+
+    //  Insert ten more: the newest becomes the favourite
+    for (int i = 0; i < 10; i++) {
+        uint64_t keynum = zyn_bench_workload_next_insert (workload);
+        ck_assert_uint_eq (keynum, 1000 + (uint64_t) i);
+        zyn_bench_workload_ack_insert (workload, keynum);
+    }
+    ck_assert_uint_eq (zyn_bench_workload_last_insert (workload), 1009);
+    memset (seen, 0, 2000 * sizeof (int));
+    for (int i = 0; i < draws; i++) {
+        uint64_t keynum = zyn_bench_chooser_keynum (&chooser);
+        ck_assert_uint_le (keynum, 1009);
+        seen [keynum]++;
+    }
+    top = 0;
+    for (int i = 1; i < 2000; i++)
+        if (seen [i] > seen [top])
+            top = i;
+    ck_assert_int_eq (top, 1009);
+    free (seen);
+    zyn_bench_workload_destroy (&workload);
+}
+END_TEST
+
+START_TEST (test_acknowledged)
+{
+    //  Inserts finishing out of order only expose a contiguous prefix
+    zyn_bench_workload_t *workload = s_workload ("d", 100, 100);
+    uint64_t a = zyn_bench_workload_next_insert (workload);
+    uint64_t b = zyn_bench_workload_next_insert (workload);
+    uint64_t c = zyn_bench_workload_next_insert (workload);
+    ck_assert_uint_eq (a, 100);
+    ck_assert_uint_eq (c, 102);
+    zyn_bench_workload_ack_insert (workload, b);
+    ck_assert_uint_eq (zyn_bench_workload_last_insert (workload), 99);
+    zyn_bench_workload_ack_insert (workload, a);
+    ck_assert_uint_eq (zyn_bench_workload_last_insert (workload), 101);
+    zyn_bench_workload_ack_insert (workload, c);
+    ck_assert_uint_eq (zyn_bench_workload_last_insert (workload), 102);
+
+    //  Claims stop at the operation count; the load phase at the records
+    int claimed = 0;
+    while (zyn_bench_workload_claim (workload))
+        claimed++;
+    ck_assert_int_eq (claimed, 100);
+    int loaded = 0;
+    while (zyn_bench_workload_next_load (workload) >= 0)
+        loaded++;
+    ck_assert_int_eq (loaded, 100);
+    zyn_bench_workload_destroy (&workload);
+}
+END_TEST
+
+START_TEST (test_scan_length)
+{
+    zyn_bench_workload_t *workload = s_workload ("e", 1000, 10000);
+    zyn_bench_chooser_t chooser;
+    zyn_bench_chooser_init (&chooser, workload, 9);
+    int scans = 0, shortest = 1000, longest = 0;
+    double sum = 0;
+    for (int i = 0; i < 20000; i++) {
+        zyn_bench_request_t request;
+        zyn_bench_chooser_next (&chooser, &request);
+        if (request.type == ZYN_BENCH_INSERT) {
+            ck_assert_uint_ge (request.keynum, 1000);
+            zyn_bench_workload_ack_insert (workload, request.keynum);
+            continue;
+        }
+        ck_assert_int_eq (request.type, ZYN_BENCH_SCAN);
+        ck_assert_uint_le (request.keynum,
+                           zyn_bench_workload_last_insert (workload));
+        ck_assert_int_ge (request.scan_length, 1);
+        ck_assert_int_le (request.scan_length, 100);
+        ck_assert_int_ge (request.field, 0);
+        ck_assert_int_le (request.field, 9);
+        ck_assert_int_eq (strncmp (request.key, "user", 4), 0);
+        ck_assert_uint_eq (strlen (request.key), request.key_size);
+        shortest = request.scan_length < shortest ? request.scan_length
+                                                  : shortest;
+        longest = request.scan_length > longest ? request.scan_length
+                                                : longest;
+        sum += request.scan_length;
+        scans++;
+    }
+    ck_assert_int_eq (shortest, 1);
+    ck_assert_int_eq (longest, 100);
+    ck_assert_double_eq_tol (sum / scans, 50.5, 1.0);
+
+    //  Field data is printable and needs no JSON escaping
+    char value [1000];
+    zyn_bench_chooser_fill (&chooser, value, sizeof (value));
+    for (size_t i = 0; i < sizeof (value); i++) {
+        ck_assert (value [i] >= ' ' && value [i] <= '~');
+        ck_assert (value [i] != '"' && value [i] != '\\');
+    }
+    zyn_bench_workload_destroy (&workload);
+}
+END_TEST
+
+START_TEST (test_hist_buckets)
+{
+    //  Exact below 256; every bucket's width within 1/128 of its values
+    for (uint64_t v = 0; v < 256; v++) {
+        ck_assert_uint_eq (zyn_bench_hist_index (v), v);
+        ck_assert_uint_eq (zyn_bench_hist_lowest (v), v);
+        ck_assert_uint_eq (zyn_bench_hist_highest (v), v);
+    }
+    uint64_t samples [] = { 256, 257, 511, 512, 1000, 123456, 999999937,
+                            (uint64_t) 1 << 40, ((uint64_t) 1 << 41) - 1 };
+    for (size_t i = 0; i < sizeof (samples) / sizeof (samples [0]); i++) {
+        size_t index = zyn_bench_hist_index (samples [i]);
+        uint64_t low = zyn_bench_hist_lowest (index);
+        uint64_t high = zyn_bench_hist_highest (index);
+        ck_assert_uint_le (low, samples [i]);
+        ck_assert_uint_ge (high, samples [i]);
+        ck_assert ((double) (high - low) / (double) low < 1.0 / 128);
+        ck_assert_uint_eq (zyn_bench_hist_index (low), index);
+        ck_assert_uint_eq (zyn_bench_hist_index (high), index);
+        if (index + 1 < ZYN_BENCH_HIST_BUCKETS)
+            ck_assert_uint_eq (zyn_bench_hist_index (high + 1), index + 1);
+    }
+    ck_assert_uint_eq (zyn_bench_hist_index (UINT64_MAX),
+                       ZYN_BENCH_HIST_BUCKETS - 1);
+}
+END_TEST
+
+START_TEST (test_hist_quantiles)
+{
+    //  1..100000 microseconds (in ns): each percentile within 1%
+    zyn_bench_hist_t *hist = zyn_bench_hist_new ();
+    ck_assert_uint_eq (zyn_bench_hist_quantile (hist, 0.5), 0);
+    for (uint64_t v = 1; v <= 100000; v++)
+        zyn_bench_hist_record (hist, v * 1000);
+    ck_assert_uint_eq (hist->count, 100000);
+    ck_assert_uint_eq (hist->min, 1000);
+    ck_assert_uint_eq (hist->max, 100000000);
+    double quantiles [] = { 0.5, 0.95, 0.99, 0.999, 0.0001 };
+    for (size_t i = 0; i < 5; i++) {
+        double expected = quantiles [i] * 100000 * 1000;
+        double got = (double) zyn_bench_hist_quantile (hist, quantiles [i]);
+        ck_assert_double_eq_tol (got, expected, expected * 0.01);
+    }
+    ck_assert_uint_eq (zyn_bench_hist_quantile (hist, 1.0), 100000000);
+    ck_assert_double_eq_tol (zyn_bench_hist_mean (hist), 50000.5 * 1000, 1);
+
+    //  A skewed set: 990 fast values, 10 slow ones
+    zyn_bench_hist_t *skewed = zyn_bench_hist_new ();
+    for (int i = 0; i < 990; i++)
+        zyn_bench_hist_record (skewed, 100);
+    for (int i = 0; i < 10; i++)
+        zyn_bench_hist_record (skewed, 5000000);
+    ck_assert_uint_eq (zyn_bench_hist_quantile (skewed, 0.99), 100);
+    ck_assert_double_eq_tol (
+        (double) zyn_bench_hist_quantile (skewed, 0.995), 5000000, 50000);
+    zyn_bench_hist_destroy (&skewed);
+    zyn_bench_hist_destroy (&hist);
+    ck_assert_ptr_null (hist);
+}
+END_TEST
+
+START_TEST (test_hist_merge)
+{
+    //  Two halves merged answer as one histogram of everything does
+    zyn_bench_hist_t *whole = zyn_bench_hist_new ();
+    zyn_bench_hist_t *odd = zyn_bench_hist_new ();
+    zyn_bench_hist_t *even = zyn_bench_hist_new ();
+    zyn_bench_rng_t rng;
+    zyn_bench_rng_seed (&rng, 1);
+    for (int i = 0; i < 50000; i++) {
+        uint64_t value = 1000 + zyn_bench_rng_range (&rng, 0, 10000000);
+        zyn_bench_hist_record (whole, value);
+        zyn_bench_hist_record (i % 2 ? odd : even, value);
+    }
+    zyn_bench_hist_t *merged = zyn_bench_hist_new ();
+    zyn_bench_hist_merge (merged, odd);
+    zyn_bench_hist_merge (merged, even);
+    ck_assert_uint_eq (merged->count, whole->count);
+    ck_assert_uint_eq (merged->sum, whole->sum);
+    ck_assert_uint_eq (merged->min, whole->min);
+    ck_assert_uint_eq (merged->max, whole->max);
+    ck_assert_int_eq (memcmp (merged->buckets, whole->buckets,
+                              sizeof (whole->buckets)),
+                      0);
+    ck_assert_uint_eq (zyn_bench_hist_quantile (merged, 0.99),
+                       zyn_bench_hist_quantile (whole, 0.99));
+
+    //  Subtracting a half leaves the other half
+    zyn_bench_hist_subtract (merged, odd);
+    ck_assert_uint_eq (merged->count, even->count);
+    ck_assert_uint_eq (merged->sum, even->sum);
+    ck_assert_uint_eq (zyn_bench_hist_quantile (merged, 0.5),
+                       zyn_bench_hist_quantile (even, 0.5));
+    zyn_bench_hist_reset (merged);
+    ck_assert_uint_eq (merged->count, 0);
+    zyn_bench_hist_destroy (&merged);
+    zyn_bench_hist_destroy (&whole);
+    zyn_bench_hist_destroy (&odd);
+    zyn_bench_hist_destroy (&even);
+}
+END_TEST
+
+static Suite *
+zyn_bench_suite (void)
+{
+    Suite *suite = suite_create ("zyn_bench");
+    TCase *generator = tcase_create ("generator");
+    tcase_set_timeout (generator, 30);
+    tcase_add_test (generator, test_presets);
+    tcase_add_test (generator, test_proportions);
+    tcase_add_test (generator, test_key_names);
+    tcase_add_test (generator, test_zipfian);
+    tcase_add_test (generator, test_scrambled);
+    tcase_add_test (generator, test_uniform);
+    tcase_add_test (generator, test_latest);
+    tcase_add_test (generator, test_acknowledged);
+    tcase_add_test (generator, test_scan_length);
+    suite_add_tcase (suite, generator);
+    TCase *histogram = tcase_create ("histogram");
+    tcase_add_test (histogram, test_hist_buckets);
+    tcase_add_test (histogram, test_hist_quantiles);
+    tcase_add_test (histogram, test_hist_merge);
+    suite_add_tcase (suite, histogram);
+    return suite;
+}
+
+ZYN_TEST_MAIN (zyn_bench_suite)
