@@ -94,7 +94,9 @@ void *
 zyn_proto_error_body (const zyn_error_t *err, const zyn_value_t *extra,
                       size_t *size)
 {
-    zyn_value_t *body = extra ? zyn_value_dup (extra) : zyn_value_new_m ();
+    //  Only a map's entries can join the body; anything else is dropped
+    zyn_value_t *body = extra && zyn_value_type (extra) == ZYN_TYPE_M
+                      ? zyn_value_dup (extra) : zyn_value_new_m ();
     zyn_value_map_put_s (body, "message", err->message);
     void *data = zyn_value_encode (body, size);
     zyn_value_destroy (&body);
@@ -115,7 +117,10 @@ zyn_proto_error_new (uint64_t request_id, const zyn_error_t *err,
     zyn_proto_put_request_id (id, request_id);
     zmsg_addstr (msg, ZYN_PROTO_SIGNATURE);
     zmsg_addmem (msg, id, 8);
-    zmsg_addstr (msg, zyn_error_name (err->type));
+    //  An error reply never says OK, even for an unset err
+    zyn_errtype_t type = err->type > ZYN_ERR_NONE && err->type < ZYN_ERR_MAX
+                       ? err->type : ZYN_ERR_INTERNAL;
+    zmsg_addstr (msg, zyn_error_name (type));
     zmsg_addmem (msg, body, size);
     free (body);
     return msg;
@@ -128,6 +133,8 @@ void
 zyn_proto_error_from_reply (const char *status, const void *body,
                             size_t size, zyn_error_t *err)
 {
+    if (!status)
+        status = "";
     zyn_errtype_t type = zyn_error_type_from_name (status);
     if (type == ZYN_ERR_MAX || type == ZYN_ERR_NONE)
         type = ZYN_ERR_INTERNAL;
