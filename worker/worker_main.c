@@ -1,0 +1,102 @@
+/*  =========================================================================
+    zynamo-worker - hosts partitions of zynamo tables
+
+    Parses the command line, starts the worker actor (zyn_worker), waits
+    for SIGINT or SIGTERM, and stops it cleanly: what is staged is
+    committed and answered, every LevelDB closed.
+    =========================================================================
+*/
+
+#include "zyn_prelude.h"
+#include "zyn_worker.h"
+
+static void
+s_usage (FILE *stream)
+{
+    fprintf (stream,
+             "usage: zynamo-worker [options]\n"
+             "\n"
+             "Hosts partitions of zynamo tables, one LevelDB each, and\n"
+             "serves the broker's requests for them.\n"
+             "\n"
+             "  --broker ENDPOINT   broker's worker back door "
+             "(default tcp://127.0.0.1:7101)\n"
+             "  --data DIR          data directory "
+             "(default ./zynamo-data/worker-1)\n"
+             "  --id ID             worker id, stable across restarts "
+             "(default worker-1)\n"
+             "  --verbose           log every request\n"
+             "  --help              show this help and exit\n");
+}
+
+int
+main (int argc, char *argv [])
+{
+    const char *broker = "tcp://127.0.0.1:7101";
+    const char *data = "./zynamo-data/worker-1";
+    const char *id = "worker-1";
+    bool verbose = false;
+
+    for (int index = 1; index < argc; index++) {
+        const char *arg = argv [index];
+        if (streq (arg, "--help") || streq (arg, "-h")) {
+            s_usage (stdout);
+            return 0;
+        }
+        else
+        if (streq (arg, "--verbose") || streq (arg, "-v"))
+            verbose = true;
+        else
+        if (streq (arg, "--broker") || streq (arg, "--data")
+            || streq (arg, "--id")) {
+            if (index + 1 >= argc || argv [index + 1][0] == '\0') {
+                fprintf (stderr, "zynamo-worker: %s needs a value\n", arg);
+                return 1;
+            }
+            const char *value = argv [++index];
+            if (streq (arg, "--broker"))
+                broker = value;
+            else
+            if (streq (arg, "--data"))
+                data = value;
+            else
+                id = value;
+        }
+        else {
+            fprintf (stderr, "zynamo-worker: unknown option %s "
+                             "(try --help)\n", arg);
+            return 1;
+        }
+    }
+    zsys_init ();
+    zsys_set_logident ("zynamo-worker");
+    zsys_catch_interrupts ();
+
+    zactor_t *worker = zactor_new (zyn_worker_actor, NULL);
+    assert (worker);
+    if (verbose)
+        zstr_send (worker, "VERBOSE");
+    zstr_sendx (worker, "START", id, data, broker, NULL);
+    char *status = NULL, *message = NULL;
+    zstr_recvx (worker, &status, &message, NULL);
+    if (!status || !streq (status, "OK")) {
+        fprintf (stderr, "zynamo-worker: %s\n",
+                 message ? message : "cannot start");
+        zstr_free (&status);
+        zstr_free (&message);
+        zactor_destroy (&worker);
+        return 1;
+    }
+    zstr_free (&status);
+    zstr_free (&message);
+    zsys_info ("zynamo-worker: started id=%s data=%s broker=%s", id, data,
+               broker);
+
+    //  Wait for SIGINT or SIGTERM; the actor does all the work
+    while (!zsys_interrupted)
+        zclock_sleep (100);
+
+    zsys_info ("zynamo-worker: stopping id=%s", id);
+    zactor_destroy (&worker);
+    return 0;
+}

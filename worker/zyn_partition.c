@@ -1,0 +1,895 @@
+/*  =========================================================================
+    zyn_partition - one hash range of one table, stored in LevelDB
+
+    Owns the partition's leveldb_t and everything LevelDB hands out for it
+    (options, cache, filter policy, the pending WriteBatch). Used by the
+    worker's request execution (zyn_ops) and the worker actor. See the
+    header for the row layout and the staging/commit model.
+
+    Known limits: no LSI rows, no transaction locks, no log trimming yet.
+    =========================================================================
+*/
+
+#include "zyn_prelude.h"
+#include "zyn_error.h"
+#include "zyn_keycode.h"
+#include "zyn_partition.h"
+
+#define META_DESCRIPTOR "descriptor"
+#define META_SEQ "seq"
+
+//  A staged item: the item as it will be once the batch commits, NULL
+//  for a staged delete
+typedef struct {
+    zyn_value_t *item;          //  Owned
+} s_staged_t;
+
+//  A committed change record waiting to be published
+typedef struct {
+    uint64_t seq;
+    zchunk_t *record;           //  Owned, MessagePack
+} s_record_t;
+
+struct zyn_partition {
+    char *path;                 //  Owned
+    leveldb_t *db;              //  Owned, closed in destroy
+    leveldb_options_t *options; //  Owned
+    leveldb_cache_t *cache;     //  Owned
+    leveldb_filterpolicy_t *filter;     //  Owned
+    leveldb_readoptions_t *read_options;    //  Owned
+    leveldb_writeoptions_t *sync_options;   //  Owned, sync = true
+    zyn_value_t *descriptor;    //  Owned, the ASSIGN body
+    uint64_t table_id;
+    uint32_t partition_id;
+    const char *table_name;     //  Borrowed from descriptor
+    uint64_t hash_start;
+    uint64_t hash_end;
+    char *pk_name;              //  Owned
+    zyn_type_t pk_type;
+    char *sk_name;              //  Owned, NULL without a sort key
+    zyn_type_t sk_type;
+    const char *key_names [3];  //  Borrowed from pk_name, sk_name
+    uint64_t last_seq;          //  Last durable sequence number
+    uint64_t staged_seq;        //  Last staged sequence number
+    leveldb_writebatch_t *batch;    //  Owned, pending writes
+    zhashx_t *staged;           //  Owned, hex(row) -> s_staged_t
+    zlistx_t *staged_records;   //  Owned, s_record_t, not yet durable
+    zlistx_t *records;          //  Owned, s_record_t, durable, unpublished
+};
+
+struct zyn_partition_iter {
+    leveldb_iterator_t *iter;   //  Owned
+};
+
+
+//  --------------------------------------------------------------------------
+//  Destructors for the containers
+
+static void
+s_staged_destroy (void **item_p)
+{
+    s_staged_t *staged = (s_staged_t *) *item_p;
+    if (staged) {
+        zyn_value_destroy (&staged->item);
+        free (staged);
+        *item_p = NULL;
+    }
+}
+
+static void
+s_record_destroy (void **item_p)
+{
+    s_record_t *record = (s_record_t *) *item_p;
+    if (record) {
+        zchunk_destroy (&record->record);
+        free (record);
+        *item_p = NULL;
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  Render a row key as the hex text that keys the overlay
+
+static char *
+s_row_hex (const uint8_t *row, size_t size)
+{
+    static const char digits [] = "0123456789abcdef";
+    char *hex = (char *) zmalloc (size * 2 + 1);
+    for (size_t i = 0; i < size; i++) {
+        hex [i * 2] = digits [row [i] >> 4];
+        hex [i * 2 + 1] = digits [row [i] & 15];
+    }
+    return hex;
+}
+
+//  --------------------------------------------------------------------------
+//  Read an 8-octet big-endian hash from a B value in the descriptor
+
+static int
+s_descriptor_hash (const zyn_value_t *descriptor, const char *name,
+                   uint64_t *hash, zyn_error_t *err)
+{
+    const zyn_value_t *value = zyn_value_map_get (descriptor, name);
+    if (!value || zyn_value_type (value) != ZYN_TYPE_B
+        || zyn_value_size (value) != 8)
+        return zyn_error_set (err, ZYN_ERR_VALIDATION,
+                              "partition descriptor: %s must be 8 octets",
+                              name);
+    *hash = zyn_get_u64 ((const uint8_t *) zyn_value_data (value));
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  The AttributeType declared for name in AttributeDefinitions, or 0
+
+static zyn_type_t
+s_attribute_type (const zyn_value_t *definitions, const char *name)
+{
+    if (!definitions || zyn_value_type (definitions) != ZYN_TYPE_L)
+        return 0;
+    for (size_t i = 0; i < zyn_value_size (definitions); i++) {
+        const zyn_value_t *definition = zyn_value_list_get (definitions, i);
+        const char *attribute = zyn_value_map_get_s (definition,
+                                                     "AttributeName");
+        const char *type = zyn_value_map_get_s (definition, "AttributeType");
+        if (attribute && type && streq (attribute, name)) {
+            zyn_type_t key_type = zyn_type_from_name (type);
+            if (key_type == ZYN_TYPE_S || key_type == ZYN_TYPE_N
+                || key_type == ZYN_TYPE_B)
+                return key_type;
+            return 0;
+        }
+    }
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Take the fields of descriptor into self. Returns 0 or -1 with err;
+//  self is left unchanged on failure.
+
+static int
+s_apply_descriptor (zyn_partition_t *self, const zyn_value_t *descriptor,
+                    zyn_error_t *err)
+{
+    if (!descriptor || zyn_value_type (descriptor) != ZYN_TYPE_M)
+        return zyn_error_set (err, ZYN_ERR_VALIDATION,
+                              "partition descriptor must be a map");
+    int64_t table_id, partition_id;
+    if (zyn_value_map_get_int (descriptor, "TableId", &table_id)
+        || table_id < 0)
+        return zyn_error_set (err, ZYN_ERR_VALIDATION,
+                              "partition descriptor: bad TableId");
+    if (zyn_value_map_get_int (descriptor, "PartitionId", &partition_id)
+        || partition_id < 0 || partition_id > UINT32_MAX)
+        return zyn_error_set (err, ZYN_ERR_VALIDATION,
+                              "partition descriptor: bad PartitionId");
+    if (!zyn_value_map_get_s (descriptor, "TableName"))
+        return zyn_error_set (err, ZYN_ERR_VALIDATION,
+                              "partition descriptor: missing TableName");
+    uint64_t hash_start, hash_end;
+    if (s_descriptor_hash (descriptor, "HashStart", &hash_start, err)
+        || s_descriptor_hash (descriptor, "HashEnd", &hash_end, err))
+        return -1;
+    const zyn_value_t *schema = zyn_value_map_get (descriptor, "KeySchema");
+    const zyn_value_t *definitions =
+        zyn_value_map_get (descriptor, "AttributeDefinitions");
+    const char *pk_name = NULL;
+    const char *sk_name = NULL;
+    if (schema && zyn_value_type (schema) == ZYN_TYPE_L) {
+        for (size_t i = 0; i < zyn_value_size (schema); i++) {
+            const zyn_value_t *element = zyn_value_list_get (schema, i);
+            const char *name = zyn_value_map_get_s (element, "AttributeName");
+            const char *key_type = zyn_value_map_get_s (element, "KeyType");
+            if (name && key_type && streq (key_type, "HASH"))
+                pk_name = name;
+            else
+            if (name && key_type && streq (key_type, "RANGE"))
+                sk_name = name;
+        }
+    }
+    zyn_type_t pk_type = pk_name ? s_attribute_type (definitions, pk_name)
+                                 : 0;
+    zyn_type_t sk_type = sk_name ? s_attribute_type (definitions, sk_name)
+                                 : 0;
+    if (!pk_type || (sk_name && !sk_type))
+        return zyn_error_set (err, ZYN_ERR_VALIDATION,
+                              "partition descriptor: bad KeySchema");
+
+    zyn_value_t *copy = zyn_value_dup (descriptor);
+    zyn_value_destroy (&self->descriptor);
+    self->descriptor = copy;
+    self->table_id = (uint64_t) table_id;
+    self->partition_id = (uint32_t) partition_id;
+    self->table_name = zyn_value_map_get_s (copy, "TableName");
+    self->hash_start = hash_start;
+    self->hash_end = hash_end;
+    zstr_free (&self->pk_name);
+    zstr_free (&self->sk_name);
+    self->pk_name = strdup (pk_name);
+    self->pk_type = pk_type;
+    self->sk_name = sk_name ? strdup (sk_name) : NULL;
+    self->sk_type = sk_name ? sk_type : 0;
+    self->key_names [0] = self->pk_name;
+    self->key_names [1] = self->sk_name;
+    self->key_names [2] = NULL;
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Write one meta row with sync
+
+static int
+s_put_meta (zyn_partition_t *self, const char *name, const void *data,
+            size_t size, zyn_error_t *err)
+{
+    char key [64];
+    key [0] = ZYN_ROW_META;
+    size_t length = strlen (name);
+    memcpy (key + 1, name, length);
+    char *errptr = NULL;
+    leveldb_put (self->db, self->sync_options, key, length + 1,
+                 (const char *) data, size, &errptr);
+    if (errptr) {
+        zyn_error_set (err, ZYN_ERR_INTERNAL, "storage write failed: %s",
+                       errptr);
+        leveldb_free (errptr);
+        return -1;
+    }
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Read one meta row. Returns 0 and a buffer (leveldb_free it) or NULL if
+//  missing; -1 with err on a storage error.
+
+static int
+s_get_meta (zyn_partition_t *self, const char *name, char **data,
+            size_t *size, zyn_error_t *err)
+{
+    char key [64];
+    key [0] = ZYN_ROW_META;
+    size_t length = strlen (name);
+    memcpy (key + 1, name, length);
+    char *errptr = NULL;
+    *data = leveldb_get (self->db, self->read_options, key, length + 1,
+                         size, &errptr);
+    if (errptr) {
+        zyn_error_set (err, ZYN_ERR_INTERNAL, "storage read failed: %s",
+                       errptr);
+        leveldb_free (errptr);
+        return -1;
+    }
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Store the descriptor durably
+
+static int
+s_store_descriptor (zyn_partition_t *self, zyn_error_t *err)
+{
+    size_t size;
+    void *data = zyn_value_encode (self->descriptor, &size);
+    int rc = s_put_meta (self, META_DESCRIPTOR, data, size, err);
+    free (data);
+    return rc;
+}
+
+//  --------------------------------------------------------------------------
+//  Recover the last sequence number: the larger of the meta row and the
+//  last 's' row (the log may one day be trimmed, the meta row is written
+//  in every batch)
+
+static int
+s_recover_seq (zyn_partition_t *self, zyn_error_t *err)
+{
+    char *data = NULL;
+    size_t size = 0;
+    if (s_get_meta (self, META_SEQ, &data, &size, err))
+        return -1;
+    uint64_t seq = 0;
+    if (data && size == 8)
+        seq = zyn_get_u64 ((const uint8_t *) data);
+    leveldb_free (data);
+
+    leveldb_iterator_t *iter = leveldb_create_iterator (self->db,
+                                                        self->read_options);
+    char end = ZYN_ROW_STREAM + 1;
+    leveldb_iter_seek (iter, &end, 1);
+    if (leveldb_iter_valid (iter))
+        leveldb_iter_prev (iter);
+    else
+        leveldb_iter_seek_to_last (iter);
+    if (leveldb_iter_valid (iter)) {
+        size_t key_size;
+        const char *key = leveldb_iter_key (iter, &key_size);
+        if (key_size == 9 && key [0] == ZYN_ROW_STREAM) {
+            uint64_t log_seq = zyn_get_u64 ((const uint8_t *) key + 1);
+            if (log_seq > seq)
+                seq = log_seq;
+        }
+    }
+    leveldb_iter_destroy (iter);
+    self->last_seq = seq;
+    self->staged_seq = seq;
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Open the partition stored under path, creating it if missing
+
+zyn_partition_t *
+zyn_partition_new (const char *path, const zyn_value_t *descriptor,
+                   zyn_error_t *err)
+{
+    assert (path);
+    zyn_partition_t *self = (zyn_partition_t *) zmalloc (sizeof (*self));
+    self->path = strdup (path);
+    self->cache = leveldb_cache_create_lru (8 * 1024 * 1024);
+    self->filter = leveldb_filterpolicy_create_bloom (10);
+    self->options = leveldb_options_create ();
+    leveldb_options_set_create_if_missing (self->options, 1);
+    leveldb_options_set_cache (self->options, self->cache);
+    leveldb_options_set_filter_policy (self->options, self->filter);
+    leveldb_options_set_write_buffer_size (self->options, 4 * 1024 * 1024);
+    leveldb_options_set_max_open_files (self->options, 128);
+    leveldb_options_set_compression (self->options,
+                                     leveldb_snappy_compression);
+    self->read_options = leveldb_readoptions_create ();
+    self->sync_options = leveldb_writeoptions_create ();
+    leveldb_writeoptions_set_sync (self->sync_options, 1);
+    self->batch = leveldb_writebatch_create ();
+    self->staged = zhashx_new ();
+    zhashx_set_destructor (self->staged, s_staged_destroy);
+    self->staged_records = zlistx_new ();
+    zlistx_set_destructor (self->staged_records, s_record_destroy);
+    self->records = zlistx_new ();
+    zlistx_set_destructor (self->records, s_record_destroy);
+
+    char *errptr = NULL;
+    self->db = leveldb_open (self->options, path, &errptr);
+    if (errptr) {
+        zyn_error_set (err, ZYN_ERR_INTERNAL, "cannot open partition %s: %s",
+                       path, errptr);
+        leveldb_free (errptr);
+        goto failed;
+    }
+    if (descriptor) {
+        if (s_apply_descriptor (self, descriptor, err)
+            || s_store_descriptor (self, err))
+            goto failed;
+    }
+    else {
+        char *data = NULL;
+        size_t size = 0;
+        if (s_get_meta (self, META_DESCRIPTOR, &data, &size, err))
+            goto failed;
+        if (!data) {
+            zyn_error_set (err, ZYN_ERR_INTERNAL,
+                           "partition %s has no descriptor", path);
+            goto failed;
+        }
+        zyn_value_t *stored = zyn_value_decode (data, size, err);
+        leveldb_free (data);
+        int rc = stored ? s_apply_descriptor (self, stored, err) : -1;
+        zyn_value_destroy (&stored);
+        if (rc)
+            goto failed;
+    }
+    if (s_recover_seq (self, err))
+        goto failed;
+    return self;
+
+failed:
+    zyn_partition_destroy (&self);
+    return NULL;
+}
+
+//  --------------------------------------------------------------------------
+//  Close the partition. Sets *self_p to NULL.
+
+void
+zyn_partition_destroy (zyn_partition_t **self_p)
+{
+    assert (self_p);
+    zyn_partition_t *self = *self_p;
+    if (!self)
+        return;
+    zlistx_destroy (&self->records);
+    zlistx_destroy (&self->staged_records);
+    zhashx_destroy (&self->staged);
+    leveldb_writebatch_destroy (self->batch);
+    if (self->db)
+        leveldb_close (self->db);
+    leveldb_writeoptions_destroy (self->sync_options);
+    leveldb_readoptions_destroy (self->read_options);
+    leveldb_options_destroy (self->options);
+    leveldb_filterpolicy_destroy (self->filter);
+    leveldb_cache_destroy (self->cache);
+    zyn_value_destroy (&self->descriptor);
+    zstr_free (&self->pk_name);
+    zstr_free (&self->sk_name);
+    zstr_free (&self->path);
+    free (self);
+    *self_p = NULL;
+}
+
+//  --------------------------------------------------------------------------
+//  Close the partition and remove its directory
+
+int
+zyn_partition_destroy_files (zyn_partition_t **self_p, zyn_error_t *err)
+{
+    assert (self_p);
+    zyn_partition_t *self = *self_p;
+    if (!self)
+        return 0;
+    char *path = strdup (self->path);
+    zyn_partition_destroy (self_p);
+    int rc = zyn_partition_remove (path, err);
+    free (path);
+    return rc;
+}
+
+//  --------------------------------------------------------------------------
+//  Remove the partition stored under path, which must not be open
+
+int
+zyn_partition_remove (const char *path, zyn_error_t *err)
+{
+    assert (path);
+    leveldb_options_t *options = leveldb_options_create ();
+    char *errptr = NULL;
+    leveldb_destroy_db (options, path, &errptr);
+    leveldb_options_destroy (options);
+    int rc = 0;
+    if (errptr) {
+        rc = zyn_error_set (err, ZYN_ERR_INTERNAL,
+                            "cannot remove partition %s: %s", path, errptr);
+        leveldb_free (errptr);
+    }
+    //  LevelDB leaves what it does not know of (and maybe the directory)
+    if (zsys_file_exists (path)) {
+        zdir_t *dir = zdir_new (path, NULL);
+        if (dir) {
+            zdir_remove (dir, true);
+            zdir_destroy (&dir);
+        }
+        rmdir (path);
+    }
+    return rc;
+}
+
+//  --------------------------------------------------------------------------
+//  Replace the descriptor
+
+int
+zyn_partition_set_descriptor (zyn_partition_t *self,
+                              const zyn_value_t *descriptor, zyn_error_t *err)
+{
+    assert (self);
+    if (s_apply_descriptor (self, descriptor, err))
+        return -1;
+    return s_store_descriptor (self, err);
+}
+
+//  --------------------------------------------------------------------------
+//  Accessors
+
+uint64_t
+zyn_partition_table_id (zyn_partition_t *self)
+{
+    assert (self);
+    return self->table_id;
+}
+
+uint32_t
+zyn_partition_id (zyn_partition_t *self)
+{
+    assert (self);
+    return self->partition_id;
+}
+
+const char *
+zyn_partition_table_name (zyn_partition_t *self)
+{
+    assert (self);
+    return self->table_name;
+}
+
+const char *
+zyn_partition_path (zyn_partition_t *self)
+{
+    assert (self);
+    return self->path;
+}
+
+uint64_t
+zyn_partition_hash_start (zyn_partition_t *self)
+{
+    assert (self);
+    return self->hash_start;
+}
+
+uint64_t
+zyn_partition_hash_end (zyn_partition_t *self)
+{
+    assert (self);
+    return self->hash_end;
+}
+
+const zyn_value_t *
+zyn_partition_descriptor (zyn_partition_t *self)
+{
+    assert (self);
+    return self->descriptor;
+}
+
+const char *
+zyn_partition_pk_name (zyn_partition_t *self)
+{
+    assert (self);
+    return self->pk_name;
+}
+
+zyn_type_t
+zyn_partition_pk_type (zyn_partition_t *self)
+{
+    assert (self);
+    return self->pk_type;
+}
+
+const char *
+zyn_partition_sk_name (zyn_partition_t *self)
+{
+    assert (self);
+    return self->sk_name;
+}
+
+zyn_type_t
+zyn_partition_sk_type (zyn_partition_t *self)
+{
+    assert (self);
+    return self->sk_type;
+}
+
+const char **
+zyn_partition_key_names (zyn_partition_t *self)
+{
+    assert (self);
+    return self->key_names;
+}
+
+uint64_t
+zyn_partition_last_seq (zyn_partition_t *self)
+{
+    assert (self);
+    return self->last_seq;
+}
+
+//  --------------------------------------------------------------------------
+//  True if hash falls in the partition's hash range (inclusive)
+
+bool
+zyn_partition_owns (zyn_partition_t *self, uint64_t hash)
+{
+    assert (self);
+    return hash >= self->hash_start && hash <= self->hash_end;
+}
+
+//  --------------------------------------------------------------------------
+//  True if there are staged writes not yet committed
+
+bool
+zyn_partition_is_dirty (zyn_partition_t *self)
+{
+    assert (self);
+    return self->staged_seq != self->last_seq;
+}
+
+//  --------------------------------------------------------------------------
+//  Read the item stored under row, seeing staged writes
+
+int
+zyn_partition_read (zyn_partition_t *self, const uint8_t *row,
+                    size_t row_size, zyn_value_t **item_p, zyn_error_t *err)
+{
+    assert (self);
+    *item_p = NULL;
+    if (zhashx_size (self->staged)) {
+        char *hex = s_row_hex (row, row_size);
+        s_staged_t *staged = (s_staged_t *) zhashx_lookup (self->staged, hex);
+        free (hex);
+        if (staged) {
+            *item_p = staged->item ? zyn_value_dup (staged->item) : NULL;
+            return 0;
+        }
+    }
+    char *errptr = NULL;
+    size_t size = 0;
+    char *data = leveldb_get (self->db, self->read_options,
+                              (const char *) row, row_size, &size, &errptr);
+    if (errptr) {
+        zyn_error_set (err, ZYN_ERR_INTERNAL, "storage read failed: %s",
+                       errptr);
+        leveldb_free (errptr);
+        return -1;
+    }
+    if (!data)
+        return 0;
+    zyn_error_t decode_err = { 0 };
+    *item_p = zyn_value_decode (data, size, &decode_err);
+    leveldb_free (data);
+    if (!*item_p)
+        return zyn_error_set (err, ZYN_ERR_INTERNAL,
+                              "stored item is corrupt: %s",
+                              decode_err.message);
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Build the change record of one mutation (docs/protocol.md, "Stream
+//  records")
+
+static zyn_value_t *
+s_record_new (zyn_partition_t *self, uint64_t seq, const zyn_value_t *keys,
+              const zyn_value_t *old_item, const zyn_value_t *new_item)
+{
+    zyn_value_t *record = zyn_value_new_m ();
+    zuuid_t *uuid = zuuid_new ();
+    zyn_value_map_put_s (record, "eventID", zuuid_str (uuid));
+    zuuid_destroy (&uuid);
+    zyn_value_map_put_s (record, "eventName",
+                         !old_item ? "INSERT"
+                         : new_item ? "MODIFY" : "REMOVE");
+    zyn_value_map_put_s (record, "TableName", self->table_name);
+    zyn_value_map_put_int (record, "PartitionId", self->partition_id);
+    zyn_value_map_put_int (record, "SequenceNumber", (int64_t) seq);
+    zyn_value_map_put_int (record, "ApproximateCreationDateTime",
+                           zyn_wall_msecs ());
+    zyn_value_t *value = zyn_value_dup (keys);
+    zyn_value_map_put (record, "Keys", &value);
+    size_t size_bytes = zyn_item_size (keys);
+    if (old_item) {
+        value = zyn_value_dup (old_item);
+        zyn_value_map_put (record, "OldImage", &value);
+        size_bytes += zyn_item_size (old_item);
+    }
+    if (new_item) {
+        value = zyn_value_dup (new_item);
+        zyn_value_map_put (record, "NewImage", &value);
+        size_bytes += zyn_item_size (new_item);
+    }
+    zyn_value_map_put_int (record, "SizeBytes", (int64_t) size_bytes);
+    return record;
+}
+
+//  --------------------------------------------------------------------------
+//  Stage one mutation of the item under row, with its change record
+
+uint64_t
+zyn_partition_write (zyn_partition_t *self, const uint8_t *row,
+                     size_t row_size, const zyn_value_t *keys,
+                     const zyn_value_t *old_item, zyn_value_t **new_item_p)
+{
+    assert (self);
+    assert (new_item_p);
+    zyn_value_t *new_item = *new_item_p;
+    *new_item_p = NULL;
+
+    uint64_t seq = ++self->staged_seq;
+    zyn_value_t *record = s_record_new (self, seq, keys, old_item, new_item);
+    size_t record_size;
+    void *record_data = zyn_value_encode (record, &record_size);
+    zyn_value_destroy (&record);
+
+    //  One mutation, one batch: the item change and its change record
+    //  are never apart (DESIGN.md section 10, rule 2)
+    if (new_item) {
+        size_t item_size;
+        void *item_data = zyn_value_encode (new_item, &item_size);
+        leveldb_writebatch_put (self->batch, (const char *) row, row_size,
+                                (const char *) item_data, item_size);
+        free (item_data);
+    }
+    else
+        leveldb_writebatch_delete (self->batch, (const char *) row, row_size);
+    uint8_t log_key [9];
+    log_key [0] = ZYN_ROW_STREAM;
+    zyn_put_u64 (log_key + 1, seq);
+    leveldb_writebatch_put (self->batch, (const char *) log_key, 9,
+                            (const char *) record_data, record_size);
+
+    s_record_t *staged_record = (s_record_t *) zmalloc (sizeof (s_record_t));
+    staged_record->seq = seq;
+    staged_record->record = zchunk_new (record_data, record_size);
+    free (record_data);
+    zlistx_add_end (self->staged_records, staged_record);
+
+    s_staged_t *staged = (s_staged_t *) zmalloc (sizeof (s_staged_t));
+    staged->item = new_item;
+    char *hex = s_row_hex (row, row_size);
+    zhashx_update (self->staged, hex, staged);
+    free (hex);
+    return seq;
+}
+
+//  --------------------------------------------------------------------------
+//  Forget every staged write
+
+void
+zyn_partition_abort (zyn_partition_t *self)
+{
+    assert (self);
+    leveldb_writebatch_clear (self->batch);
+    zhashx_purge (self->staged);
+    zlistx_purge (self->staged_records);
+    self->staged_seq = self->last_seq;
+}
+
+//  --------------------------------------------------------------------------
+//  Write the pending batch with sync
+
+int
+zyn_partition_commit (zyn_partition_t *self, zyn_error_t *err)
+{
+    assert (self);
+    if (self->staged_seq == self->last_seq)
+        return 0;
+    uint8_t seq [8];
+    zyn_put_u64 (seq, self->staged_seq);
+    char meta_key [] = { ZYN_ROW_META, 's', 'e', 'q' };
+    leveldb_writebatch_put (self->batch, meta_key, sizeof (meta_key),
+                            (const char *) seq, 8);
+
+    //  Ack means durable: the batch is written with sync, one fsync for
+    //  every mutation in it (DESIGN.md section 10, rule 1)
+    char *errptr = NULL;
+    leveldb_write (self->db, self->sync_options, self->batch, &errptr);
+    if (errptr) {
+        zyn_error_set (err, ZYN_ERR_INTERNAL, "storage write failed: %s",
+                       errptr);
+        leveldb_free (errptr);
+        zyn_partition_abort (self);
+        return -1;
+    }
+    leveldb_writebatch_clear (self->batch);
+    zhashx_purge (self->staged);
+    s_record_t *record = (s_record_t *) zlistx_first (self->staged_records);
+    while (record) {
+        zlistx_detach_cur (self->staged_records);
+        zlistx_add_end (self->records, record);
+        record = (s_record_t *) zlistx_first (self->staged_records);
+    }
+    self->last_seq = self->staged_seq;
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  The next committed record not yet taken, oldest first
+
+zchunk_t *
+zyn_partition_next_record (zyn_partition_t *self, uint64_t *seq)
+{
+    assert (self);
+    s_record_t *record = (s_record_t *) zlistx_first (self->records);
+    if (!record)
+        return NULL;
+    zlistx_detach_cur (self->records);
+    zchunk_t *chunk = record->record;
+    *seq = record->seq;
+    free (record);
+    return chunk;
+}
+
+//  --------------------------------------------------------------------------
+//  Read up to limit change records starting at sequence number start
+
+zyn_value_t *
+zyn_partition_read_records (zyn_partition_t *self, uint64_t start,
+                            size_t limit, zyn_error_t *err)
+{
+    assert (self);
+    zyn_value_t *records = zyn_value_new_l ();
+    leveldb_iterator_t *iter = leveldb_create_iterator (self->db,
+                                                        self->read_options);
+    uint8_t key [9];
+    key [0] = ZYN_ROW_STREAM;
+    zyn_put_u64 (key + 1, start);
+    leveldb_iter_seek (iter, (const char *) key, 9);
+    while (leveldb_iter_valid (iter) && zyn_value_size (records) < limit) {
+        size_t key_size, size;
+        const char *row = leveldb_iter_key (iter, &key_size);
+        if (key_size != 9 || row [0] != ZYN_ROW_STREAM)
+            break;
+        const char *data = leveldb_iter_value (iter, &size);
+        zyn_error_t decode_err = { 0 };
+        zyn_value_t *record = zyn_value_decode (data, size, &decode_err);
+        if (!record) {
+            zyn_error_set (err, ZYN_ERR_INTERNAL,
+                           "stored change record is corrupt: %s",
+                           decode_err.message);
+            zyn_value_destroy (&records);
+            break;
+        }
+        zyn_value_list_append (records, &record);
+        leveldb_iter_next (iter);
+    }
+    leveldb_iter_destroy (iter);
+    return records;
+}
+
+//  --------------------------------------------------------------------------
+//  Iterate committed rows
+
+zyn_partition_iter_t *
+zyn_partition_iter_new (zyn_partition_t *self)
+{
+    assert (self);
+    zyn_partition_iter_t *iter =
+        (zyn_partition_iter_t *) zmalloc (sizeof (zyn_partition_iter_t));
+    iter->iter = leveldb_create_iterator (self->db, self->read_options);
+    return iter;
+}
+
+void
+zyn_partition_iter_destroy (zyn_partition_iter_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        leveldb_iter_destroy ((*self_p)->iter);
+        free (*self_p);
+        *self_p = NULL;
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  Position at the first row >= key, or at the last row < key
+
+bool
+zyn_partition_iter_seek (zyn_partition_iter_t *self, const uint8_t *key,
+                         size_t size, bool before)
+{
+    assert (self);
+    leveldb_iter_seek (self->iter, (const char *) key, size);
+    if (before) {
+        if (leveldb_iter_valid (self->iter))
+            leveldb_iter_prev (self->iter);
+        else
+            leveldb_iter_seek_to_last (self->iter);
+    }
+    return leveldb_iter_valid (self->iter);
+}
+
+//  --------------------------------------------------------------------------
+//  Step forward or backward
+
+bool
+zyn_partition_iter_step (zyn_partition_iter_t *self, bool forward)
+{
+    assert (self);
+    if (!leveldb_iter_valid (self->iter))
+        return false;
+    if (forward)
+        leveldb_iter_next (self->iter);
+    else
+        leveldb_iter_prev (self->iter);
+    return leveldb_iter_valid (self->iter);
+}
+
+//  --------------------------------------------------------------------------
+//  The current row's key and value
+
+const uint8_t *
+zyn_partition_iter_key (zyn_partition_iter_t *self, size_t *size)
+{
+    assert (self);
+    return (const uint8_t *) leveldb_iter_key (self->iter, size);
+}
+
+const uint8_t *
+zyn_partition_iter_value (zyn_partition_iter_t *self, size_t *size)
+{
+    assert (self);
+    return (const uint8_t *) leveldb_iter_value (self->iter, size);
+}

@@ -1,0 +1,177 @@
+/*  =========================================================================
+    zyn_partition - one hash range of one table, stored in LevelDB
+
+    A partition is one LevelDB under <data>/p-<TableId>-<PartitionId>/
+    holding the row families of DESIGN.md section 3: item rows
+    'i' | hash64 | enc(pk) | enc(sk) -> MessagePack item, change-log rows
+    's' | seq (8 octets) -> MessagePack stream record, and meta rows
+    'm' | name (the ASSIGN descriptor, the last sequence number).
+
+    Writes are staged: zyn_partition_write adds an item change and its
+    change record to a pending WriteBatch and to an in-memory overlay, so
+    later reads (zyn_partition_read) see it before it is durable; then
+    zyn_partition_commit writes the batch with sync (one fsync for all of
+    it) or zyn_partition_abort forgets it. This is the group commit of
+    DESIGN.md section 3; the worker decides when to commit. Iterating
+    reads (zyn_partition_iter_*) see only committed rows: the caller
+    commits first.
+
+    Known limits: no LSI rows, no transaction locks, no log trimming yet.
+    =========================================================================
+*/
+
+#ifndef ZYN_PARTITION_H_INCLUDED
+#define ZYN_PARTITION_H_INCLUDED
+
+#include "zynamo.h"
+
+typedef struct zyn_partition zyn_partition_t;
+
+//  Opaque LevelDB iterator over a partition's committed rows
+typedef struct zyn_partition_iter zyn_partition_iter_t;
+
+//  Open the partition stored under path, creating it if missing. If
+//  descriptor (an ASSIGN body) is not NULL it is stored and used;
+//  otherwise the descriptor stored earlier is read back (an error if
+//  there is none). The last sequence number is recovered from the meta
+//  row and the change log. Returns NULL and fills err (InternalServerError
+//  for storage errors, ValidationException for a bad descriptor).
+zyn_partition_t *
+    zyn_partition_new (const char *path, const zyn_value_t *descriptor,
+                       zyn_error_t *err);
+
+//  Close the partition (pending writes are forgotten). Sets *self_p to
+//  NULL.
+void
+    zyn_partition_destroy (zyn_partition_t **self_p);
+
+//  Close the partition and remove its directory with all it holds.
+//  Returns 0, or -1 with err. Sets *self_p to NULL either way.
+int
+    zyn_partition_destroy_files (zyn_partition_t **self_p, zyn_error_t *err);
+
+//  Remove the partition stored under path (which must not be open) with
+//  all it holds. Returns 0, or -1 with err.
+int
+    zyn_partition_remove (const char *path, zyn_error_t *err);
+
+//  Replace the descriptor (a new ASSIGN for an open partition, for
+//  example with a changed hash range); stored durably. Returns 0 or -1.
+int
+    zyn_partition_set_descriptor (zyn_partition_t *self,
+                                  const zyn_value_t *descriptor,
+                                  zyn_error_t *err);
+
+//  Accessors. Strings and values are borrowed, valid while self lives
+//  and its descriptor is not replaced.
+uint64_t
+    zyn_partition_table_id (zyn_partition_t *self);
+uint32_t
+    zyn_partition_id (zyn_partition_t *self);
+const char *
+    zyn_partition_table_name (zyn_partition_t *self);
+const char *
+    zyn_partition_path (zyn_partition_t *self);
+uint64_t
+    zyn_partition_hash_start (zyn_partition_t *self);
+uint64_t
+    zyn_partition_hash_end (zyn_partition_t *self);
+const zyn_value_t *
+    zyn_partition_descriptor (zyn_partition_t *self);
+
+//  The key schema: partition key name and type, sort key name and type
+//  (NULL and 0 when the table has no sort key).
+const char *
+    zyn_partition_pk_name (zyn_partition_t *self);
+zyn_type_t
+    zyn_partition_pk_type (zyn_partition_t *self);
+const char *
+    zyn_partition_sk_name (zyn_partition_t *self);
+zyn_type_t
+    zyn_partition_sk_type (zyn_partition_t *self);
+
+//  The key attribute names, NULL-terminated (for zyn_expr_update).
+//  Borrowed.
+const char **
+    zyn_partition_key_names (zyn_partition_t *self);
+
+//  The sequence number of the last durable change record (0 if none).
+uint64_t
+    zyn_partition_last_seq (zyn_partition_t *self);
+
+//  True if hash falls in the partition's hash range (inclusive).
+bool
+    zyn_partition_owns (zyn_partition_t *self, uint64_t hash);
+
+//  True if there are staged writes not yet committed.
+bool
+    zyn_partition_is_dirty (zyn_partition_t *self);
+
+//  Read the item stored under row (an item row key), seeing staged
+//  writes. Returns 0 and the item in *item_p (caller owns it) or NULL in
+//  *item_p if there is none; -1 with err on a storage or decoding error.
+int
+    zyn_partition_read (zyn_partition_t *self, const uint8_t *row,
+                        size_t row_size, zyn_value_t **item_p,
+                        zyn_error_t *err);
+
+//  Stage one mutation of the item under row: new_item NULL deletes it.
+//  keys is the item's key attributes, old_item the item before (NULL if
+//  there was none). Builds the change record (INSERT, MODIFY or REMOVE,
+//  the next sequence number) and stages it with the item change in the
+//  pending batch. Takes ownership of *new_item_p and sets it to NULL.
+//  Returns the record's sequence number.
+uint64_t
+    zyn_partition_write (zyn_partition_t *self, const uint8_t *row,
+                         size_t row_size, const zyn_value_t *keys,
+                         const zyn_value_t *old_item,
+                         zyn_value_t **new_item_p);
+
+//  Write the pending batch with sync. Returns 0 and makes the staged
+//  records available to zyn_partition_next_record, or -1 with err (an
+//  InternalServerError); the staged writes are then forgotten. Without
+//  staged writes, returns 0 at once.
+int
+    zyn_partition_commit (zyn_partition_t *self, zyn_error_t *err);
+
+//  Forget every staged write.
+void
+    zyn_partition_abort (zyn_partition_t *self);
+
+//  The next committed record not yet taken, oldest first: returns its
+//  MessagePack bytes (caller owns the zchunk) and its sequence number in
+//  *seq, or NULL when none is left.
+zchunk_t *
+    zyn_partition_next_record (zyn_partition_t *self, uint64_t *seq);
+
+//  Read up to limit change records starting at sequence number start.
+//  Returns a list value of record maps (caller owns it), or NULL with err.
+zyn_value_t *
+    zyn_partition_read_records (zyn_partition_t *self, uint64_t start,
+                                size_t limit, zyn_error_t *err);
+
+//  Iterate committed rows. An iterator belongs to one partition and must
+//  be destroyed before it.
+zyn_partition_iter_t *
+    zyn_partition_iter_new (zyn_partition_t *self);
+void
+    zyn_partition_iter_destroy (zyn_partition_iter_t **self_p);
+
+//  Position at the first row >= key; at the last row < key when
+//  before is true. Returns true if positioned on a row.
+bool
+    zyn_partition_iter_seek (zyn_partition_iter_t *self, const uint8_t *key,
+                             size_t size, bool before);
+
+//  Step forward (or backward). Returns true if positioned on a row.
+bool
+    zyn_partition_iter_step (zyn_partition_iter_t *self, bool forward);
+
+//  The current row's key and value. Borrowed, valid until the iterator
+//  moves.
+const uint8_t *
+    zyn_partition_iter_key (zyn_partition_iter_t *self, size_t *size);
+const uint8_t *
+    zyn_partition_iter_value (zyn_partition_iter_t *self, size_t *size);
+
+#endif

@@ -1,0 +1,908 @@
+/*  =========================================================================
+    zyn_worker - the worker: hosts partitions, executes requests with
+    group commit, publishes committed change records
+
+    Owns the DEALER to the broker, the PUB to the stream hub and every
+    open partition. See the header for the commands and docs/protocol.md
+    for the messages. Request execution is zyn_ops; storage is
+    zyn_partition.
+
+    Known limits: no replication, no epochs yet; a partition found on disk
+    is served until the broker drops it.
+    =========================================================================
+*/
+
+#include "zyn_prelude.h"
+#include "zyn_error.h"
+#include "zyn_proto.h"
+#include "zyn_partition.h"
+#include "zyn_ops.h"
+#include "zyn_worker.h"
+
+#define HEARTBEAT_INTERVAL_DEFAULT 1000
+#define HEARTBEAT_LIVENESS_DEFAULT 3
+#define BACKOFF_MIN_DEFAULT 1000
+#define BACKOFF_MAX_DEFAULT 32000
+
+//  A reply waiting for the batch's commit
+typedef struct {
+    zmsg_t *msg;                //  Owned, the REPLY to send
+    zframe_t *client;           //  Owned, for an error reply instead
+    uint64_t request_id;
+    char *partition_key;        //  Owned, the partition it waits on, or NULL
+} s_reply_t;
+
+typedef struct {
+    zsock_t *pipe;              //  Actor pipe, borrowed
+    zpoller_t *poller;          //  Owned
+    bool terminated;
+    bool verbose;
+    bool started;
+    char *id;                   //  Owned, worker id
+    char *data;                 //  Owned, data directory
+    char *endpoint;             //  Owned, broker back door
+    zsock_t *dealer;            //  Owned, NULL while disconnected
+    zsock_t *pub;               //  Owned, NULL until WELCOME
+    char *stream_endpoint;      //  Owned, where pub connects
+    zhashx_t *partitions;       //  Owned, "table-partition" -> partition
+    zlistx_t *replies;          //  Owned, s_reply_t of the current batch
+    int64_t heartbeat_interval;
+    int64_t heartbeat_liveness;
+    int64_t heartbeat_at;       //  When we next send a HEARTBEAT
+    int64_t expiry_at;          //  When the broker counts as dead
+    int64_t backoff_min;
+    int64_t backoff_max;
+    int64_t backoff;            //  Delay before the next reconnect
+    int64_t reconnect_at;       //  When to reconnect, while disconnected
+    uint64_t commits;           //  Partition WriteBatches written
+    uint64_t requests;          //  Requests executed
+    uint64_t published;         //  Change records published
+} self_t;
+
+
+//  --------------------------------------------------------------------------
+//  Destructors for the containers
+
+static void
+s_partition_free (void **item_p)
+{
+    zyn_partition_destroy ((zyn_partition_t **) item_p);
+}
+
+static void
+s_reply_free (void **item_p)
+{
+    s_reply_t *reply = (s_reply_t *) *item_p;
+    if (reply) {
+        zmsg_destroy (&reply->msg);
+        zframe_destroy (&reply->client);
+        zstr_free (&reply->partition_key);
+        free (reply);
+        *item_p = NULL;
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  The key of a partition in self->partitions
+
+static void
+s_partition_key (char *buf, size_t size, uint64_t table_id,
+                 uint32_t partition_id)
+{
+    snprintf (buf, size, "%" PRIu64 "-%" PRIu32, table_id, partition_id);
+}
+
+//  --------------------------------------------------------------------------
+//  Create and destroy the actor's state
+
+static self_t *
+s_self_new (zsock_t *pipe)
+{
+    self_t *self = (self_t *) zmalloc (sizeof (self_t));
+    self->pipe = pipe;
+    self->poller = zpoller_new (pipe, NULL);
+    //  Only $TERM ends the actor; main handles the signals
+    zpoller_set_nonstop (self->poller, true);
+    self->partitions = zhashx_new ();
+    zhashx_set_destructor (self->partitions, s_partition_free);
+    self->replies = zlistx_new ();
+    zlistx_set_destructor (self->replies, s_reply_free);
+    self->heartbeat_interval = HEARTBEAT_INTERVAL_DEFAULT;
+    self->heartbeat_liveness = HEARTBEAT_LIVENESS_DEFAULT;
+    self->backoff_min = BACKOFF_MIN_DEFAULT;
+    self->backoff_max = BACKOFF_MAX_DEFAULT;
+    self->backoff = self->backoff_min;
+    return self;
+}
+
+static void
+s_self_destroy (self_t **self_p)
+{
+    assert (self_p);
+    self_t *self = *self_p;
+    if (!self)
+        return;
+    zlistx_destroy (&self->replies);
+    zhashx_destroy (&self->partitions);
+    zsock_destroy (&self->pub);
+    zsock_destroy (&self->dealer);
+    zpoller_destroy (&self->poller);
+    zstr_free (&self->stream_endpoint);
+    zstr_free (&self->endpoint);
+    zstr_free (&self->data);
+    zstr_free (&self->id);
+    free (self);
+    *self_p = NULL;
+}
+
+//  --------------------------------------------------------------------------
+//  Send a command with an optional MessagePack body to the broker
+
+static void
+s_send_command (self_t *self, const char *command, const zyn_value_t *body)
+{
+    if (!self->dealer)
+        return;
+    zmsg_t *msg = zmsg_new ();
+    zmsg_addstr (msg, ZYN_PROTO_SIGNATURE);
+    zmsg_addstr (msg, command);
+    if (streq (command, ZYN_PROTO_READY))
+        zmsg_addstr (msg, self->id);
+    if (body) {
+        size_t size;
+        void *data = zyn_value_encode (body, &size);
+        zmsg_addmem (msg, data, size);
+        free (data);
+    }
+    zmsg_send (&msg, self->dealer);
+}
+
+//  --------------------------------------------------------------------------
+//  Say READY with every partition we hold
+
+static void
+s_send_ready (self_t *self)
+{
+    zyn_value_t *body = zyn_value_new_m ();
+    zyn_value_map_put_s (body, "WorkerId", self->id);
+    zyn_value_t *list = zyn_value_new_l ();
+    zyn_partition_t *partition =
+        (zyn_partition_t *) zhashx_first (self->partitions);
+    while (partition) {
+        zyn_value_t *entry = zyn_value_new_m ();
+        zyn_value_map_put_int (entry, "TableId",
+                               (int64_t) zyn_partition_table_id (partition));
+        zyn_value_map_put_int (entry, "PartitionId",
+                               zyn_partition_id (partition));
+        zyn_value_map_put_int (entry, "LastSequenceNumber",
+                               (int64_t) zyn_partition_last_seq (partition));
+        zyn_value_list_append (list, &entry);
+        partition = (zyn_partition_t *) zhashx_next (self->partitions);
+    }
+    zyn_value_map_put (body, "Partitions", &list);
+    s_send_command (self, ZYN_PROTO_READY, body);
+    zyn_value_destroy (&body);
+}
+
+//  --------------------------------------------------------------------------
+//  Connect to the broker and say READY
+
+static void
+s_connect (self_t *self)
+{
+    assert (!self->dealer);
+    self->dealer = zsock_new (ZMQ_DEALER);
+    assert (self->dealer);
+    zsock_set_rcvhwm (self->dealer, 0);
+    zsock_set_sndhwm (self->dealer, 0);
+    zsock_set_maxmsgsize (self->dealer, ZYN_PROTO_BODY_MAX + 65536);
+    if (zsock_connect (self->dealer, "%s", self->endpoint)) {
+        zsys_error ("zyn_worker: cannot connect endpoint=%s",
+                    self->endpoint);
+        zsock_destroy (&self->dealer);
+        self->reconnect_at = zyn_mono_msecs () + self->backoff;
+        return;
+    }
+    zpoller_add (self->poller, self->dealer);
+    s_send_ready (self);
+    int64_t now = zyn_mono_msecs ();
+    self->heartbeat_at = now + self->heartbeat_interval;
+    self->expiry_at = now + self->heartbeat_interval
+                          * self->heartbeat_liveness;
+    zsys_info ("zyn_worker: connecting id=%s broker=%s", self->id,
+               self->endpoint);
+}
+
+//  --------------------------------------------------------------------------
+//  Drop the connection to the broker and schedule a reconnect with
+//  exponential back-off
+
+static void
+s_disconnect (self_t *self)
+{
+    if (self->dealer) {
+        zpoller_remove (self->poller, self->dealer);
+        zsock_destroy (&self->dealer);
+    }
+    self->reconnect_at = zyn_mono_msecs () + self->backoff;
+    zsys_warning ("zyn_worker: broker silent, reconnecting in %" PRId64
+                  " ms id=%s",
+                  self->backoff, self->id);
+    self->backoff *= 2;
+    if (self->backoff > self->backoff_max)
+        self->backoff = self->backoff_max;
+}
+
+//  --------------------------------------------------------------------------
+//  Open every partition found under the data directory. A partition
+//  directory is p-<TableId>-<PartitionId> holding a LevelDB (its
+//  CURRENT file).
+
+static int
+s_open_data (self_t *self, char *message, size_t size)
+{
+    errno = 0;
+    bool usable = zsys_dir_create ("%s", self->data) == 0;
+    if (usable && !S_ISDIR (zsys_file_mode (self->data))) {
+        usable = false;
+        errno = ENOTDIR;
+    }
+    if (usable && access (self->data, R_OK | W_OK | X_OK))
+        usable = false;
+    if (!usable) {
+        snprintf (message, size, "data directory %s is not usable: %s",
+                  self->data, strerror (errno));
+        return -1;
+    }
+    zdir_t *dir = zdir_new (self->data, NULL);
+    if (!dir) {
+        snprintf (message, size, "data directory %s is not readable",
+                  self->data);
+        return -1;
+    }
+    zfile_t **files = zdir_flatten (dir);
+    for (size_t i = 0; files [i]; i++) {
+        const char *path = zfile_filename (files [i], NULL);
+        const char *base = strrchr (path, '/');
+        if (!base || !streq (base + 1, "CURRENT"))
+            continue;
+        char *parent = strndup (path, base - path);
+        const char *name = strrchr (parent, '/');
+        name = name ? name + 1 : parent;
+        uint64_t table_id;
+        uint32_t partition_id;
+        char tail;
+        if (sscanf (name, "p-%" SCNu64 "-%" SCNu32 "%c", &table_id,
+                    &partition_id, &tail)
+            == 2) {
+            zyn_error_t err = { 0 };
+            zyn_partition_t *partition = zyn_partition_new (parent, NULL,
+                                                            &err);
+            if (partition) {
+                char key [64];
+                s_partition_key (key, sizeof (key), table_id, partition_id);
+                zhashx_update (self->partitions, key, partition);
+                zsys_info ("zyn_worker: partition open table=%" PRIu64
+                           " partition=%" PRIu32 " seq=%" PRIu64,
+                           table_id, partition_id,
+                           zyn_partition_last_seq (partition));
+            }
+            else
+                zsys_error ("zyn_worker: cannot open partition path=%s: %s",
+                            parent, err.message);
+        }
+        free (parent);
+    }
+    zdir_flatten_free (&files);
+    zdir_destroy (&dir);
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Build a REPLY to the broker
+
+static zmsg_t *
+s_reply_msg (zframe_t *client, uint64_t request_id, const char *status,
+             const void *body, size_t size)
+{
+    zmsg_t *msg = zmsg_new ();
+    uint8_t id [8];
+    zyn_proto_put_request_id (id, request_id);
+    zmsg_addstr (msg, ZYN_PROTO_SIGNATURE);
+    zmsg_addstr (msg, ZYN_PROTO_REPLY);
+    zmsg_append (msg, &client);
+    zmsg_addmem (msg, id, 8);
+    zmsg_addstr (msg, status);
+    zmsg_addmem (msg, body, size);
+    return msg;
+}
+
+static zmsg_t *
+s_error_msg (zframe_t *client, uint64_t request_id, const zyn_error_t *err,
+             const zyn_value_t *extra)
+{
+    size_t size;
+    void *body = zyn_proto_error_body (err, extra, &size);
+    zmsg_t *msg = s_reply_msg (client, request_id,
+                               zyn_error_name (err->type), body, size);
+    free (body);
+    return msg;
+}
+
+//  --------------------------------------------------------------------------
+//  Queue a reply until the batch is durable. partition is the one whose
+//  commit it waits for (NULL if none).
+
+static void
+s_queue_reply (self_t *self, zmsg_t *msg, zframe_t *client,
+               uint64_t request_id, zyn_partition_t *partition)
+{
+    s_reply_t *reply = (s_reply_t *) zmalloc (sizeof (s_reply_t));
+    reply->msg = msg;
+    reply->client = zframe_dup (client);
+    reply->request_id = request_id;
+    if (partition) {
+        char key [64];
+        s_partition_key (key, sizeof (key), zyn_partition_table_id (partition),
+                         zyn_partition_id (partition));
+        reply->partition_key = strdup (key);
+    }
+    zlistx_add_end (self->replies, reply);
+}
+
+//  --------------------------------------------------------------------------
+//  Publish the committed change records of partition on the PUB socket.
+//  The log is the truth: without a PUB socket they are simply not
+//  announced, subscribers catch up from the log.
+
+static void
+s_publish (self_t *self, zyn_partition_t *partition)
+{
+    char topic [512];
+    zyn_proto_stream_topic (topic, sizeof (topic),
+                            zyn_partition_table_name (partition),
+                            zyn_partition_id (partition));
+    uint64_t seq;
+    zchunk_t *record;
+    while ((record = zyn_partition_next_record (partition, &seq))) {
+        if (self->pub) {
+            uint8_t seq_frame [8];
+            zyn_put_u64 (seq_frame, seq);
+            zmsg_t *msg = zmsg_new ();
+            zmsg_addstr (msg, topic);
+            zmsg_addmem (msg, seq_frame, 8);
+            zmsg_addmem (msg, zchunk_data (record), zchunk_size (record));
+            zmsg_send (&msg, self->pub);
+            self->published++;
+        }
+        zchunk_destroy (&record);
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  End the batch: commit every partition with staged writes (one
+//  WriteBatch and one fsync each), then send the replies, then publish.
+//  A reply never reveals a write that is not durable: a request whose
+//  partition failed to commit is answered InternalServerError.
+
+static void
+s_flush (self_t *self)
+{
+    zhashx_t *failed = NULL;
+    zlistx_t *committed = zlistx_new ();
+    zyn_partition_t *partition =
+        (zyn_partition_t *) zhashx_first (self->partitions);
+    while (partition) {
+        if (zyn_partition_is_dirty (partition)) {
+            zyn_error_t err = { 0 };
+            if (zyn_partition_commit (partition, &err) == 0) {
+                self->commits++;
+                zlistx_add_end (committed, partition);
+            }
+            else {
+                zsys_error ("zyn_worker: commit failed table=%s "
+                            "partition=%" PRIu32 ": %s",
+                            zyn_partition_table_name (partition),
+                            zyn_partition_id (partition), err.message);
+                if (!failed)
+                    failed = zhashx_new ();
+                zhashx_insert (failed,
+                               (const char *) zhashx_cursor (self->partitions),
+                               partition);
+            }
+        }
+        partition = (zyn_partition_t *) zhashx_next (self->partitions);
+    }
+    s_reply_t *reply = (s_reply_t *) zlistx_first (self->replies);
+    while (reply) {
+        zmsg_t *msg = reply->msg;
+        reply->msg = NULL;
+        if (failed && reply->partition_key
+            && zhashx_lookup (failed, reply->partition_key)) {
+            zmsg_destroy (&msg);
+            zyn_error_t err = { 0 };
+            zyn_error_set (&err, ZYN_ERR_INTERNAL,
+                           "Internal server error: the write could not be "
+                           "made durable");
+            zframe_t *client = reply->client;
+            reply->client = NULL;
+            msg = s_error_msg (client, reply->request_id, &err, NULL);
+        }
+        if (self->dealer)
+            zmsg_send (&msg, self->dealer);
+        else
+            zmsg_destroy (&msg);
+        reply = (s_reply_t *) zlistx_next (self->replies);
+    }
+    zlistx_purge (self->replies);
+    partition = (zyn_partition_t *) zlistx_first (committed);
+    while (partition) {
+        s_publish (self, partition);
+        partition = (zyn_partition_t *) zlistx_next (committed);
+    }
+    zlistx_destroy (&committed);
+    zhashx_destroy (&failed);
+}
+
+//  --------------------------------------------------------------------------
+//  Execute one REQUEST: client | request-id | operation | partition | body
+
+static void
+s_handle_request (self_t *self, zmsg_t *msg)
+{
+    zframe_t *client = zmsg_pop (msg);
+    zframe_t *id_frame = zmsg_pop (msg);
+    uint64_t request_id = zyn_proto_request_id (id_frame);
+    zframe_destroy (&id_frame);
+    if (!client || request_id == 0) {
+        zsys_warning ("zyn_worker: malformed REQUEST dropped");
+        zframe_destroy (&client);
+        return;
+    }
+    char *operation = zmsg_popstr (msg);
+    zframe_t *partition_frame = zmsg_pop (msg);
+    zframe_t *body = zmsg_pop (msg);
+    zyn_error_t err = { 0 };
+    zyn_value_t *request = NULL;
+    zyn_value_t *response = NULL;
+    zyn_value_t *extra = NULL;
+    zyn_partition_t *partition = NULL;
+    uint64_t table_id = 0;
+    uint32_t partition_id = 0;
+    zmsg_t *reply = NULL;
+
+    if (!operation || !body || zmsg_size (msg) != 0
+        || zyn_proto_partition (partition_frame, &table_id, &partition_id)) {
+        zsys_warning ("zyn_worker: malformed REQUEST answered");
+        zyn_error_set (&err, ZYN_ERR_SERIALIZATION,
+                       "Malformed request frames");
+        goto reply;
+    }
+    self->requests++;
+    if (self->verbose)
+        zsys_debug ("zyn_worker: request op=%s table=%" PRIu64
+                    " partition=%" PRIu32,
+                    operation, table_id, partition_id);
+    if (!zyn_ops_is_known (operation)) {
+        zyn_error_set (&err, ZYN_ERR_UNKNOWN_OPERATION,
+                       "Unknown operation %s", operation);
+        goto reply;
+    }
+    char key [64];
+    s_partition_key (key, sizeof (key), table_id, partition_id);
+    partition = (zyn_partition_t *) zhashx_lookup (self->partitions, key);
+    if (!partition) {
+        zyn_error_set (&err, ZYN_ERR_INTERNAL,
+                       "partition %s is not hosted by worker %s", key,
+                       self->id);
+        goto reply;
+    }
+    if (zframe_size (body) > ZYN_PROTO_BODY_MAX) {
+        zyn_error_set (&err, ZYN_ERR_VALIDATION,
+                       "Request body exceeds the maximum size");
+        goto reply;
+    }
+    request = zyn_value_decode (zframe_data (body), zframe_size (body), &err);
+    if (!request)
+        goto reply;
+
+    //  Range reads see only committed rows: make the staged writes
+    //  before them durable first, so they read what earlier requests
+    //  wrote
+    if (zyn_ops_needs_commit (operation) && zyn_partition_is_dirty (partition))
+        s_flush (self);
+    response = zyn_ops_execute (partition, operation, request, &extra, &err);
+
+reply:
+    if (response) {
+        size_t size;
+        void *data = zyn_value_encode (response, &size);
+        reply = s_reply_msg (zframe_dup (client), request_id, ZYN_PROTO_OK,
+                             data, size);
+        free (data);
+    }
+    else
+        reply = s_error_msg (zframe_dup (client), request_id, &err, extra);
+    //  A reply waits for its partition's commit if the partition holds
+    //  staged writes: they may be what it read or wrote
+    s_queue_reply (self, reply, client,
+                   request_id,
+                   partition && zyn_partition_is_dirty (partition)
+                       ? partition : NULL);
+    zyn_value_destroy (&extra);
+    zyn_value_destroy (&response);
+    zyn_value_destroy (&request);
+    zframe_destroy (&body);
+    zframe_destroy (&partition_frame);
+    zstr_free (&operation);
+    zframe_destroy (&client);
+}
+
+//  --------------------------------------------------------------------------
+//  WELCOME: heartbeat settings and the stream hub to publish to
+
+static void
+s_handle_welcome (self_t *self, zmsg_t *msg)
+{
+    zframe_t *frame = zmsg_pop (msg);
+    zyn_value_t *body = frame ? zyn_value_decode (zframe_data (frame),
+                                                  zframe_size (frame), NULL)
+                              : NULL;
+    zframe_destroy (&frame);
+    if (!body || zyn_value_type (body) != ZYN_TYPE_M) {
+        zsys_warning ("zyn_worker: malformed WELCOME ignored");
+        zyn_value_destroy (&body);
+        return;
+    }
+    int64_t number;
+    if (zyn_value_map_get_int (body, "HeartbeatInterval", &number) == 0
+        && number > 0)
+        self->heartbeat_interval = number;
+    if (zyn_value_map_get_int (body, "HeartbeatLiveness", &number) == 0
+        && number > 0)
+        self->heartbeat_liveness = number;
+    const char *endpoint = zyn_value_map_get_s (body, "StreamEndpoint");
+    if (endpoint
+        && (!self->stream_endpoint
+            || !streq (endpoint, self->stream_endpoint))) {
+        zsock_destroy (&self->pub);
+        zstr_free (&self->stream_endpoint);
+        self->pub = zsock_new (ZMQ_PUB);
+        assert (self->pub);
+        zsock_set_sndhwm (self->pub, 100000);
+        if (zsock_connect (self->pub, "%s", endpoint) == 0)
+            self->stream_endpoint = strdup (endpoint);
+        else {
+            zsys_warning ("zyn_worker: cannot connect stream endpoint=%s",
+                          endpoint);
+            zsock_destroy (&self->pub);
+        }
+    }
+    self->backoff = self->backoff_min;
+    int64_t now = zyn_mono_msecs ();
+    self->heartbeat_at = now + self->heartbeat_interval;
+    self->expiry_at = now + self->heartbeat_interval
+                          * self->heartbeat_liveness;
+    zsys_info ("zyn_worker: welcomed id=%s stream=%s", self->id,
+               self->stream_endpoint ? self->stream_endpoint : "-");
+    zyn_value_destroy (&body);
+}
+
+//  --------------------------------------------------------------------------
+//  Decode the TableId and PartitionId of an ASSIGN or DROP body
+
+static zyn_value_t *
+s_partition_body (zmsg_t *msg, uint64_t *table_id, uint32_t *partition_id)
+{
+    zframe_t *frame = zmsg_pop (msg);
+    zyn_value_t *body = frame ? zyn_value_decode (zframe_data (frame),
+                                                  zframe_size (frame), NULL)
+                              : NULL;
+    zframe_destroy (&frame);
+    int64_t table, partition;
+    if (!body || zyn_value_type (body) != ZYN_TYPE_M
+        || zyn_value_map_get_int (body, "TableId", &table) || table < 0
+        || zyn_value_map_get_int (body, "PartitionId", &partition)
+        || partition < 0 || partition > UINT32_MAX) {
+        zyn_value_destroy (&body);
+        return NULL;
+    }
+    *table_id = (uint64_t) table;
+    *partition_id = (uint32_t) partition;
+    return body;
+}
+
+//  --------------------------------------------------------------------------
+//  ASSIGN: open (or create) the partition and store its descriptor
+
+static void
+s_handle_assign (self_t *self, zmsg_t *msg)
+{
+    uint64_t table_id;
+    uint32_t partition_id;
+    zyn_value_t *body = s_partition_body (msg, &table_id, &partition_id);
+    if (!body) {
+        zsys_warning ("zyn_worker: malformed ASSIGN ignored");
+        return;
+    }
+    char key [64];
+    s_partition_key (key, sizeof (key), table_id, partition_id);
+    zyn_error_t err = { 0 };
+    zyn_partition_t *partition =
+        (zyn_partition_t *) zhashx_lookup (self->partitions, key);
+    if (partition) {
+        if (zyn_partition_set_descriptor (partition, body, &err))
+            partition = NULL;
+    }
+    else {
+        char path [PATH_MAX];
+        snprintf (path, sizeof (path), "%s/p-%" PRIu64 "-%" PRIu32,
+                  self->data, table_id, partition_id);
+        partition = zyn_partition_new (path, body, &err);
+        if (partition)
+            zhashx_update (self->partitions, key, partition);
+    }
+    zyn_value_t *reply = zyn_value_new_m ();
+    zyn_value_map_put_int (reply, "TableId", (int64_t) table_id);
+    zyn_value_map_put_int (reply, "PartitionId", partition_id);
+    if (partition) {
+        zyn_value_map_put_int (reply, "LastSequenceNumber",
+                               (int64_t) zyn_partition_last_seq (partition));
+        zsys_info ("zyn_worker: partition assigned table=%s partition=%"
+                   PRIu32 " seq=%" PRIu64,
+                   zyn_partition_table_name (partition), partition_id,
+                   zyn_partition_last_seq (partition));
+    }
+    else {
+        zsys_error ("zyn_worker: cannot open partition %s: %s", key,
+                    err.message);
+        zyn_value_map_put_s (reply, "Error", zyn_error_name (err.type));
+        zyn_value_map_put_s (reply, "message", err.message);
+    }
+    s_send_command (self, ZYN_PROTO_ASSIGNED, reply);
+    zyn_value_destroy (&reply);
+    zyn_value_destroy (&body);
+}
+
+//  --------------------------------------------------------------------------
+//  DROP: close the partition and delete its directory
+
+static void
+s_handle_drop (self_t *self, zmsg_t *msg)
+{
+    uint64_t table_id;
+    uint32_t partition_id;
+    zyn_value_t *body = s_partition_body (msg, &table_id, &partition_id);
+    if (!body) {
+        zsys_warning ("zyn_worker: malformed DROP ignored");
+        return;
+    }
+    char key [64];
+    s_partition_key (key, sizeof (key), table_id, partition_id);
+    zyn_partition_t *partition =
+        (zyn_partition_t *) zhashx_lookup (self->partitions, key);
+    char path [PATH_MAX];
+    snprintf (path, sizeof (path), "%s/p-%" PRIu64 "-%" PRIu32, self->data,
+              table_id, partition_id);
+    if (partition) {
+        snprintf (path, sizeof (path), "%s", zyn_partition_path (partition));
+        zhashx_delete (self->partitions, key);      //  Closes it
+    }
+    if (zsys_file_exists (path)) {
+        zyn_error_t err = { 0 };
+        if (zyn_partition_remove (path, &err))
+            zsys_error ("zyn_worker: cannot remove partition %s: %s", key,
+                        err.message);
+        else
+            zsys_info ("zyn_worker: partition dropped table=%" PRIu64
+                       " partition=%" PRIu32,
+                       table_id, partition_id);
+    }
+    zyn_value_t *reply = zyn_value_new_m ();
+    zyn_value_map_put_int (reply, "TableId", (int64_t) table_id);
+    zyn_value_map_put_int (reply, "PartitionId", partition_id);
+    s_send_command (self, ZYN_PROTO_DROPPED, reply);
+    zyn_value_destroy (&reply);
+    zyn_value_destroy (&body);
+}
+
+//  --------------------------------------------------------------------------
+//  One message from the broker. Anything but a REQUEST ends the batch
+//  first, so commands see a committed state.
+
+static void
+s_handle_message (self_t *self, zmsg_t *msg)
+{
+    if (zyn_proto_pop_signature (msg)) {
+        zsys_warning ("zyn_worker: message without signature dropped");
+        return;
+    }
+    char *command = zmsg_popstr (msg);
+    if (!command) {
+        zsys_warning ("zyn_worker: empty message dropped");
+        return;
+    }
+    if (streq (command, ZYN_PROTO_REQUEST))
+        s_handle_request (self, msg);
+    else {
+        s_flush (self);
+        if (streq (command, ZYN_PROTO_HEARTBEAT))
+            ;
+        else
+        if (streq (command, ZYN_PROTO_WELCOME))
+            s_handle_welcome (self, msg);
+        else
+        if (streq (command, ZYN_PROTO_ASSIGN))
+            s_handle_assign (self, msg);
+        else
+        if (streq (command, ZYN_PROTO_DROP))
+            s_handle_drop (self, msg);
+        else
+        if (streq (command, ZYN_PROTO_DISCONNECT)) {
+            //  The broker forgot us: say READY again at once
+            zpoller_remove (self->poller, self->dealer);
+            zsock_destroy (&self->dealer);
+            self->backoff = self->backoff_min;
+            s_connect (self);
+        }
+        else
+            zsys_warning ("zyn_worker: unknown command %s dropped",
+                          command);
+    }
+    zstr_free (&command);
+}
+
+//  --------------------------------------------------------------------------
+//  The broker's socket is readable: execute every message already
+//  waiting (up to a bound) as one batch, then commit and reply
+
+static void
+s_handle_broker (self_t *self)
+{
+    int count = 0;
+    while (self->dealer && count < ZYN_WORKER_BATCH_MAX) {
+        if (count > 0 && !(zsock_events (self->dealer) & ZMQ_POLLIN))
+            break;
+        zmsg_t *msg = zmsg_recv (self->dealer);
+        if (!msg)
+            break;
+        count++;
+        self->expiry_at = zyn_mono_msecs ()
+                        + self->heartbeat_interval * self->heartbeat_liveness;
+        s_handle_message (self, msg);
+        zmsg_destroy (&msg);
+    }
+    s_flush (self);
+}
+
+//  --------------------------------------------------------------------------
+//  Commands on the actor pipe
+
+static void
+s_handle_pipe (self_t *self)
+{
+    zmsg_t *msg = zmsg_recv (self->pipe);
+    if (!msg) {
+        self->terminated = true;
+        return;
+    }
+    char *command = zmsg_popstr (msg);
+    assert (command);
+    if (streq (command, "$TERM"))
+        self->terminated = true;
+    else
+    if (streq (command, "VERBOSE"))
+        self->verbose = true;
+    else
+    if (streq (command, "START")) {
+        assert (!self->started);
+        self->id = zmsg_popstr (msg);
+        self->data = zmsg_popstr (msg);
+        self->endpoint = zmsg_popstr (msg);
+        assert (self->id && self->data && self->endpoint);
+        char message [1024];
+        if (s_open_data (self, message, sizeof (message)))
+            zstr_sendx (self->pipe, "ERROR", message, NULL);
+        else {
+            self->started = true;
+            s_connect (self);
+            zstr_sendx (self->pipe, "OK", NULL);
+        }
+    }
+    else
+    if (streq (command, "BACKOFF")) {
+        char *min = zmsg_popstr (msg);
+        char *max = zmsg_popstr (msg);
+        assert (min && max);
+        self->backoff_min = atoll (min);
+        self->backoff_max = atoll (max);
+        self->backoff = self->backoff_min;
+        zstr_free (&min);
+        zstr_free (&max);
+    }
+    else
+    if (streq (command, "STATS")) {
+        char commits [32], requests [32], published [32];
+        snprintf (commits, sizeof (commits), "%" PRIu64, self->commits);
+        snprintf (requests, sizeof (requests), "%" PRIu64, self->requests);
+        snprintf (published, sizeof (published), "%" PRIu64,
+                  self->published);
+        zstr_sendx (self->pipe, commits, requests, published, NULL);
+    }
+    else {
+        zsys_error ("zyn_worker: invalid command %s", command);
+        assert (false);
+    }
+    zstr_free (&command);
+    zmsg_destroy (&msg);
+}
+
+//  --------------------------------------------------------------------------
+//  Heartbeats and reconnects, on the monotonic clock
+
+static void
+s_handle_timers (self_t *self)
+{
+    int64_t now = zyn_mono_msecs ();
+    if (self->dealer) {
+        if (now >= self->expiry_at) {
+            s_flush (self);
+            s_disconnect (self);
+            return;
+        }
+        if (now >= self->heartbeat_at) {
+            s_send_command (self, ZYN_PROTO_HEARTBEAT, NULL);
+            self->heartbeat_at = now + self->heartbeat_interval;
+        }
+    }
+    else
+    if (self->started && now >= self->reconnect_at)
+        s_connect (self);
+}
+
+//  --------------------------------------------------------------------------
+//  How long the poller may wait before a timer is due
+
+static int
+s_next_timeout (self_t *self)
+{
+    if (!self->started)
+        return -1;
+    int64_t now = zyn_mono_msecs ();
+    int64_t due = self->dealer
+                ? (self->heartbeat_at < self->expiry_at ? self->heartbeat_at
+                                                        : self->expiry_at)
+                : self->reconnect_at;
+    int64_t wait = due - now;
+    return wait < 0 ? 0 : wait > 60000 ? 60000 : (int) wait;
+}
+
+//  --------------------------------------------------------------------------
+//  The actor
+
+void
+zyn_worker_actor (zsock_t *pipe, void *args)
+{
+    (void) args;
+    self_t *self = s_self_new (pipe);
+    zsock_signal (pipe, 0);
+    while (!self->terminated) {
+        void *which = zpoller_wait (self->poller, s_next_timeout (self));
+        if (which == self->pipe)
+            s_handle_pipe (self);
+        else
+        if (which && which == self->dealer)
+            s_handle_broker (self);
+        if (!self->terminated)
+            s_handle_timers (self);
+    }
+    //  Clean shutdown: what is staged is committed and answered, the
+    //  broker hears we are leaving, every LevelDB is closed
+    s_flush (self);
+    if (self->dealer) {
+        zsock_set_linger (self->dealer, 500);
+        s_send_command (self, ZYN_PROTO_DISCONNECT, NULL);
+    }
+    zsys_info ("zyn_worker: stopped id=%s", self->id ? self->id : "-");
+    s_self_destroy (&self);
+}

@@ -1,0 +1,52 @@
+/*  =========================================================================
+    zyn_worker - the worker: hosts partitions, executes requests with
+    group commit, publishes committed change records
+
+    A CZMQ actor. It connects a DEALER to the broker's back door, says
+    READY with the partitions it has on disk, and follows the broker's
+    WELCOME, ASSIGN, DROP and REQUEST commands (docs/protocol.md).
+    Heartbeats go both ways; when the broker falls silent for
+    HeartbeatLiveness intervals the worker reconnects with exponential
+    back-off (1 s .. 32 s) and says READY again (the zguide's Paranoid
+    Pirate).
+
+    Requests are executed in arrival order in batches of up to
+    ZYN_WORKER_BATCH_MAX: every request already waiting is executed
+    against the partitions' staged writes, then each touched partition
+    writes one WriteBatch with fsync, and only then are the replies sent
+    and the change records published on a PUB socket connected to the
+    broker's stream hub.
+
+    Commands on the actor pipe:
+
+        START id data-dir broker-endpoint
+            Open (create) the data directory, open the partitions found
+            there and connect to the broker. Replies "OK", or "ERROR" and
+            a one-line message.
+        VERBOSE
+            Log every request at debug level.
+        BACKOFF min-msecs max-msecs
+            Reconnect back-off bounds (default 1000 and 32000).
+        STATS
+            Replies three decimal strings: the partition commits (fsync'd
+            WriteBatches) so far, the requests executed, the change
+            records published.
+        $TERM
+            Commit what is staged, reply, say DISCONNECT, close every
+            partition and end.
+    =========================================================================
+*/
+
+#ifndef ZYN_WORKER_H_INCLUDED
+#define ZYN_WORKER_H_INCLUDED
+
+#include "zynamo.h"
+
+//  Most requests executed before one group commit
+#define ZYN_WORKER_BATCH_MAX 512
+
+//  The worker actor; create it with zactor_new (zyn_worker_actor, NULL)
+void
+    zyn_worker_actor (zsock_t *pipe, void *args);
+
+#endif
