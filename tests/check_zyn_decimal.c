@@ -576,6 +576,176 @@ START_TEST (test_arithmetic_in_place)
 END_TEST
 
 
+//  A seeded generator (xorshift64*), state held by the caller
+static uint64_t
+s_random (uint64_t *state)
+{
+    *state ^= *state >> 12;
+    *state ^= *state << 25;
+    *state ^= *state >> 27;
+    return *state * 2685821657736338717ULL;
+}
+
+//  Format a scaled integer (value / 10^6) as plain decimal text
+static void
+s_format_micros (int64_t micros, char *buf, size_t size)
+{
+    uint64_t magnitude = micros < 0 ? 0 - (uint64_t) micros
+                                    : (uint64_t) micros;
+    snprintf (buf, size, "%s%" PRIu64 ".%06" PRIu64, micros < 0 ? "-" : "",
+              magnitude / 1000000, magnitude % 1000000);
+}
+
+START_TEST (test_arithmetic_random)
+{
+    //  Against exact integer arithmetic on numbers with six decimals
+    uint64_t state = 0xadd5eb7ac7ULL;
+    for (int i = 0; i < 20000; i++) {
+        int64_t a = (int64_t) (s_random (&state) % 2000000000000000000ULL)
+                  - 1000000000000000000LL;
+        int64_t b = (int64_t) (s_random (&state) % 2000000000000000000ULL)
+                  - 1000000000000000000LL;
+        //  Shorter numbers, to get zeros, carries and cancellation
+        int shift = (int) (s_random (&state) % 19);
+        for (int j = 0; j < shift; j++) {
+            a /= 10;
+            b /= 10;
+        }
+        if (s_random (&state) % 8 == 0)
+            b = -a + (int64_t) (s_random (&state) % 3) - 1;
+        char text_a [48], text_b [48], text_sum [48], text_difference [48];
+        s_format_micros (a, text_a, sizeof (text_a));
+        s_format_micros (b, text_b, sizeof (text_b));
+        s_format_micros (a + b, text_sum, sizeof (text_sum));
+        s_format_micros (a - b, text_difference, sizeof (text_difference));
+        zyn_decimal_t number_a = s_number (text_a);
+        zyn_decimal_t number_b = s_number (text_b);
+        zyn_decimal_t sum, difference;
+        if (zyn_decimal_add (&number_a, &number_b, &sum, NULL)
+            || zyn_decimal_subtract (&number_a, &number_b, &difference, NULL))
+            ck_abort_msg ("%s and %s failed", text_a, text_b);
+        zyn_decimal_t expected_sum = s_number (text_sum);
+        zyn_decimal_t expected_difference = s_number (text_difference);
+        if (memcmp (&sum, &expected_sum, sizeof (sum))
+            || memcmp (&difference, &expected_difference, sizeof (sum)))
+            ck_abort_msg ("%s and %s: wrong sum or difference", text_a,
+                          text_b);
+        int order = zyn_decimal_compare (&number_a, &number_b);
+        if ((order > 0) - (order < 0) != (a > b) - (a < b))
+            ck_abort_msg ("%s <=> %s wrong", text_a, text_b);
+    }
+}
+END_TEST
+
+//  The grammar DynamoDB accepts, written independently of the parser
+static bool
+s_grammar_ok (const char *text)
+{
+    const char *p = text;
+    if (*p == '+' || *p == '-')
+        p++;
+    int digits = 0;
+    while (isdigit ((unsigned char) *p)) {
+        p++;
+        digits++;
+    }
+    if (*p == '.') {
+        p++;
+        while (isdigit ((unsigned char) *p)) {
+            p++;
+            digits++;
+        }
+    }
+    if (digits == 0)
+        return false;
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        if (*p == '+' || *p == '-')
+            p++;
+        if (!isdigit ((unsigned char) *p))
+            return false;
+        while (isdigit ((unsigned char) *p))
+            p++;
+    }
+    return *p == 0;
+}
+
+START_TEST (test_parse_random)
+{
+    //  Random text: accepted exactly when the grammar says, with the
+    //  value strtod finds, and canonical text that parses back the same
+    static const char alphabet [] = "0123456789000.eE+- x";
+    uint64_t state = 0x7e57ab1e5eedULL;
+    int accepted = 0;
+    for (int i = 0; i < 50000; i++) {
+        char text [32];
+        size_t size = s_random (&state) % 16;
+        for (size_t j = 0; j < size; j++)
+            text [j] = alphabet [s_random (&state) % (sizeof (alphabet) - 1)];
+        text [size] = 0;
+        zyn_decimal_t number;
+        zyn_error_t err = { 0 };
+        int rc = zyn_decimal_parse (&number, text, size, &err);
+        if (!s_grammar_ok (text)) {
+            if (rc != -1 || !streq (err.message, MSG_NAN))
+                ck_abort_msg ("'%s' should not be a number", text);
+            continue;
+        }
+        if (rc == -1) {
+            if (!streq (err.message, MSG_PRECISION)
+                && !streq (err.message, MSG_OVERFLOW)
+                && !streq (err.message, MSG_UNDERFLOW))
+                ck_abort_msg ("'%s' refused: %s", text, err.message);
+            continue;
+        }
+        accepted++;
+        double expected = strtod (text, NULL);
+        double actual = zyn_decimal_to_double (&number);
+        if (fabs (actual - expected) > fabs (expected) * 1e-12)
+            ck_abort_msg ("'%s' is %.17g, not %.17g", text, actual, expected);
+        char canonical [ZYN_DECIMAL_TEXT_MAX];
+        size_t length = zyn_decimal_format (&number, canonical);
+        zyn_decimal_t again;
+        if (zyn_decimal_parse (&again, canonical, length, NULL)
+            || memcmp (&again, &number, sizeof (number)))
+            ck_abort_msg ("'%s' -> '%s' does not parse back", text,
+                          canonical);
+    }
+    ck_assert_int_gt (accepted, 1000);
+}
+END_TEST
+
+START_TEST (test_key_decode_random)
+{
+    //  Random bytes never crash the decoder; whatever it accepts encodes
+    //  back to exactly the bytes it used
+    uint64_t state = 0xdec0de5eedULL;
+    int decoded_count = 0;
+    for (int i = 0; i < 100000; i++) {
+        uint8_t data [24];
+        size_t size = s_random (&state) % sizeof (data);
+        for (size_t j = 0; j < size; j++) {
+            uint64_t r = s_random (&state);
+            //  Bias towards plausible bytes
+            data [j] = (uint8_t) (j == 0 ? 0x10 * (1 + r % 3)
+                                 : r % 4 == 0 ? 0x00 : r % 4 == 1 ? 0xFF
+                                 : r % 128);
+        }
+        zyn_decimal_t number;
+        size_t used = zyn_decimal_decode_key (&number, data, size);
+        if (used == 0)
+            continue;
+        decoded_count++;
+        uint8_t again [ZYN_DECIMAL_KEY_MAX];
+        size_t again_size = zyn_decimal_encode_key (&number, again);
+        if (again_size != used || memcmp (again, data, used))
+            ck_abort_msg ("decoded key %d does not encode back", i);
+    }
+    ck_assert_int_gt (decoded_count, 100);
+}
+END_TEST
+
+
 //  --------------------------------------------------------------------------
 //  Integers and doubles
 
@@ -712,16 +882,6 @@ END_TEST
 
 //  --------------------------------------------------------------------------
 //  Key encoding
-
-//  A small seeded generator (xorshift64*), state held by the caller
-static uint64_t
-s_random (uint64_t *state)
-{
-    *state ^= *state >> 12;
-    *state ^= *state << 25;
-    *state ^= *state >> 27;
-    return *state * 2685821657736338717ULL;
-}
 
 //  A random valid number: mostly short, sometimes 38 digits, exponents
 //  clustered so that many share one, plus the range edges
@@ -971,6 +1131,7 @@ zyn_decimal_suite (void)
     tc = tcase_create ("errors");
     tcase_add_test (tc, test_errors);
     tcase_add_test (tc, test_limits);
+    tcase_add_test (tc, test_parse_random);
     suite_add_tcase (suite, tc);
     tc = tcase_create ("compare");
     tcase_add_test (tc, test_compare);
@@ -978,6 +1139,7 @@ zyn_decimal_suite (void)
     tc = tcase_create ("arithmetic");
     tcase_add_test (tc, test_arithmetic);
     tcase_add_test (tc, test_arithmetic_in_place);
+    tcase_add_test (tc, test_arithmetic_random);
     suite_add_tcase (suite, tc);
     tc = tcase_create ("conversions");
     tcase_add_test (tc, test_int64);
@@ -989,6 +1151,7 @@ zyn_decimal_suite (void)
     tcase_add_test (tc, test_key_order);
     tcase_add_test (tc, test_key_edges);
     tcase_add_test (tc, test_key_decode_invalid);
+    tcase_add_test (tc, test_key_decode_random);
     suite_add_tcase (suite, tc);
     return suite;
 }
