@@ -1,2 +1,545 @@
-//  zyn_expr - being written
+/*  =========================================================================
+    zyn_expr - DynamoDB's expression language for one request
+
+    zyn_expr_new checks a request's expression parameters as DynamoDB
+    does, in DynamoDB's order: expression and legacy parameters not mixed,
+    placeholders only with expressions, well-formed placeholder maps, each
+    expression parsed (zyn_expr_parse.c), every placeholder used, then the
+    key condition's shape and the legacy parameters (zyn_expr_legacy.c).
+    The result evaluates conditions and filters (zyn_expr_eval.c), builds
+    projections and applies updates (zyn_expr_update.c).
+    =========================================================================
+*/
+
 #include "zyn_prelude.h"
+#include "zyn_expr_ast.h"
+
+//  Projection tree: one node per path element, children all names or all
+//  indexes (ascending), so lists project compacted as DynamoDB does
+typedef struct ptree ptree_t;
+struct ptree {
+    const char *name;           //  NULL for an index
+    size_t index;
+    bool leaf;
+    ptree_t **children;
+    size_t count;
+    size_t capacity;
+};
+
+//  Which parameters an operation takes, in the order DynamoDB names them
+typedef struct {
+    const char *operation;
+    const char *expressions [4];
+    const char *legacy [5];
+} op_params_t;
+
+static const op_params_t s_op_params [] = {
+    { "GetItem", { "ProjectionExpression" }, { "AttributesToGet" } },
+    { "PutItem", { "ConditionExpression" },
+      { "Expected", "ConditionalOperator" } },
+    { "DeleteItem", { "ConditionExpression" },
+      { "Expected", "ConditionalOperator" } },
+    { "UpdateItem", { "UpdateExpression", "ConditionExpression" },
+      { "AttributeUpdates", "Expected", "ConditionalOperator" } },
+    { "Query",
+      { "ProjectionExpression", "FilterExpression", "KeyConditionExpression" },
+      { "AttributesToGet", "QueryFilter", "ConditionalOperator",
+        "KeyConditions" } },
+    { "Scan", { "ProjectionExpression", "FilterExpression" },
+      { "AttributesToGet", "ScanFilter", "ConditionalOperator" } },
+    { NULL,
+      { "UpdateExpression", "ConditionExpression", "ProjectionExpression",
+        "FilterExpression" },
+      { "AttributeUpdates", "Expected", "AttributesToGet",
+        "ConditionalOperator", "ScanFilter" } },
+};
+
+static const op_params_t *
+s_params_of (const char *operation)
+{
+    size_t i = 0;
+    while (s_op_params [i].operation
+           && !(operation && streq (s_op_params [i].operation, operation)))
+        i++;
+    return &s_op_params [i];
+}
+
+static bool
+s_takes (const op_params_t *params, const char *name)
+{
+    for (size_t i = 0; i < 4 && params->expressions [i]; i++)
+        if (streq (params->expressions [i], name))
+            return true;
+    return false;
+}
+
+//  Append ", name" style lists
+static void
+s_append (char *buf, size_t size, const char *separator, const char *text)
+{
+    size_t used = strlen (buf);
+    if (used < size)
+        snprintf (buf + used, size - used, "%s%s", used ? separator : "",
+                  text);
+}
+
+static bool
+s_placeholder_key_ok (const char *key, char lead)
+{
+    if (key [0] != lead || !key [1])
+        return false;
+    for (const char *c = key + 1; *c; c++)
+        if (!isalnum ((unsigned char) *c) && *c != '_')
+            return false;
+    return true;
+}
+
+//  Check ExpressionAttributeNames / ExpressionAttributeValues
+static int
+s_check_placeholders (zyn_placeholders_t *holders, zyn_arena_t *arena,
+                      zyn_error_t *err)
+{
+    if (holders->names) {
+        size_t count = zyn_value_size (holders->names);
+        if (count == 0)
+            return zyn_error_set (err, ZYN_ERR_VALIDATION,
+                                  "ExpressionAttributeNames must not be empty");
+        for (size_t i = 0; i < count; i++) {
+            const char *key = zyn_value_map_name (holders->names, i);
+            if (!s_placeholder_key_ok (key, '#'))
+                return zyn_error_set (err, ZYN_ERR_VALIDATION,
+                                      "ExpressionAttributeNames contains "
+                                      "invalid key: Syntax error; key: \"%s\"",
+                                      key);
+            zyn_value_t *name = zyn_value_map_value (holders->names, i);
+            if (zyn_value_type (name) != ZYN_TYPE_S)
+                return zyn_error_set (err, ZYN_ERR_VALIDATION,
+                                      "ExpressionAttributeNames contains "
+                                      "invalid value for key %s", key);
+        }
+        holders->names_used = (bool *) zyn_arena_alloc (arena,
+                                                        count * sizeof (bool));
+    }
+    if (holders->values) {
+        size_t count = zyn_value_size (holders->values);
+        if (count == 0)
+            return zyn_error_set (err, ZYN_ERR_VALIDATION,
+                                  "ExpressionAttributeValues must not be "
+                                  "empty");
+        for (size_t i = 0; i < count; i++) {
+            const char *key = zyn_value_map_name (holders->values, i);
+            if (!s_placeholder_key_ok (key, ':'))
+                return zyn_error_set (err, ZYN_ERR_VALIDATION,
+                                      "ExpressionAttributeValues contains "
+                                      "invalid key: Syntax error; key: \"%s\"",
+                                      key);
+        }
+        for (size_t i = 0; i < count; i++) {
+            zyn_error_t inner = { 0 };
+            if (zyn_value_validate (zyn_value_map_value (holders->values, i),
+                                    &inner))
+                return zyn_error_set (err, ZYN_ERR_VALIDATION,
+                                      "ExpressionAttributeValues contains "
+                                      "invalid value: %s for key %s",
+                                      inner.message,
+                                      zyn_value_map_name (holders->values, i));
+        }
+        holders->values_used = (bool *) zyn_arena_alloc (
+            arena, count * sizeof (bool));
+    }
+    return 0;
+}
+
+static int
+s_check_unused (const zyn_value_t *map, const bool *used, const char *param,
+                zyn_error_t *err)
+{
+    if (!map)
+        return 0;
+    char keys [ZYN_ERROR_MESSAGE_MAX] = "";
+    for (size_t i = 0; i < zyn_value_size (map); i++)
+        if (!used [i])
+            s_append (keys, sizeof (keys), ", ", zyn_value_map_name (map, i));
+    if (*keys)
+        return zyn_error_set (err, ZYN_ERR_VALIDATION,
+                              "Value provided in %s unused in expressions: "
+                              "keys: {%s}", param, keys);
+    return 0;
+}
+
+static ptree_t *
+s_ptree_child (zyn_arena_t *arena, ptree_t *parent, const zyn_path_elem_t *elem)
+{
+    size_t at = 0;
+    for (; at < parent->count; at++) {
+        ptree_t *child = parent->children [at];
+        if (elem->name && child->name && streq (child->name, elem->name))
+            return child;
+        if (!elem->name && !child->name) {
+            if (child->index == elem->index)
+                return child;
+            if (child->index > elem->index)
+                break;
+        }
+    }
+    if (parent->count == parent->capacity) {
+        size_t capacity = parent->capacity ? 2 * parent->capacity : 4;
+        ptree_t **bigger = (ptree_t **) zyn_arena_alloc (
+            arena, capacity * sizeof (ptree_t *));
+        if (parent->count)
+            memcpy (bigger, parent->children,
+                    parent->count * sizeof (ptree_t *));
+        parent->children = bigger;
+        parent->capacity = capacity;
+    }
+    ptree_t *child = (ptree_t *) zyn_arena_alloc (arena, sizeof (ptree_t));
+    child->name = elem->name;
+    child->index = elem->index;
+    memmove (parent->children + at + 1, parent->children + at,
+             (parent->count - at) * sizeof (ptree_t *));
+    parent->children [at] = child;
+    parent->count++;
+    return child;
+}
+
+static void
+s_build_projection (zyn_expr_t *self)
+{
+    ptree_t *root = (ptree_t *) zyn_arena_alloc (self->arena, sizeof (ptree_t));
+    self->projected_names = (const char **) zyn_arena_alloc (
+        self->arena, (self->projection_count + 1) * sizeof (char *));
+    size_t names = 0;
+    for (size_t i = 0; i < self->projection_count; i++) {
+        zyn_path_t *path = &self->projection [i];
+        ptree_t *node = root;
+        size_t before = root->count;
+        for (size_t j = 0; j < path->count; j++)
+            node = s_ptree_child (self->arena, node, &path->elems [j]);
+        node->leaf = true;
+        if (root->count > before)
+            self->projected_names [names++] = path->elems [0].name;
+    }
+    self->ptree = root;
+}
+
+//  --------------------------------------------------------------------------
+//  Parse and check every expression in request. Caller owns the result.
+
+zyn_expr_t *
+zyn_expr_new (const char *operation, const zyn_value_t *request,
+              zyn_error_t *err)
+{
+    zyn_expr_t *self = (zyn_expr_t *) zmalloc (sizeof (zyn_expr_t));
+    self->arena = zyn_arena_new ();
+    if (!request || zyn_value_type (request) != ZYN_TYPE_M)
+        return self;
+
+    const op_params_t *params = s_params_of (operation);
+    const char *texts [ZYN_KIND_COUNT] = { NULL };
+    size_t sizes [ZYN_KIND_COUNT] = { 0 };
+    char present [ZYN_ERROR_MESSAGE_MAX / 2] = "";
+    for (size_t i = 0; i < 4 && params->expressions [i]; i++) {
+        const zyn_value_t *text = zyn_value_map_get (request,
+                                                     params->expressions [i]);
+        if (text)
+            s_append (present, sizeof (present), ", ",
+                      params->expressions [i]);
+    }
+    for (int kind = 0; kind < ZYN_KIND_COUNT; kind++) {
+        const char *param = zyn_expr_kind_param (kind);
+        const zyn_value_t *text = zyn_value_map_get (request, param);
+        if (!text || !s_takes (params, param))
+            continue;
+        if (zyn_value_type (text) != ZYN_TYPE_S) {
+            zyn_error_set (err, ZYN_ERR_VALIDATION,
+                           "Invalid %s: the expression must be a string",
+                           param);
+            goto failed;
+        }
+        texts [kind] = zyn_value_data (text);
+        sizes [kind] = zyn_value_size (text);
+    }
+    if (*present) {
+        char legacy [ZYN_ERROR_MESSAGE_MAX / 2] = "";
+        bool key_conditions_only = !texts [ZYN_KIND_KEY_CONDITION];
+        for (size_t i = 0; i < 5 && params->legacy [i]; i++)
+            if (zyn_value_map_get (request, params->legacy [i])
+                && !(key_conditions_only
+                     && streq (params->legacy [i], "KeyConditions")))
+                s_append (legacy, sizeof (legacy), ", ", params->legacy [i]);
+        if (*legacy) {
+            zyn_error_set (err, ZYN_ERR_VALIDATION,
+                           "Can not use both expression and non-expression "
+                           "parameters in the same request: Non-expression "
+                           "parameters: {%s} Expression parameters: {%s}",
+                           legacy, present);
+            goto failed;
+        }
+    }
+
+    zyn_placeholders_t holders = { NULL, NULL, NULL, NULL };
+    holders.names = zyn_value_map_get (request, "ExpressionAttributeNames");
+    holders.values = zyn_value_map_get (request, "ExpressionAttributeValues");
+    if (holders.names && zyn_value_type (holders.names) != ZYN_TYPE_M)
+        holders.names = NULL;
+    if (holders.values && zyn_value_type (holders.values) != ZYN_TYPE_M)
+        holders.values = NULL;
+    if (holders.names && !*present) {
+        zyn_error_set (err, ZYN_ERR_VALIDATION,
+                       "ExpressionAttributeNames can only be specified when "
+                       "using expressions");
+        goto failed;
+    }
+    if (holders.values) {
+        char value_exprs [ZYN_ERROR_MESSAGE_MAX / 2] = "";
+        size_t value_expr_count = 0;
+        bool used = false;
+        for (size_t i = 0; i < 4 && params->expressions [i]; i++) {
+            if (streq (params->expressions [i], "ProjectionExpression"))
+                continue;
+            s_append (value_exprs, sizeof (value_exprs), " and ",
+                      params->expressions [i]);
+            value_expr_count++;
+            if (zyn_value_map_get (request, params->expressions [i]))
+                used = true;
+        }
+        if (value_expr_count && !used) {
+            zyn_error_set (err, ZYN_ERR_VALIDATION,
+                           "ExpressionAttributeValues can only be specified "
+                           "when using expressions: %s %s null",
+                           value_exprs, value_expr_count > 1 ? "are" : "is");
+            goto failed;
+        }
+    }
+    if (s_check_placeholders (&holders, self->arena, err))
+        goto failed;
+
+    zyn_parsed_t parsed [ZYN_KIND_COUNT];
+    memset (parsed, 0, sizeof (parsed));
+    for (int kind = 0; kind < ZYN_KIND_COUNT; kind++)
+        if (texts [kind]
+            && zyn_expr_parse (self->arena, kind, texts [kind], sizes [kind],
+                               &holders, &parsed [kind], err))
+            goto failed;
+    if (s_check_unused (holders.names, holders.names_used,
+                        "ExpressionAttributeNames", err)
+        || s_check_unused (holders.values, holders.values_used,
+                           "ExpressionAttributeValues", err))
+        goto failed;
+
+    if (texts [ZYN_KIND_UPDATE]) {
+        self->has_update = true;
+        self->actions = parsed [ZYN_KIND_UPDATE].actions;
+        self->action_count = parsed [ZYN_KIND_UPDATE].action_count;
+    }
+    self->condition = parsed [ZYN_KIND_CONDITION].root;
+    self->filter = parsed [ZYN_KIND_FILTER].root;
+    if (texts [ZYN_KIND_PROJECTION]) {
+        self->has_projection = true;
+        self->projection = parsed [ZYN_KIND_PROJECTION].paths;
+        self->projection_count = parsed [ZYN_KIND_PROJECTION].path_count;
+    }
+    if (texts [ZYN_KIND_KEY_CONDITION]) {
+        self->has_key_condition = true;
+        if (zyn_expr_key_terms (self, parsed [ZYN_KIND_KEY_CONDITION].root,
+                                err))
+            goto failed;
+    }
+    if (zyn_expr_legacy (self, operation, request, err))
+        goto failed;
+    if (self->has_projection)
+        s_build_projection (self);
+    return self;
+
+failed:
+    zyn_expr_destroy (&self);
+    return NULL;
+}
+
+//  --------------------------------------------------------------------------
+//  Destroy. Sets *self_p to NULL.
+
+void
+zyn_expr_destroy (zyn_expr_t **self_p)
+{
+    assert (self_p);
+    zyn_expr_t *self = *self_p;
+    if (self) {
+        zyn_arena_destroy (&self->arena);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+bool
+zyn_expr_has_condition (zyn_expr_t *self)
+{
+    assert (self);
+    return self->condition != NULL;
+}
+
+bool
+zyn_expr_has_filter (zyn_expr_t *self)
+{
+    assert (self);
+    return self->filter != NULL;
+}
+
+bool
+zyn_expr_has_projection (zyn_expr_t *self)
+{
+    assert (self);
+    return self->has_projection;
+}
+
+bool
+zyn_expr_has_update (zyn_expr_t *self)
+{
+    assert (self);
+    return self->has_update;
+}
+
+//  --------------------------------------------------------------------------
+//  Evaluate the condition against item. No condition: *result = true.
+
+int
+zyn_expr_check_condition (zyn_expr_t *self, const zyn_value_t *item,
+                          bool *result, zyn_error_t *err)
+{
+    assert (self);
+    (void) err;
+    *result = self->condition ? zyn_condition_eval (self->condition, item)
+                              : true;
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Evaluate the filter against item.
+
+int
+zyn_expr_check_filter (zyn_expr_t *self, const zyn_value_t *item,
+                       bool *result, zyn_error_t *err)
+{
+    assert (self);
+    (void) err;
+    *result = self->filter ? zyn_condition_eval (self->filter, item) : true;
+    return 0;
+}
+
+static zyn_value_t *
+s_project (const zyn_value_t *value, const ptree_t *node)
+{
+    if (node->leaf)
+        return zyn_value_dup (value);
+    if (node->count == 0)
+        return NULL;
+    bool by_name = node->children [0]->name != NULL;
+    zyn_type_t type = zyn_value_type (value);
+    if (type != (by_name ? ZYN_TYPE_M : ZYN_TYPE_L))
+        return NULL;
+    zyn_value_t *result = by_name ? zyn_value_new_m () : zyn_value_new_l ();
+    for (size_t i = 0; i < node->count; i++) {
+        const ptree_t *child = node->children [i];
+        const zyn_value_t *inner = by_name
+                                 ? zyn_value_map_get (value, child->name)
+                                 : zyn_value_list_get (value, child->index);
+        zyn_value_t *projected = inner ? s_project (inner, child) : NULL;
+        if (!projected)
+            continue;
+        if (by_name)
+            zyn_value_map_put (result, child->name, &projected);
+        else
+            zyn_value_list_append (result, &projected);
+    }
+    if (zyn_value_size (result) == 0)
+        zyn_value_destroy (&result);
+    return result;
+}
+
+//  --------------------------------------------------------------------------
+//  Return a new item holding only the projected paths of item.
+
+zyn_value_t *
+zyn_expr_project (zyn_expr_t *self, const zyn_value_t *item)
+{
+    assert (self);
+    if (!item)
+        return NULL;
+    if (!self->has_projection)
+        return zyn_value_dup (item);
+    zyn_value_t *result = s_project (item, self->ptree);
+    return result ? result : zyn_value_new_m ();
+}
+
+//  --------------------------------------------------------------------------
+//  The top-level attribute names the projection reads.
+
+const char **
+zyn_expr_projected_names (zyn_expr_t *self)
+{
+    assert (self);
+    return self->has_projection ? self->projected_names : NULL;
+}
+
+//  --------------------------------------------------------------------------
+//  Apply the update to a copy of item and return the new item.
+
+zyn_value_t *
+zyn_expr_update (zyn_expr_t *self, const zyn_value_t *item,
+                 const zyn_value_t *key, const char **key_names,
+                 zyn_value_t **updated_names, zyn_error_t *err)
+{
+    assert (self);
+    return zyn_expr_apply_update (self, item, key, key_names, updated_names,
+                                  err);
+}
+
+//  --------------------------------------------------------------------------
+//  Resolve the key condition for a table keyed pk_name (and sk_name).
+
+int
+zyn_expr_key_condition (zyn_expr_t *self, const char *pk_name,
+                        const char *sk_name, zyn_key_condition_t *cond,
+                        zyn_error_t *err)
+{
+    assert (self);
+    assert (pk_name);
+    memset (cond, 0, sizeof (*cond));
+    if (!self->has_key_condition)
+        return zyn_error_set (err, ZYN_ERR_VALIDATION,
+                              "Either the KeyConditions or "
+                              "KeyConditionExpression parameter must be "
+                              "specified in the request.");
+    const zyn_key_term_t *pk = NULL;
+    const zyn_key_term_t *sk = NULL;
+    for (size_t i = 0; i < self->key_term_count; i++) {
+        const zyn_key_term_t *term = &self->key_terms [i];
+        if (streq (term->name, pk_name))
+            pk = term;
+        else
+        if (sk_name && streq (term->name, sk_name))
+            sk = term;
+    }
+    if (!pk)
+        return zyn_error_set (err, ZYN_ERR_VALIDATION,
+                              "Query condition missed key schema element: %s",
+                              pk_name);
+    if (self->key_term_count > (sk ? 2u : 1u)) {
+        if (sk_name && !sk)
+            return zyn_error_set (err, ZYN_ERR_VALIDATION,
+                                  "Query condition missed key schema element: "
+                                  "%s", sk_name);
+        return zyn_error_set (err, ZYN_ERR_VALIDATION,
+                              "Query key condition not supported");
+    }
+    if (pk->op != ZYN_SK_EQ)
+        return zyn_error_set (err, ZYN_ERR_VALIDATION,
+                              "Query key condition not supported");
+    cond->pk = pk->value1;
+    if (sk) {
+        cond->sk_op = sk->op;
+        cond->sk1 = sk->value1;
+        cond->sk2 = sk->value2;
+    }
+    return 0;
+}
