@@ -67,14 +67,14 @@
 //  carry and some slack
 #define S_WORK_DIGITS 320
 
-static const char *s_msg_not_a_number
+static const char s_msg_not_a_number []
     = "A value provided cannot be converted into a number";
-static const char *s_msg_too_precise
+static const char s_msg_too_precise []
     = "Attempting to store more than 38 significant digits in a Number";
-static const char *s_msg_overflow
+static const char s_msg_overflow []
     = "Number overflow. Attempting to store a number with magnitude larger "
       "than supported range";
-static const char *s_msg_underflow
+static const char s_msg_underflow []
     = "Number underflow. Attempting to store a number with magnitude "
       "smaller than supported range";
 

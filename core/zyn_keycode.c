@@ -37,12 +37,12 @@
 #define S_SORT_KEY_MAX 1024
 #define S_ROW_PREFIX_SIZE 9     //  'i' and the 8-octet hash
 
-static const char *s_msg_schema
+static const char s_msg_schema []
     = "The provided key element does not match the schema";
-static const char *s_msg_hashkey_size
+static const char s_msg_hashkey_size []
     = "One or more parameter values were invalid: Size of hashkey has "
       "exceeded the maximum size limit of2048 bytes";
-static const char *s_msg_rangekey_size
+static const char s_msg_rangekey_size []
     = "One or more parameter values were invalid: Aggregated size of all "
       "range keys has exceeded the size limit of 1024 bytes";
 
