@@ -30,6 +30,8 @@
 #include <leveldb/c.h>
 #include <msgpack.h>
 #include <sodium.h>
+#include <jansson.h>
+#include <microhttpd.h>
 
 #include "zynamo.h"
 

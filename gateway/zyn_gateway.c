@@ -1,0 +1,606 @@
+/*  =========================================================================
+    zyn_gateway - the DynamoDB-compatible HTTP server
+
+    libmicrohttpd runs an epoll thread pool. A request's body is gathered
+    (up to 16 MB), then, on the HTTP thread: SigV4 check, target lookup,
+    JSON parse and validation (zyn_optable). Local operations answer at once;
+    cluster operations are encoded, the connection is suspended and the
+    call handed to zyn_dispatch; the dispatcher resumes the connection when
+    the broker's reply is in, and the HTTP thread renders it. Streams
+    operations (zyn_streams_api) loop through several such calls. All a
+    request holds hangs off its s_request_t and dies with it, in the
+    completion callback.
+    =========================================================================
+*/
+
+#include "zyn_prelude.h"
+#include "zyn_error.h"
+#include "zyn_json.h"
+#include "zyn_proto.h"
+#include "zyn_optable.h"
+#include "zyn_sigv4.h"
+#include "zyn_dispatch.h"
+#include "zyn_streams_api.h"
+#include "zyn_gateway.h"
+
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+struct zyn_gateway {
+    struct MHD_Daemon *daemon;          //  Owned: the HTTP server
+    zyn_dispatch_t *dispatch;           //  Owned: the broker connection
+    zyn_sigv4_t *keys;                  //  Owned; NULL in open mode
+    char region [64];
+    int port;
+    bool verbose;
+};
+
+typedef enum {
+    S_RECEIVING = 0,                    //  Gathering the body
+    S_WAITING,                          //  Suspended, a broker call out
+    S_DONE                              //  A response is queued
+} s_phase_t;
+
+typedef struct {
+    zyn_gateway_t *gateway;             //  Borrowed
+    struct MHD_Connection *connection;  //  Borrowed
+    s_phase_t phase;
+    char *body;                         //  Owned: the request body
+    size_t size;
+    size_t capacity;
+    bool too_large;
+    const zyn_op_t *op;                 //  Static
+    zyn_value_t *request;               //  Owned: native request
+    zyn_streams_call_t *streams;        //  Owned: Streams state
+    zyn_call_t call;                    //  Owns its bodies
+} s_request_t;
+
+static const uint32_t s_crc32_table [256] = {
+    0x00000000, 0x77073096, 0xee0e612c, 0x990951ba, 0x076dc419, 0x706af48f,
+    0xe963a535, 0x9e6495a3, 0x0edb8832, 0x79dcb8a4, 0xe0d5e91e, 0x97d2d988,
+    0x09b64c2b, 0x7eb17cbd, 0xe7b82d07, 0x90bf1d91, 0x1db71064, 0x6ab020f2,
+    0xf3b97148, 0x84be41de, 0x1adad47d, 0x6ddde4eb, 0xf4d4b551, 0x83d385c7,
+    0x136c9856, 0x646ba8c0, 0xfd62f97a, 0x8a65c9ec, 0x14015c4f, 0x63066cd9,
+    0xfa0f3d63, 0x8d080df5, 0x3b6e20c8, 0x4c69105e, 0xd56041e4, 0xa2677172,
+    0x3c03e4d1, 0x4b04d447, 0xd20d85fd, 0xa50ab56b, 0x35b5a8fa, 0x42b2986c,
+    0xdbbbc9d6, 0xacbcf940, 0x32d86ce3, 0x45df5c75, 0xdcd60dcf, 0xabd13d59,
+    0x26d930ac, 0x51de003a, 0xc8d75180, 0xbfd06116, 0x21b4f4b5, 0x56b3c423,
+    0xcfba9599, 0xb8bda50f, 0x2802b89e, 0x5f058808, 0xc60cd9b2, 0xb10be924,
+    0x2f6f7c87, 0x58684c11, 0xc1611dab, 0xb6662d3d, 0x76dc4190, 0x01db7106,
+    0x98d220bc, 0xefd5102a, 0x71b18589, 0x06b6b51f, 0x9fbfe4a5, 0xe8b8d433,
+    0x7807c9a2, 0x0f00f934, 0x9609a88e, 0xe10e9818, 0x7f6a0dbb, 0x086d3d2d,
+    0x91646c97, 0xe6635c01, 0x6b6b51f4, 0x1c6c6162, 0x856530d8, 0xf262004e,
+    0x6c0695ed, 0x1b01a57b, 0x8208f4c1, 0xf50fc457, 0x65b0d9c6, 0x12b7e950,
+    0x8bbeb8ea, 0xfcb9887c, 0x62dd1ddf, 0x15da2d49, 0x8cd37cf3, 0xfbd44c65,
+    0x4db26158, 0x3ab551ce, 0xa3bc0074, 0xd4bb30e2, 0x4adfa541, 0x3dd895d7,
+    0xa4d1c46d, 0xd3d6f4fb, 0x4369e96a, 0x346ed9fc, 0xad678846, 0xda60b8d0,
+    0x44042d73, 0x33031de5, 0xaa0a4c5f, 0xdd0d7cc9, 0x5005713c, 0x270241aa,
+    0xbe0b1010, 0xc90c2086, 0x5768b525, 0x206f85b3, 0xb966d409, 0xce61e49f,
+    0x5edef90e, 0x29d9c998, 0xb0d09822, 0xc7d7a8b4, 0x59b33d17, 0x2eb40d81,
+    0xb7bd5c3b, 0xc0ba6cad, 0xedb88320, 0x9abfb3b6, 0x03b6e20c, 0x74b1d29a,
+    0xead54739, 0x9dd277af, 0x04db2615, 0x73dc1683, 0xe3630b12, 0x94643b84,
+    0x0d6d6a3e, 0x7a6a5aa8, 0xe40ecf0b, 0x9309ff9d, 0x0a00ae27, 0x7d079eb1,
+    0xf00f9344, 0x8708a3d2, 0x1e01f268, 0x6906c2fe, 0xf762575d, 0x806567cb,
+    0x196c3671, 0x6e6b06e7, 0xfed41b76, 0x89d32be0, 0x10da7a5a, 0x67dd4acc,
+    0xf9b9df6f, 0x8ebeeff9, 0x17b7be43, 0x60b08ed5, 0xd6d6a3e8, 0xa1d1937e,
+    0x38d8c2c4, 0x4fdff252, 0xd1bb67f1, 0xa6bc5767, 0x3fb506dd, 0x48b2364b,
+    0xd80d2bda, 0xaf0a1b4c, 0x36034af6, 0x41047a60, 0xdf60efc3, 0xa867df55,
+    0x316e8eef, 0x4669be79, 0xcb61b38c, 0xbc66831a, 0x256fd2a0, 0x5268e236,
+    0xcc0c7795, 0xbb0b4703, 0x220216b9, 0x5505262f, 0xc5ba3bbe, 0xb2bd0b28,
+    0x2bb45a92, 0x5cb36a04, 0xc2d7ffa7, 0xb5d0cf31, 0x2cd99e8b, 0x5bdeae1d,
+    0x9b64c2b0, 0xec63f226, 0x756aa39c, 0x026d930a, 0x9c0906a9, 0xeb0e363f,
+    0x72076785, 0x05005713, 0x95bf4a82, 0xe2b87a14, 0x7bb12bae, 0x0cb61b38,
+    0x92d28e9b, 0xe5d5be0d, 0x7cdcefb7, 0x0bdbdf21, 0x86d3d2d4, 0xf1d4e242,
+    0x68ddb3f8, 0x1fda836e, 0x81be16cd, 0xf6b9265b, 0x6fb077e1, 0x18b74777,
+    0x88085ae6, 0xff0f6a70, 0x66063bca, 0x11010b5c, 0x8f659eff, 0xf862ae69,
+    0x616bffd3, 0x166ccf45, 0xa00ae278, 0xd70dd2ee, 0x4e048354, 0x3903b3c2,
+    0xa7672661, 0xd06016f7, 0x4969474d, 0x3e6e77db, 0xaed16a4a, 0xd9d65adc,
+    0x40df0b66, 0x37d83bf0, 0xa9bcae53, 0xdebb9ec5, 0x47b2cf7f, 0x30b5ffe9,
+    0xbdbdf21c, 0xcabac28a, 0x53b39330, 0x24b4a3a6, 0xbad03605, 0xcdd70693,
+    0x54de5729, 0x23d967bf, 0xb3667a2e, 0xc4614ab8, 0x5d681b02, 0x2a6f2b94,
+    0xb40bbe37, 0xc30c8ea1, 0x5a05df1b, 0x2d02ef8d,
+};
+
+//  --------------------------------------------------------------------------
+//  CRC32 (IEEE 802.3).
+
+uint32_t
+zyn_gateway_crc32 (const void *data, size_t size)
+{
+    const uint8_t *bytes = (const uint8_t *) data;
+    uint32_t crc = 0xffffffffU;
+    for (size_t i = 0; i < size; i++)
+        crc = s_crc32_table [(crc ^ bytes [i]) & 0xff] ^ (crc >> 8);
+    return crc ^ 0xffffffffU;
+}
+
+//  --------------------------------------------------------------------------
+//  A random (version 4) UUID.
+
+void
+zyn_gateway_uuid (char *buf)
+{
+    uint8_t bytes [16];
+    randombytes_buf (bytes, sizeof (bytes));
+    bytes [6] = (uint8_t) ((bytes [6] & 0x0f) | 0x40);
+    bytes [8] = (uint8_t) ((bytes [8] & 0x3f) | 0x80);
+    static const char hex [] = "0123456789abcdef";
+    size_t out = 0;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            buf [out++] = '-';
+        buf [out++] = hex [bytes [i] >> 4];
+        buf [out++] = hex [bytes [i] & 0x0f];
+    }
+    buf [out] = 0;
+}
+
+static s_request_t *
+s_request_new (zyn_gateway_t *gateway, struct MHD_Connection *connection)
+{
+    s_request_t *self = (s_request_t *) zmalloc (sizeof (s_request_t));
+    self->gateway = gateway;
+    self->connection = connection;
+    return self;
+}
+
+static void
+s_request_destroy (s_request_t **self_p)
+{
+    s_request_t *self = *self_p;
+    if (self) {
+        zyn_call_reset (&self->call);
+        zyn_streams_call_destroy (&self->streams);
+        zyn_value_destroy (&self->request);
+        free (self->body);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+//  Queue a response; takes ownership of text (malloc'd)
+static enum MHD_Result
+s_respond (s_request_t *self, unsigned int status, char *text, size_t size,
+           const char *content_type)
+{
+    self->phase = S_DONE;
+    char crc [16];
+    snprintf (crc, sizeof (crc), "%" PRIu32, zyn_gateway_crc32 (text, size));
+    char request_id [40];
+    zyn_gateway_uuid (request_id);
+    struct MHD_Response *response = MHD_create_response_from_buffer (
+        size, text, MHD_RESPMEM_MUST_FREE);
+    MHD_add_response_header (response, "Content-Type", content_type);
+    MHD_add_response_header (response, "x-amzn-RequestId", request_id);
+    MHD_add_response_header (response, "x-amz-crc32", crc);
+    enum MHD_Result result = MHD_queue_response (self->connection, status,
+                                                 response);
+    MHD_destroy_response (response);
+    return result;
+}
+
+static enum MHD_Result
+s_respond_json (s_request_t *self, char *text, size_t size)
+{
+    return s_respond (self, MHD_HTTP_OK, text, size,
+                      "application/x-amz-json-1.0");
+}
+
+static enum MHD_Result
+s_respond_error (s_request_t *self, const zyn_error_t *err,
+                 const zyn_value_t *extra, unsigned int status)
+{
+    size_t size = 0;
+    char *text = zyn_optable_error_json (err, extra, &size);
+    if (self->gateway->verbose)
+        zsys_debug ("zyn_gateway: error type=%s op=%s",
+                    zyn_error_name (err->type),
+                    self->op ? zyn_op_name (self->op) : "-");
+    return s_respond (self, status ? status
+                                   : (unsigned int) zyn_error_http_status (
+                                         err->type),
+                      text, size, "application/x-amz-json-1.0");
+}
+
+//  Runs on the dispatcher's thread: the reply is in, wake the connection
+static void
+s_call_done (zyn_call_t *call, void *arg)
+{
+    (void) call;
+    s_request_t *self = (s_request_t *) arg;
+    MHD_resume_connection (self->connection);
+}
+
+//  Send one broker call and suspend until its reply. Takes ownership of
+//  *body_p.
+static enum MHD_Result
+s_call (s_request_t *self, const char *operation, zyn_value_t **body_p)
+{
+    zyn_call_reset (&self->call);
+    snprintf (self->call.operation, sizeof (self->call.operation), "%s",
+              operation);
+    self->call.body = zyn_value_encode (*body_p, &self->call.size);
+    zyn_value_destroy (body_p);
+    self->call.done = s_call_done;
+    self->call.arg = self;
+    self->phase = S_WAITING;
+    //  Suspend first: the reply may come back before submit returns
+    MHD_suspend_connection (self->connection);
+    if (zyn_dispatch_submit (self->gateway->dispatch, &self->call)) {
+        snprintf (self->call.status, sizeof (self->call.status), "%s",
+                  zyn_error_name (ZYN_ERR_SERVICE_UNAVAILABLE));
+        snprintf (self->call.message, sizeof (self->call.message),
+                  "The gateway is shutting down");
+        MHD_resume_connection (self->connection);
+    }
+    return MHD_YES;
+}
+
+//  Run a Streams request one step further
+static enum MHD_Result
+s_streams_step (s_request_t *self, const zyn_value_t *reply,
+                const zyn_error_t *reply_err)
+{
+    const char *operation = NULL;
+    zyn_value_t *body = NULL;
+    char *json = NULL;
+    size_t size = 0;
+    zyn_error_t err = { 0 };
+    int rc = zyn_streams_call_step (self->streams, reply, reply_err,
+                                    &operation, &body, &json, &size, &err);
+    if (rc == 1)
+        return s_call (self, operation, &body);
+    if (rc == 0)
+        return s_respond_json (self, json, size);
+    return s_respond_error (self, &err, NULL, 0);
+}
+
+//  The broker's reply is in: render it
+static enum MHD_Result
+s_handle_reply (s_request_t *self)
+{
+    zyn_error_t err = { 0 };
+    zyn_value_t *response = NULL;
+    zyn_value_t *extra = NULL;
+    if (self->call.message [0]) {
+        //  The gateway failed the call itself (timeout, shutdown)
+        zyn_errtype_t type = zyn_error_type_from_name (self->call.status);
+        zyn_error_set (&err, type == ZYN_ERR_MAX ? ZYN_ERR_INTERNAL : type,
+                       "%s", self->call.message);
+    }
+    else
+    if (!streq (self->call.status, ZYN_PROTO_OK)) {
+        zyn_proto_error_from_reply (self->call.status, self->call.reply,
+                                    self->call.reply_size, &err);
+        //  Error bodies may carry more than the message (Item,
+        //  CancellationReasons)
+        zyn_error_t ignored = { 0 };
+        extra = zyn_value_decode (self->call.reply, self->call.reply_size,
+                                  &ignored);
+        if (extra && (zyn_value_type (extra) != ZYN_TYPE_M
+                      || zyn_value_size (extra) <= 1))
+            zyn_value_destroy (&extra);
+    }
+    else {
+        response = zyn_value_decode (self->call.reply, self->call.reply_size,
+                                     &err);
+        if (response && zyn_value_type (response) != ZYN_TYPE_M) {
+            zyn_value_destroy (&response);
+            zyn_error_set (&err, ZYN_ERR_INTERNAL,
+                           "The broker's reply is not a map");
+        }
+        else
+        if (!response && !zyn_error_is_set (&err))
+            zyn_error_set (&err, ZYN_ERR_INTERNAL,
+                           "The broker's reply cannot be decoded");
+    }
+    enum MHD_Result result;
+    if (zyn_op_kind (self->op) == ZYN_OP_STREAMS)
+        result = s_streams_step (self, response, response ? NULL : &err);
+    else
+    if (!response)
+        result = s_respond_error (self, &err, extra, 0);
+    else {
+        zyn_optable_finish_response (self->op, self->request, response,
+                                 self->gateway->region);
+        size_t size = 0;
+        char *json = zyn_json_from_response (response, &size);
+        if (json)
+            result = s_respond_json (self, json, size);
+        else {
+            zyn_error_set (&err, ZYN_ERR_INTERNAL,
+                           "The response cannot be rendered");
+            result = s_respond_error (self, &err, NULL, 0);
+        }
+    }
+    zyn_value_destroy (&response);
+    zyn_value_destroy (&extra);
+    return result;
+}
+
+static const char *
+s_header (void *arg, const char *name)
+{
+    return MHD_lookup_connection_value ((struct MHD_Connection *) arg,
+                                        MHD_HEADER_KIND, name);
+}
+
+//  The whole body is in: authenticate, parse, validate and serve
+static enum MHD_Result
+s_handle_request (s_request_t *self, const char *url)
+{
+    zyn_gateway_t *gateway = self->gateway;
+    zyn_error_t err = { 0 };
+    if (self->too_large) {
+        zyn_error_set (&err, ZYN_ERR_VALIDATION,
+                       "Request size exceeded %d bytes", ZYN_OPTABLE_BODY_MAX);
+        return s_respond_error (self, &err, NULL,
+                                MHD_HTTP_CONTENT_TOO_LARGE);
+    }
+    if (gateway->keys
+        && zyn_sigv4_verify (gateway->keys, "POST", url, "", s_header,
+                             self->connection, self->body, self->size,
+                             time (NULL), &err))
+        return s_respond_error (self, &err, NULL, 0);
+    const char *target = s_header (self->connection, "X-Amz-Target");
+    self->op = zyn_optable_lookup (target, &err);
+    if (!self->op)
+        return s_respond_error (self, &err, NULL, 0);
+    if (gateway->verbose)
+        zsys_debug ("zyn_gateway: request op=%s size=%zu",
+                    zyn_op_name (self->op), self->size);
+    self->request = zyn_optable_parse_request (self->op, self->body, self->size,
+                                           &err);
+    if (!self->request)
+        return s_respond_error (self, &err, NULL, 0);
+    switch (zyn_op_kind (self->op)) {
+        case ZYN_OP_LOCAL: {
+            const char *host = s_header (self->connection, "Host");
+            char address [300];
+            if (host)
+                snprintf (address, sizeof (address), "%.256s", host);
+            else
+                snprintf (address, sizeof (address), "localhost:%d",
+                          gateway->port);
+            zyn_value_t *response = zyn_optable_local_response (
+                self->op, self->request, address, &err);
+            if (!response)
+                return s_respond_error (self, &err, NULL, 0);
+            size_t size = 0;
+            char *json = zyn_json_from_response (response, &size);
+            zyn_value_destroy (&response);
+            if (!json) {
+                zyn_error_set (&err, ZYN_ERR_INTERNAL,
+                               "The response cannot be rendered");
+                return s_respond_error (self, &err, NULL, 0);
+            }
+            return s_respond_json (self, json, size);
+        }
+        case ZYN_OP_STREAMS:
+            self->streams = zyn_streams_call_new (self->op, &self->request,
+                                                  gateway->region);
+            return s_streams_step (self, NULL, NULL);
+        default: {
+            zyn_value_t *body = zyn_value_dup (self->request);
+            return s_call (self, zyn_op_name (self->op), &body);
+        }
+    }
+}
+
+static enum MHD_Result
+s_handle_plain (s_request_t *self, unsigned int status, const char *text)
+{
+    char *copy = strdup (text);
+    assert (copy);
+    return s_respond (self, status, copy, strlen (copy), "text/plain");
+}
+
+//  libmicrohttpd's access handler: called when headers are in, once per
+//  body chunk, once when the body is complete, and once after each resume
+static enum MHD_Result
+s_access_handler (void *cls, struct MHD_Connection *connection,
+                  const char *url, const char *method, const char *version,
+                  const char *upload_data, size_t *upload_data_size,
+                  void **con_cls)
+{
+    (void) version;
+    zyn_gateway_t *gateway = (zyn_gateway_t *) cls;
+    s_request_t *self = (s_request_t *) *con_cls;
+    if (!self) {
+        self = s_request_new (gateway, connection);
+        *con_cls = self;
+        if (!streq (method, MHD_HTTP_METHOD_POST)) {
+            //  DynamoDB's health check answers GET /; nothing else but
+            //  POST is an operation
+            if (streq (method, MHD_HTTP_METHOD_GET) && streq (url, "/")) {
+                char text [128];
+                snprintf (text, sizeof (text),
+                          "healthy: dynamodb.%s.amazonaws.com ",
+                          gateway->region);
+                return s_handle_plain (self, MHD_HTTP_OK, text);
+            }
+            zyn_error_t err = { 0 };
+            zyn_error_set (&err, ZYN_ERR_UNKNOWN_OPERATION, "%s", "");
+            return s_respond_error (self, &err, NULL, MHD_HTTP_NOT_FOUND);
+        }
+        const char *length = s_header (connection, "Content-Length");
+        if (length && strtoull (length, NULL, 10) > ZYN_OPTABLE_BODY_MAX) {
+            //  Answer before the body comes; the connection then closes
+            self->too_large = true;
+            return s_handle_request (self, url);
+        }
+        return MHD_YES;
+    }
+    if (self->phase == S_RECEIVING && *upload_data_size) {
+        size_t size = *upload_data_size;
+        *upload_data_size = 0;
+        if (self->too_large || self->size + size > ZYN_OPTABLE_BODY_MAX) {
+            //  Read and drop the rest, then answer once
+            self->too_large = true;
+            return MHD_YES;
+        }
+        if (self->size + size > self->capacity) {
+            size_t capacity = self->capacity ? self->capacity * 2 : 4096;
+            while (capacity < self->size + size)
+                capacity *= 2;
+            self->body = (char *) realloc (self->body, capacity);
+            assert (self->body);
+            self->capacity = capacity;
+        }
+        memcpy (self->body + self->size, upload_data, size);
+        self->size += size;
+        return MHD_YES;
+    }
+    if (self->phase == S_RECEIVING)
+        return s_handle_request (self, url);
+    if (self->phase == S_WAITING)
+        return s_handle_reply (self);
+    return MHD_YES;
+}
+
+static void
+s_completed (void *cls, struct MHD_Connection *connection, void **con_cls,
+             enum MHD_RequestTerminationCode code)
+{
+    (void) cls;
+    (void) connection;
+    (void) code;
+    s_request_t *self = (s_request_t *) *con_cls;
+    s_request_destroy (&self);
+    *con_cls = NULL;
+}
+
+//  Split "HOST:PORT" and resolve HOST to an IPv4 address
+static int
+s_parse_address (const char *text, struct sockaddr_in *address,
+                 zyn_error_t *err)
+{
+    const char *colon = text ? strrchr (text, ':') : NULL;
+    if (!colon || colon == text)
+        return zyn_error_set (err, ZYN_ERR_VALIDATION,
+                              "bad --http address '%s': expected HOST:PORT",
+                              text ? text : "");
+    char host [256];
+    snprintf (host, sizeof (host), "%.*s", (int) (colon - text), text);
+    char *end = NULL;
+    long port = strtol (colon + 1, &end, 10);
+    if (!*(colon + 1) || *end || port < 0 || port > 65535)
+        return zyn_error_set (err, ZYN_ERR_VALIDATION,
+                              "bad --http port in '%s'", text);
+    struct addrinfo hints = { 0 };
+    hints.ai_family = AF_INET;
+    hints.ai_socktype = SOCK_STREAM;
+    struct addrinfo *found = NULL;
+    if (getaddrinfo (host, NULL, &hints, &found) || !found)
+        return zyn_error_set (err, ZYN_ERR_VALIDATION,
+                              "cannot resolve --http host '%s'", host);
+    memcpy (address, found->ai_addr, sizeof (*address));
+    freeaddrinfo (found);
+    address->sin_port = htons ((uint16_t) port);
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Start a gateway.
+
+zyn_gateway_t *
+zyn_gateway_new (const zyn_gateway_config_t *config, zyn_error_t *err)
+{
+    assert (config);
+    if (sodium_init () < 0) {
+        zyn_error_set (err, ZYN_ERR_INTERNAL, "libsodium cannot start");
+        return NULL;
+    }
+    struct sockaddr_in address;
+    if (s_parse_address (config->http ? config->http : "127.0.0.1:8000",
+                         &address, err))
+        return NULL;
+    zyn_gateway_t *self = (zyn_gateway_t *) zmalloc (sizeof (zyn_gateway_t));
+    snprintf (self->region, sizeof (self->region), "%s",
+              config->region ? config->region : "us-east-1");
+    self->verbose = config->verbose;
+    if (config->auth) {
+        self->keys = zyn_sigv4_new ();
+        if (!config->credentials) {
+            zyn_error_set (err, ZYN_ERR_VALIDATION,
+                           "--auth needs --credentials FILE");
+            zyn_gateway_destroy (&self);
+            return NULL;
+        }
+        if (zyn_sigv4_load (self->keys, config->credentials, err) < 0) {
+            zyn_gateway_destroy (&self);
+            return NULL;
+        }
+    }
+    self->dispatch = zyn_dispatch_new (
+        config->broker ? config->broker : "tcp://127.0.0.1:7100",
+        config->timeout_ms, config->verbose, err);
+    if (!self->dispatch) {
+        zyn_gateway_destroy (&self);
+        return NULL;
+    }
+    unsigned int threads = config->threads > 0 ? (unsigned int) config->threads
+                                               : 2;
+    self->daemon = MHD_start_daemon (
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL
+            | MHD_ALLOW_SUSPEND_RESUME
+            | (config->verbose ? MHD_USE_ERROR_LOG : 0),
+        0, NULL, NULL, s_access_handler, self,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &address,
+        MHD_OPTION_THREAD_POOL_SIZE, threads,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned int) 10000,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) 300,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) (128 * 1024),
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int) 1024,
+        MHD_OPTION_NOTIFY_COMPLETED, s_completed, self,
+        MHD_OPTION_END);
+    if (!self->daemon) {
+        zyn_error_set (err, ZYN_ERR_VALIDATION, "cannot listen on %s",
+                       config->http ? config->http : "127.0.0.1:8000");
+        zyn_gateway_destroy (&self);
+        return NULL;
+    }
+    const union MHD_DaemonInfo *info
+        = MHD_get_daemon_info (self->daemon, MHD_DAEMON_INFO_LISTEN_FD);
+    struct sockaddr_in bound;
+    socklen_t bound_size = sizeof (bound);
+    if (info && getsockname (info->listen_fd, (struct sockaddr *) &bound,
+                             &bound_size) == 0)
+        self->port = ntohs (bound.sin_port);
+    zsys_info ("zyn_gateway: listening port=%d mode=%s", self->port,
+               self->keys ? "auth" : "open");
+    return self;
+}
+
+//  --------------------------------------------------------------------------
+//  Stop serving.
+
+void
+zyn_gateway_destroy (zyn_gateway_t **self_p)
+{
+    assert (self_p);
+    zyn_gateway_t *self = *self_p;
+    if (self) {
+        //  The dispatcher answers (and resumes) every suspended request
+        //  first: libmicrohttpd must not stop with connections suspended
+        if (self->dispatch)
+            zyn_dispatch_stop (self->dispatch);
+        if (self->daemon)
+            MHD_stop_daemon (self->daemon);
+        zyn_dispatch_destroy (&self->dispatch);
+        zyn_sigv4_destroy (&self->keys);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  The TCP port the gateway listens on.
+
+int
+zyn_gateway_port (zyn_gateway_t *self)
+{
+    assert (self);
+    return self->port;
+}

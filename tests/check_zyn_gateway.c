@@ -1,0 +1,909 @@
+/*  =========================================================================
+    check_zyn_gateway - the gateway's units and its HTTP path
+
+    Units: CRC32, UUIDs, target lookup, DynamoDB's validation messages,
+    error bodies, SigV4 (AWS's published get-vanilla vector and a request
+    signed by botocore), stream ARNs, iterators and records. Then the
+    whole HTTP path against a fake broker (a ROUTER answering canned
+    replies) over real sockets: headers, CRC, error statuses, local
+    operations, malformed input, and that the gateway keeps serving.
+    =========================================================================
+*/
+
+#include "zyn_prelude.h"
+#include "zyn_error.h"
+#include "zyn_proto.h"
+#include "zyn_optable.h"
+#include "zyn_sigv4.h"
+#include "zyn_streams_api.h"
+#include "zyn_gateway.h"
+#include "zyn_testutil.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+START_TEST (test_crc32)
+{
+    ck_assert_uint_eq (zyn_gateway_crc32 ("123456789", 9), 3421780262U);
+    ck_assert_uint_eq (zyn_gateway_crc32 ("", 0), 0);
+    ck_assert_uint_eq (zyn_gateway_crc32 ("{}", 2), 2745614147U);
+}
+END_TEST
+
+START_TEST (test_uuid)
+{
+    char first [40];
+    char second [40];
+    zyn_gateway_uuid (first);
+    zyn_gateway_uuid (second);
+    ck_assert_uint_eq (strlen (first), 36);
+    ck_assert_int_eq (first [8], '-');
+    ck_assert_int_eq (first [13], '-');
+    ck_assert_int_eq (first [14], '4');
+    ck_assert_int_eq (first [18], '-');
+    ck_assert_int_eq (first [23], '-');
+    ck_assert_str_ne (first, second);
+}
+END_TEST
+
+START_TEST (test_targets)
+{
+    zyn_error_t err = { 0 };
+    const zyn_op_t *op = zyn_optable_lookup ("DynamoDB_20120810.PutItem", &err);
+    ck_assert_ptr_nonnull (op);
+    ck_assert_str_eq (zyn_op_name (op), "PutItem");
+    ck_assert_int_eq (zyn_op_api (op), ZYN_API_DYNAMODB);
+    ck_assert_int_eq (zyn_op_kind (op), ZYN_OP_FORWARD);
+    op = zyn_optable_lookup ("DynamoDBStreams_20120810.GetRecords", &err);
+    ck_assert_ptr_nonnull (op);
+    ck_assert_int_eq (zyn_op_kind (op), ZYN_OP_STREAMS);
+    op = zyn_optable_lookup ("DynamoDB_20120810.DescribeEndpoints", &err);
+    ck_assert_int_eq (zyn_op_kind (op), ZYN_OP_LOCAL);
+    ck_assert_int_eq (err.type, ZYN_ERR_NONE);
+    //  Streams operations only under the Streams prefix, and exact names
+    ck_assert_ptr_null (zyn_optable_lookup ("DynamoDB_20120810.GetRecords", &err));
+    ck_assert_int_eq (err.type, ZYN_ERR_UNKNOWN_OPERATION);
+    ck_assert_ptr_null (zyn_optable_lookup ("DynamoDB_20120810.putitem", NULL));
+    ck_assert_ptr_null (zyn_optable_lookup ("DynamoDB_20120810.", NULL));
+    ck_assert_ptr_null (zyn_optable_lookup (NULL, NULL));
+}
+END_TEST
+
+//  Parse body for operation; expect failure of type with message
+static void
+s_expect_error (const char *operation, const char *body, zyn_errtype_t type,
+                const char *message)
+{
+    char target [128];
+    snprintf (target, sizeof (target), "DynamoDB_20120810.%s", operation);
+    const zyn_op_t *op = zyn_optable_lookup (target, NULL);
+    ck_assert_ptr_nonnull (op);
+    zyn_error_t err = { 0 };
+    zyn_value_t *request = zyn_optable_parse_request (op, body, strlen (body),
+                                                  &err);
+    ck_assert_ptr_null (request);
+    ck_assert_str_eq (zyn_error_name (err.type), zyn_error_name (type));
+    ck_assert_str_eq (err.message, message);
+}
+
+START_TEST (test_validation)
+{
+    s_expect_error ("DescribeTable", "{}", ZYN_ERR_VALIDATION,
+                    "1 validation error detected: Value null at 'tableName' "
+                    "failed to satisfy constraint: Member must not be null");
+    s_expect_error ("DescribeTable", "{\"TableName\":null}",
+                    ZYN_ERR_VALIDATION,
+                    "1 validation error detected: Value null at 'tableName' "
+                    "failed to satisfy constraint: Member must not be null");
+    s_expect_error ("DeleteTable", "{\"TableName\":\"ab\"}",
+                    ZYN_ERR_VALIDATION,
+                    "1 validation error detected: Value 'ab' at 'tableName' "
+                    "failed to satisfy constraint: Member must have length "
+                    "greater than or equal to 3");
+    s_expect_error ("DescribeTable", "{\"TableName\":\"a!\"}",
+                    ZYN_ERR_VALIDATION,
+                    "2 validation errors detected: Value 'a!' at 'tableName' "
+                    "failed to satisfy constraint: Member must satisfy "
+                    "regular expression pattern: [a-zA-Z0-9_.-]+; Value 'a!' "
+                    "at 'tableName' failed to satisfy constraint: Member "
+                    "must have length greater than or equal to 3");
+    s_expect_error ("ListTables", "{\"Limit\":0}", ZYN_ERR_VALIDATION,
+                    "1 validation error detected: Value '0' at 'limit' "
+                    "failed to satisfy constraint: Member must have value "
+                    "greater than or equal to 1");
+    s_expect_error ("ListTables", "{\"Limit\":101}", ZYN_ERR_VALIDATION,
+                    "1 validation error detected: Value '101' at 'limit' "
+                    "failed to satisfy constraint: Member must have value "
+                    "less than or equal to 100");
+    s_expect_error ("PutItem",
+                    "{\"TableName\":\"tab1\",\"Item\":{},\"ReturnValues\":"
+                    "\"SOME\"}", ZYN_ERR_VALIDATION,
+                    "1 validation error detected: Value 'SOME' at "
+                    "'returnValues' failed to satisfy constraint: Member "
+                    "must satisfy enum value set: [NONE, ALL_OLD, "
+                    "UPDATED_OLD, ALL_NEW, UPDATED_NEW]");
+    s_expect_error ("GetItem", "{\"TableName\":\"tab1\"}", ZYN_ERR_VALIDATION,
+                    "1 validation error detected: Value null at 'key' "
+                    "failed to satisfy constraint: Member must not be null");
+    s_expect_error ("PutItem", "{}", ZYN_ERR_VALIDATION,
+                    "2 validation errors detected: Value null at "
+                    "'tableName' failed to satisfy constraint: Member must "
+                    "not be null; Value null at 'item' failed to satisfy "
+                    "constraint: Member must not be null");
+    s_expect_error ("BatchWriteItem", "{\"RequestItems\":{}}",
+                    ZYN_ERR_VALIDATION,
+                    "1 validation error detected: Value '{}' at "
+                    "'requestItems' failed to satisfy constraint: Member "
+                    "must have length greater than or equal to 1");
+    //  Wrong JSON types fail in the reader, before validation
+    s_expect_error ("DescribeTable", "{\"TableName\":123}",
+                    ZYN_ERR_SERIALIZATION,
+                    "NUMBER_VALUE cannot be converted to String");
+    s_expect_error ("DescribeTable", "{\"TableName\":true}",
+                    ZYN_ERR_SERIALIZATION,
+                    "TRUE_VALUE cannot be converted to String");
+    s_expect_error ("ListTables", "{\"Limit\":\"5\"}", ZYN_ERR_SERIALIZATION,
+                    "STRING_VALUE cannot be converted to Integer");
+    s_expect_error ("GetItem", "{\"TableName\":\"tab1\",\"Key\":[]}",
+                    ZYN_ERR_SERIALIZATION,
+                    "Start of list found where not expected");
+    s_expect_error ("DescribeTable", "{\"TableName\":{}}",
+                    ZYN_ERR_SERIALIZATION,
+                    "Start of structure or map found where not expected.");
+
+    //  Good requests pass; an empty body is an empty request
+    const zyn_op_t *op = zyn_optable_lookup ("DynamoDB_20120810.ListTables", NULL);
+    zyn_error_t err = { 0 };
+    zyn_value_t *request = zyn_optable_parse_request (op, "", 0, &err);
+    ck_assert_ptr_nonnull (request);
+    ck_assert_uint_eq (zyn_value_size (request), 0);
+    zyn_value_destroy (&request);
+    op = zyn_optable_lookup ("DynamoDB_20120810.PutItem", NULL);
+    const char *body = "{\"TableName\":\"t-1.x_\",\"Item\":{\"pk\":{\"S\":"
+                       "\"a\"}},\"ReturnValues\":\"ALL_OLD\"}";
+    request = zyn_optable_parse_request (op, body, strlen (body), &err);
+    ck_assert_ptr_nonnull (request);
+    ck_assert_str_eq (zyn_value_map_get_s (request, "TableName"), "t-1.x_");
+    zyn_value_destroy (&request);
+}
+END_TEST
+
+START_TEST (test_malformed)
+{
+    const zyn_op_t *op = zyn_optable_lookup ("DynamoDB_20120810.ListTables", NULL);
+    const char *bodies [] = { "{", "[]", "\"x\"", "{\"a\":}", "nul", "{}}" };
+    for (size_t i = 0; i < sizeof (bodies) / sizeof (bodies [0]); i++) {
+        zyn_error_t err = { 0 };
+        zyn_value_t *request = zyn_optable_parse_request (op, bodies [i],
+                                                      strlen (bodies [i]),
+                                                      &err);
+        ck_assert_ptr_null (request);
+        ck_assert_int_eq (err.type, ZYN_ERR_SERIALIZATION);
+    }
+}
+END_TEST
+
+START_TEST (test_error_json)
+{
+    zyn_error_t err = { 0 };
+    zyn_error_set (&err, ZYN_ERR_RESOURCE_NOT_FOUND,
+                   "Requested resource not found");
+    size_t size = 0;
+    char *text = zyn_optable_error_json (&err, NULL, &size);
+    ck_assert_str_eq (text,
+                      "{\"__type\":\"com.amazonaws.dynamodb.v20120810#"
+                      "ResourceNotFoundException\",\"message\":\"Requested "
+                      "resource not found\"}");
+    ck_assert_uint_eq (size, strlen (text));
+    free (text);
+    zyn_error_set (&err, ZYN_ERR_UNKNOWN_OPERATION, "%s", "");
+    text = zyn_optable_error_json (&err, NULL, NULL);
+    ck_assert_str_eq (text, "{\"__type\":\"com.amazon.coral.service#"
+                            "UnknownOperationException\"}");
+    free (text);
+    zyn_error_set (&err, ZYN_ERR_VALIDATION,
+                   "1 validation error detected: Value null at 'key' failed "
+                   "to satisfy constraint: Member must not be null");
+    text = zyn_optable_error_json (&err, NULL, NULL);
+    ck_assert_ptr_nonnull (strstr (text, "\"com.amazon.coral.validate#"
+                                         "ValidationException\""));
+    free (text);
+    zyn_error_set (&err, ZYN_ERR_VALIDATION,
+                   "One or more parameter values were invalid: \"quoted\"");
+    text = zyn_optable_error_json (&err, NULL, NULL);
+    ck_assert_str_eq (text, "{\"__type\":\"com.amazonaws.dynamodb.v20120810#"
+                            "ValidationException\",\"message\":\"One or more "
+                            "parameter values were invalid: \\\"quoted\\\"\"}");
+    free (text);
+    //  Extra fields ride along: the failed condition's item
+    zyn_error_set (&err, ZYN_ERR_CONDITIONAL_CHECK_FAILED,
+                   "The conditional request failed");
+    zyn_value_t *extra = zyn_value_new_m ();
+    zyn_value_map_put_s (extra, "message", "ignored");
+    zyn_value_t *item = zyn_value_new_m ();
+    zyn_value_map_put_s (item, "pk", "a");
+    zyn_value_map_put (extra, "Item", &item);
+    text = zyn_optable_error_json (&err, extra, NULL);
+    ck_assert_str_eq (text, "{\"__type\":\"com.amazonaws.dynamodb.v20120810#"
+                            "ConditionalCheckFailedException\",\"message\":"
+                            "\"The conditional request failed\",\"Item\":"
+                            "{\"pk\":{\"S\":\"a\"}}}");
+    free (text);
+    zyn_value_destroy (&extra);
+}
+END_TEST
+
+START_TEST (test_local)
+{
+    const zyn_op_t *op = zyn_optable_lookup ("DynamoDB_20120810.DescribeEndpoints",
+                                         NULL);
+    zyn_value_t *request = zyn_value_new_m ();
+    zyn_value_t *response = zyn_optable_local_response (op, request,
+                                                    "localhost:8000", NULL);
+    const zyn_value_t *endpoint = zyn_value_list_get (
+        zyn_value_map_get (response, "Endpoints"), 0);
+    ck_assert_str_eq (zyn_value_map_get_s (endpoint, "Address"),
+                      "localhost:8000");
+    int64_t period = 0;
+    ck_assert_int_eq (zyn_value_map_get_int (endpoint, "CachePeriodInMinutes",
+                                             &period), 0);
+    ck_assert_int_eq (period, 1440);
+    zyn_value_destroy (&response);
+    op = zyn_optable_lookup ("DynamoDB_20120810.DescribeLimits", NULL);
+    response = zyn_optable_local_response (op, request, NULL, NULL);
+    int64_t units = 0;
+    zyn_value_map_get_int (response, "TableMaxReadCapacityUnits", &units);
+    ck_assert_int_eq (units, 40000);
+    zyn_value_destroy (&response);
+    zyn_value_destroy (&request);
+}
+END_TEST
+
+START_TEST (test_capacity)
+{
+    //  A 5000-byte item read eventually consistent: 2 units halved = 1
+    const zyn_op_t *op = zyn_optable_lookup ("DynamoDB_20120810.GetItem", NULL);
+    zyn_value_t *request = zyn_value_new_m ();
+    zyn_value_map_put_s (request, "TableName", "tab1");
+    zyn_value_map_put_s (request, "ReturnConsumedCapacity", "TOTAL");
+    zyn_value_t *response = zyn_value_new_m ();
+    zyn_value_t *item = zyn_value_new_m ();
+    char big [5001];
+    memset (big, 'x', 5000);
+    big [5000] = 0;
+    zyn_value_map_put_s (item, "data", big);
+    zyn_value_map_put (response, "Item", &item);
+    zyn_optable_finish_response (op, request, response, "us-east-1");
+    const zyn_value_t *capacity = zyn_value_map_get (response,
+                                                     "ConsumedCapacity");
+    ck_assert_ptr_nonnull (capacity);
+    ck_assert_str_eq (zyn_value_map_get_s (capacity, "TableName"), "tab1");
+    ck_assert_str_eq (zyn_value_data (zyn_value_map_get (capacity,
+                                                         "CapacityUnits")),
+                      "1");
+    zyn_value_destroy (&response);
+    //  Strongly consistent: 2 units
+    zyn_value_map_put_bool (request, "ConsistentRead", true);
+    response = zyn_value_new_m ();
+    item = zyn_value_new_m ();
+    zyn_value_map_put_s (item, "data", big);
+    zyn_value_map_put (response, "Item", &item);
+    zyn_optable_finish_response (op, request, response, "us-east-1");
+    capacity = zyn_value_map_get (response, "ConsumedCapacity");
+    ck_assert_str_eq (zyn_value_data (zyn_value_map_get (capacity,
+                                                         "CapacityUnits")),
+                      "2");
+    zyn_value_destroy (&response);
+    zyn_value_destroy (&request);
+    //  A 1.5 KB put: 2 write units; none without ReturnConsumedCapacity
+    op = zyn_optable_lookup ("DynamoDB_20120810.PutItem", NULL);
+    request = zyn_value_new_m ();
+    zyn_value_map_put_s (request, "TableName", "tab1");
+    item = zyn_value_new_m ();
+    big [1500] = 0;
+    zyn_value_map_put_s (item, "data", big);
+    zyn_value_map_put (request, "Item", &item);
+    response = zyn_value_new_m ();
+    zyn_optable_finish_response (op, request, response, "us-east-1");
+    ck_assert_ptr_null (zyn_value_map_get (response, "ConsumedCapacity"));
+    zyn_value_map_put_s (request, "ReturnConsumedCapacity", "INDEXES");
+    zyn_optable_finish_response (op, request, response, "us-east-1");
+    capacity = zyn_value_map_get (response, "ConsumedCapacity");
+    ck_assert_str_eq (zyn_value_data (zyn_value_map_get (capacity,
+                                                         "CapacityUnits")),
+                      "2");
+    ck_assert_ptr_nonnull (zyn_value_map_get (capacity, "Table"));
+    zyn_value_destroy (&response);
+    zyn_value_destroy (&request);
+}
+END_TEST
+
+START_TEST (test_stream_arn)
+{
+    //  A table with a stream gets LatestStreamArn and LatestStreamLabel
+    const zyn_op_t *op = zyn_optable_lookup ("DynamoDB_20120810.DescribeTable",
+                                         NULL);
+    zyn_value_t *request = zyn_value_new_m ();
+    zyn_value_t *response = zyn_value_new_m ();
+    zyn_value_t *table = zyn_value_new_m ();
+    zyn_value_map_put_s (table, "TableName", "orders");
+    zyn_value_map_put_n (table, "CreationDateTime", "1795464000.25");
+    zyn_value_t *spec = zyn_value_new_m ();
+    zyn_value_map_put_bool (spec, "StreamEnabled", true);
+    zyn_value_map_put_s (spec, "StreamViewType", "NEW_IMAGE");
+    zyn_value_map_put (table, "StreamSpecification", &spec);
+    zyn_value_map_put (response, "Table", &table);
+    zyn_optable_finish_response (op, request, response, "eu-west-1");
+    table = zyn_value_map_get (response, "Table");
+    ck_assert_str_eq (zyn_value_map_get_s (table, "LatestStreamLabel"),
+                      "2026-11-23T20:00:00.250");
+    ck_assert_str_eq (zyn_value_map_get_s (table, "LatestStreamArn"),
+                      "arn:aws:dynamodb:eu-west-1:000000000000:table/orders/"
+                      "stream/2026-11-23T20:00:00.250");
+    char name [256];
+    char label [64];
+    ck_assert_int_eq (zyn_streams_parse_arn (
+                          zyn_value_map_get_s (table, "LatestStreamArn"),
+                          name, sizeof (name), label, sizeof (label)), 0);
+    ck_assert_str_eq (name, "orders");
+    ck_assert_str_eq (label, "2026-11-23T20:00:00.250");
+    ck_assert_int_eq (zyn_streams_parse_arn ("arn:aws:dynamodb:x", name,
+                                             sizeof (name), label,
+                                             sizeof (label)), -1);
+    ck_assert_int_eq (zyn_streams_parse_arn ("not-an-arn", name,
+                                             sizeof (name), label,
+                                             sizeof (label)), -1);
+    zyn_value_destroy (&response);
+    zyn_value_destroy (&request);
+}
+END_TEST
+
+START_TEST (test_iterator)
+{
+    char *iterator = zyn_streams_iterator_new ("orders", 42, 3, 17,
+                                               "KEYS_ONLY", 1795464000123);
+    char table [256];
+    uint64_t table_id = 0;
+    uint32_t partition = 0;
+    uint64_t sequence = 0;
+    char view [32];
+    int64_t created = 0;
+    ck_assert_int_eq (zyn_streams_iterator_parse (iterator, table,
+                                                  sizeof (table), &table_id,
+                                                  &partition, &sequence, view,
+                                                  &created), 0);
+    ck_assert_str_eq (table, "orders");
+    ck_assert_uint_eq (table_id, 42);
+    ck_assert_uint_eq (partition, 3);
+    ck_assert_uint_eq (sequence, 17);
+    ck_assert_str_eq (view, "KEYS_ONLY");
+    ck_assert_int_eq (created, 1795464000123);
+    free (iterator);
+    ck_assert_int_eq (zyn_streams_iterator_parse ("garbage!", table,
+                                                  sizeof (table), &table_id,
+                                                  &partition, &sequence, view,
+                                                  &created), -1);
+    ck_assert_int_eq (zyn_streams_iterator_parse ("", table, sizeof (table),
+                                                  &table_id, &partition,
+                                                  &sequence, view, &created),
+                      -1);
+}
+END_TEST
+
+START_TEST (test_record)
+{
+    zyn_value_t *record = zyn_value_new_m ();
+    zyn_value_map_put_s (record, "eventID", "e1");
+    zyn_value_map_put_s (record, "eventName", "MODIFY");
+    zyn_value_map_put_int (record, "SequenceNumber", 7);
+    zyn_value_map_put_int (record, "ApproximateCreationDateTime",
+                           1795464000999);
+    zyn_value_map_put_int (record, "SizeBytes", 26);
+    zyn_value_t *keys = zyn_value_new_m ();
+    zyn_value_map_put_s (keys, "pk", "a");
+    zyn_value_map_put (record, "Keys", &keys);
+    zyn_value_t *old_image = zyn_value_new_m ();
+    zyn_value_map_put_s (old_image, "pk", "a");
+    zyn_value_map_put_int (old_image, "n", 1);
+    zyn_value_map_put (record, "OldImage", &old_image);
+    zyn_value_t *new_image = zyn_value_new_m ();
+    zyn_value_map_put_s (new_image, "pk", "a");
+    zyn_value_map_put_int (new_image, "n", 2);
+    zyn_value_map_put (record, "NewImage", &new_image);
+    char *text = zyn_streams_record_json (record, "NEW_IMAGE", "us-east-1");
+    ck_assert_str_eq (text,
+                      "{\"eventID\":\"e1\",\"eventName\":\"MODIFY\","
+                      "\"eventVersion\":\"1.1\",\"eventSource\":"
+                      "\"aws:dynamodb\",\"awsRegion\":\"us-east-1\","
+                      "\"dynamodb\":{\"ApproximateCreationDateTime\":"
+                      "1795464000,\"Keys\":{\"pk\":{\"S\":\"a\"}},"
+                      "\"NewImage\":{\"pk\":{\"S\":\"a\"},\"n\":{\"N\":"
+                      "\"2\"}},\"SequenceNumber\":\"000000000000000000007\","
+                      "\"SizeBytes\":26,\"StreamViewType\":\"NEW_IMAGE\"}}");
+    free (text);
+    text = zyn_streams_record_json (record, "KEYS_ONLY", "us-east-1");
+    ck_assert_ptr_null (strstr (text, "Image"));
+    free (text);
+    text = zyn_streams_record_json (record, "NEW_AND_OLD_IMAGES", "x");
+    ck_assert_ptr_nonnull (strstr (text, "\"OldImage\":{\"pk\":{\"S\":\"a\"},"
+                                         "\"n\":{\"N\":\"1\"}}"));
+    ck_assert_ptr_nonnull (strstr (text, "\"NewImage\""));
+    free (text);
+    zyn_value_destroy (&record);
+}
+END_TEST
+
+//  SigV4 ---------------------------------------------------------------------
+
+typedef struct {
+    const char *names [8];
+    const char *values [8];
+} s_headers_t;
+
+static const char *
+s_lookup (void *arg, const char *name)
+{
+    s_headers_t *headers = (s_headers_t *) arg;
+    for (int i = 0; i < 8 && headers->names [i]; i++)
+        if (strcasecmp (headers->names [i], name) == 0)
+            return headers->values [i];
+    return NULL;
+}
+
+START_TEST (test_sigv4_vector)
+{
+    //  AWS's SigV4 test suite, "get-vanilla"
+    char hex [65];
+    zyn_sigv4_signature ("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+                         "20150830T123600Z", "us-east-1", "service",
+                         "GET\n/\n\nhost:example.amazonaws.com\n"
+                         "x-amz-date:20150830T123600Z\n\nhost;x-amz-date\n"
+                         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca4"
+                         "95991b7852b855", hex);
+    ck_assert_str_eq (hex, "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d"
+                           "9b8aae1d763fbf31");
+}
+END_TEST
+
+#define S_SIGNED_AT 1795464000      //  20261123T200000Z
+#define S_BOTOCORE_AUTH                                                     \
+    "AWS4-HMAC-SHA256 Credential=AKIDZYNAMO/20261123/us-east-1/dynamodb/"    \
+    "aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-target," \
+    " Signature=ceb4bb1da26ca941ba89a0fe4d79f98fedda9de1f03e2de3d60e28619084" \
+    "2dde"
+
+START_TEST (test_sigv4_verify)
+{
+    //  A DescribeTable request signed by botocore 1.29 (SigV4Auth)
+    const char *body = "{\"TableName\":\"t1\"}";
+    s_headers_t headers = {
+        { "Content-Type", "X-Amz-Target", "X-Amz-Date", "Host",
+          "Authorization", NULL },
+        { "application/x-amz-json-1.0", "DynamoDB_20120810.DescribeTable",
+          "20261123T200000Z", "127.0.0.1:8000", S_BOTOCORE_AUTH, NULL }
+    };
+    zyn_sigv4_t *keys = zyn_sigv4_new ();
+    zyn_sigv4_add (keys, "AKIDZYNAMO", "zynamo-secret-key");
+    zyn_error_t err = { 0 };
+    ck_assert_int_eq (zyn_sigv4_verify (keys, "POST", "/", "", s_lookup,
+                                        &headers, body, strlen (body),
+                                        S_SIGNED_AT + 60, &err), 0);
+    //  A changed body no longer matches
+    ck_assert_int_eq (zyn_sigv4_verify (keys, "POST", "/", "", s_lookup,
+                                        &headers, "{}", 2, S_SIGNED_AT,
+                                        &err), -1);
+    ck_assert_int_eq (err.type, ZYN_ERR_INVALID_SIGNATURE);
+    ck_assert_str_eq (err.message,
+                      "The request signature we calculated does not match "
+                      "the signature you provided. Check your AWS Secret "
+                      "Access Key and signing method. Consult the service "
+                      "documentation for details.");
+    //  Too old
+    zyn_error_clear (&err);
+    ck_assert_int_eq (zyn_sigv4_verify (keys, "POST", "/", "", s_lookup,
+                                        &headers, body, strlen (body),
+                                        S_SIGNED_AT + 3600, &err), -1);
+    ck_assert_int_eq (err.type, ZYN_ERR_INVALID_SIGNATURE);
+    ck_assert_str_eq (err.message,
+                      "Signature expired: 20261123T200000Z is now earlier "
+                      "than 20261123T204500Z (20261123T210000Z - 15 min.)");
+    //  Wrong secret for the key
+    zyn_sigv4_add (keys, "AKIDZYNAMO", "another-secret");
+    ck_assert_int_eq (zyn_sigv4_verify (keys, "POST", "/", "", s_lookup,
+                                        &headers, body, strlen (body),
+                                        S_SIGNED_AT, &err), -1);
+    ck_assert_int_eq (err.type, ZYN_ERR_INVALID_SIGNATURE);
+    zyn_sigv4_destroy (&keys);
+    //  Unknown key
+    keys = zyn_sigv4_new ();
+    zyn_sigv4_add (keys, "OTHER", "x");
+    ck_assert_int_eq (zyn_sigv4_verify (keys, "POST", "/", "", s_lookup,
+                                        &headers, body, strlen (body),
+                                        S_SIGNED_AT, &err), -1);
+    ck_assert_int_eq (err.type, ZYN_ERR_UNRECOGNIZED_CLIENT);
+    ck_assert_str_eq (err.message,
+                      "The security token included in the request is "
+                      "invalid.");
+    //  No Authorization header
+    headers.names [4] = NULL;
+    ck_assert_int_eq (zyn_sigv4_verify (keys, "POST", "/", "", s_lookup,
+                                        &headers, body, strlen (body),
+                                        S_SIGNED_AT, &err), -1);
+    ck_assert_int_eq (err.type, ZYN_ERR_MISSING_AUTHENTICATION_TOKEN);
+    ck_assert_str_eq (err.message, "Request is missing Authentication Token");
+    //  Incomplete
+    headers.names [4] = "Authorization";
+    headers.values [4] = "AWS4-HMAC-SHA256 Credential=OTHER/20261123/"
+                         "us-east-1/dynamodb/aws4_request";
+    ck_assert_int_eq (zyn_sigv4_verify (keys, "POST", "/", "", s_lookup,
+                                        &headers, body, strlen (body),
+                                        S_SIGNED_AT, &err), -1);
+    ck_assert_int_eq (err.type, ZYN_ERR_INCOMPLETE_SIGNATURE);
+    ck_assert_str_eq (err.message,
+                      "Authorization header requires 'Signature' parameter. "
+                      "Authorization header requires 'SignedHeaders' "
+                      "parameter. Authorization=AWS4-HMAC-SHA256 "
+                      "Credential=OTHER/20261123/us-east-1/dynamodb/"
+                      "aws4_request");
+    zyn_sigv4_destroy (&keys);
+}
+END_TEST
+
+START_TEST (test_sigv4_load)
+{
+    char dir [1100];
+    zyn_test_dir (dir, sizeof (dir), "gateway-keys");
+    char path [4200];
+    snprintf (path, sizeof (path), "%s/credentials", dir);
+    FILE *file = fopen (path, "w");
+    fprintf (file, "# keys\nAKID1 secret1\n\n  AKID2   secret2  \n");
+    fclose (file);
+    zyn_sigv4_t *keys = zyn_sigv4_new ();
+    zyn_error_t err = { 0 };
+    ck_assert_int_eq (zyn_sigv4_load (keys, path, &err), 2);
+    ck_assert_uint_eq (zyn_sigv4_size (keys), 2);
+    file = fopen (path, "w");
+    fprintf (file, "AKID1 secret1 extra\n");
+    fclose (file);
+    ck_assert_int_eq (zyn_sigv4_load (keys, path, &err), -1);
+    ck_assert_int_eq (err.type, ZYN_ERR_VALIDATION);
+    zyn_sigv4_destroy (&keys);
+    zyn_test_dir_remove (dir);
+}
+END_TEST
+
+//  HTTP against a fake broker -------------------------------------------------
+
+//  Answers DescribeTable with a table, GetItem with ResourceNotFound,
+//  everything else with {}
+static void
+s_fake_broker (zsock_t *pipe, void *args)
+{
+    (void) args;
+    zsock_t *router = zsock_new_router ("tcp://127.0.0.1:*");
+    assert (router);
+    zsock_signal (pipe, 0);
+    zstr_sendf (pipe, "%s", zsock_endpoint (router));
+    zpoller_t *poller = zpoller_new (pipe, router, NULL);
+    while (true) {
+        zsock_t *which = (zsock_t *) zpoller_wait (poller, -1);
+        if (which != router)
+            break;
+        zmsg_t *msg = zmsg_recv (router);
+        zframe_t *identity = zmsg_pop (msg);
+        zyn_proto_pop_signature (msg);
+        zframe_t *id = zmsg_pop (msg);
+        char *operation = zmsg_popstr (msg);
+        uint64_t request_id = zyn_proto_request_id (id);
+        zmsg_t *reply = NULL;
+        if (streq (operation, "DescribeTable")) {
+            zyn_value_t *response = zyn_value_new_m ();
+            zyn_value_t *table = zyn_value_new_m ();
+            zyn_value_map_put_s (table, "TableName", "tab1");
+            zyn_value_map_put_s (table, "TableStatus", "ACTIVE");
+            zyn_value_map_put (response, "Table", &table);
+            size_t size = 0;
+            void *body = zyn_value_encode (response, &size);
+            reply = zyn_proto_reply_new (request_id, body, size);
+            free (body);
+            zyn_value_destroy (&response);
+        }
+        else
+        if (streq (operation, "GetItem")) {
+            zyn_error_t err = { 0 };
+            zyn_error_set (&err, ZYN_ERR_RESOURCE_NOT_FOUND,
+                           "Requested resource not found");
+            reply = zyn_proto_error_new (request_id, &err, NULL);
+        }
+        else {
+            zyn_value_t *response = zyn_value_new_m ();
+            size_t size = 0;
+            void *body = zyn_value_encode (response, &size);
+            reply = zyn_proto_reply_new (request_id, body, size);
+            free (body);
+            zyn_value_destroy (&response);
+        }
+        zmsg_prepend (reply, &identity);
+        zmsg_send (&reply, router);
+        zstr_free (&operation);
+        zframe_destroy (&id);
+        zmsg_destroy (&msg);
+    }
+    zpoller_destroy (&poller);
+    zsock_destroy (&router);
+}
+
+typedef struct {
+    int status;
+    char headers [16384];
+    char body [16384];
+} s_http_reply_t;
+
+//  One HTTP/1.1 request on a new connection, read to EOF
+static void
+s_http (int port, const char *method, const char *target, const char *body,
+        s_http_reply_t *reply)
+{
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    ck_assert_int_ge (fd, 0);
+    struct sockaddr_in address = { 0 };
+    address.sin_family = AF_INET;
+    address.sin_port = htons ((uint16_t) port);
+    address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    ck_assert_int_eq (connect (fd, (struct sockaddr *) &address,
+                               sizeof (address)), 0);
+    struct timeval timeout = { 5, 0 };
+    setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof (timeout));
+    char request [8192];
+    int length = snprintf (request, sizeof (request),
+                           "%s / HTTP/1.1\r\nHost: localhost:%d\r\n"
+                           "Connection: close\r\n"
+                           "Content-Type: application/x-amz-json-1.0\r\n"
+                           "%s%s%s"
+                           "Content-Length: %zu\r\n\r\n%s", method, port,
+                           target ? "X-Amz-Target: " : "",
+                           target ? target : "", target ? "\r\n" : "",
+                           strlen (body), body);
+    ck_assert_int_eq (write (fd, request, (size_t) length), length);
+    char response [16384];
+    size_t used = 0;
+    ssize_t got;
+    while ((got = read (fd, response + used, sizeof (response) - 1 - used))
+           > 0)
+        used += (size_t) got;
+    close (fd);
+    response [used] = 0;
+    ck_assert_int_eq (sscanf (response, "HTTP/1.1 %d", &reply->status), 1);
+    char *split = strstr (response, "\r\n\r\n");
+    ck_assert_ptr_nonnull (split);
+    *split = 0;
+    snprintf (reply->headers, sizeof (reply->headers), "%s", response);
+    snprintf (reply->body, sizeof (reply->body), "%s", split + 4);
+}
+
+//  The value of a response header, copied into buf
+static const char *
+s_reply_header (s_http_reply_t *reply, const char *name, char *buf,
+                size_t size)
+{
+    char *line = reply->headers;
+    while (line && *line) {
+        char *end = strstr (line, "\r\n");
+        size_t length = end ? (size_t) (end - line) : strlen (line);
+        size_t name_length = strlen (name);
+        if (length > name_length + 1
+            && strncasecmp (line, name, name_length) == 0
+            && line [name_length] == ':') {
+            const char *value = line + name_length + 1;
+            while (*value == ' ')
+                value++;
+            snprintf (buf, size, "%.*s",
+                      (int) (length - (size_t) (value - line)), value);
+            return buf;
+        }
+        line = end ? end + 2 : NULL;
+    }
+    return NULL;
+}
+
+START_TEST (test_http)
+{
+    zactor_t *broker = zactor_new (s_fake_broker, NULL);
+    char *endpoint = zstr_recv (broker);
+    zyn_gateway_config_t config = { 0 };
+    config.http = "127.0.0.1:0";
+    config.broker = endpoint;
+    config.timeout_ms = 2000;
+    zyn_error_t err = { 0 };
+    zyn_gateway_t *gateway = zyn_gateway_new (&config, &err);
+    ck_assert_ptr_nonnull (gateway);
+    int port = zyn_gateway_port (gateway);
+    ck_assert_int_gt (port, 0);
+    char value [256];
+
+    //  A forwarded operation: 200, DynamoDB's headers, CRC of the body
+    s_http_reply_t reply;
+    s_http (port, "POST", "DynamoDB_20120810.DescribeTable",
+            "{\"TableName\":\"tab1\"}", &reply);
+    ck_assert_int_eq (reply.status, 200);
+    ck_assert_str_eq (reply.body, "{\"Table\":{\"TableName\":\"tab1\","
+                                  "\"TableStatus\":\"ACTIVE\"}}");
+    ck_assert_str_eq (s_reply_header (&reply, "Content-Type", value,
+                                      sizeof (value)),
+                      "application/x-amz-json-1.0");
+    char crc [32];
+    snprintf (crc, sizeof (crc), "%" PRIu32,
+              zyn_gateway_crc32 (reply.body, strlen (reply.body)));
+    ck_assert_str_eq (s_reply_header (&reply, "x-amz-crc32", value,
+                                      sizeof (value)), crc);
+    ck_assert_uint_eq (strlen (s_reply_header (&reply, "x-amzn-RequestId",
+                                               value, sizeof (value))), 36);
+
+    //  The broker's error, rendered with its status
+    s_http (port, "POST", "DynamoDB_20120810.GetItem",
+            "{\"TableName\":\"tab1\",\"Key\":{\"pk\":{\"S\":\"a\"}}}", &reply);
+    ck_assert_int_eq (reply.status, 400);
+    ck_assert_str_eq (reply.body,
+                      "{\"__type\":\"com.amazonaws.dynamodb.v20120810#"
+                      "ResourceNotFoundException\",\"message\":\"Requested "
+                      "resource not found\"}");
+    snprintf (crc, sizeof (crc), "%" PRIu32,
+              zyn_gateway_crc32 (reply.body, strlen (reply.body)));
+    ck_assert_str_eq (s_reply_header (&reply, "x-amz-crc32", value,
+                                      sizeof (value)), crc);
+
+    //  Validation before the broker
+    s_http (port, "POST", "DynamoDB_20120810.DescribeTable", "{}", &reply);
+    ck_assert_int_eq (reply.status, 400);
+    ck_assert_str_eq (reply.body,
+                      "{\"__type\":\"com.amazon.coral.validate#"
+                      "ValidationException\",\"message\":\"1 validation "
+                      "error detected: Value null at 'tableName' failed to "
+                      "satisfy constraint: Member must not be null\"}");
+    //  Malformed JSON, unknown and missing targets
+    s_http (port, "POST", "DynamoDB_20120810.ListTables", "{\"a\":", &reply);
+    ck_assert_int_eq (reply.status, 400);
+    ck_assert_ptr_nonnull (strstr (reply.body, "com.amazon.coral.service#"
+                                               "SerializationException"));
+    s_http (port, "POST", "DynamoDB_20120810.Frobnicate", "{}", &reply);
+    ck_assert_int_eq (reply.status, 400);
+    ck_assert_str_eq (reply.body, "{\"__type\":\"com.amazon.coral.service#"
+                                  "UnknownOperationException\"}");
+    s_http (port, "POST", NULL, "{}", &reply);
+    ck_assert_int_eq (reply.status, 400);
+    ck_assert_ptr_nonnull (strstr (reply.body, "UnknownOperationException"));
+    //  Local operations
+    s_http (port, "POST", "DynamoDB_20120810.DescribeEndpoints", "{}",
+            &reply);
+    ck_assert_int_eq (reply.status, 200);
+    char expected [256];
+    snprintf (expected, sizeof (expected),
+              "{\"Endpoints\":[{\"Address\":\"localhost:%d\","
+              "\"CachePeriodInMinutes\":1440}]}", port);
+    ck_assert_str_eq (reply.body, expected);
+    //  Health check and wrong methods
+    s_http (port, "GET", NULL, "", &reply);
+    ck_assert_int_eq (reply.status, 200);
+    ck_assert_str_eq (reply.body, "healthy: dynamodb.us-east-1.amazonaws.com ");
+    s_http (port, "PUT", "DynamoDB_20120810.ListTables", "{}", &reply);
+    ck_assert_int_eq (reply.status, 404);
+    //  Still serving after all that
+    s_http (port, "POST", "DynamoDB_20120810.ListTables", "{}", &reply);
+    ck_assert_int_eq (reply.status, 200);
+    ck_assert_str_eq (reply.body, "{}");
+
+    zyn_gateway_destroy (&gateway);
+    ck_assert_ptr_null (gateway);
+    zstr_free (&endpoint);
+    zactor_destroy (&broker);
+}
+END_TEST
+
+START_TEST (test_http_limits)
+{
+    zactor_t *broker = zactor_new (s_fake_broker, NULL);
+    char *endpoint = zstr_recv (broker);
+    zyn_gateway_config_t config = { 0 };
+    config.http = "127.0.0.1:0";
+    config.broker = endpoint;
+    zyn_gateway_t *gateway = zyn_gateway_new (&config, NULL);
+    ck_assert_ptr_nonnull (gateway);
+    int port = zyn_gateway_port (gateway);
+    //  A body over 16 MB is refused without reading it into memory
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in address = { 0 };
+    address.sin_family = AF_INET;
+    address.sin_port = htons ((uint16_t) port);
+    address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    ck_assert_int_eq (connect (fd, (struct sockaddr *) &address,
+                               sizeof (address)), 0);
+    struct timeval timeout = { 5, 0 };
+    setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof (timeout));
+    const char *head = "POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: "
+                       "DynamoDB_20120810.ListTables\r\nContent-Length: "
+                       "16777217\r\n\r\n{";
+    ck_assert_int_eq (write (fd, head, strlen (head)), (ssize_t) strlen (head));
+    char response [4096];
+    ssize_t got = read (fd, response, sizeof (response) - 1);
+    ck_assert_int_gt (got, 0);
+    response [got] = 0;
+    ck_assert_int_eq (strncmp (response, "HTTP/1.1 413", 12), 0);
+    ck_assert_ptr_nonnull (strstr (response, "Request size exceeded "
+                                             "16777216 bytes"));
+    close (fd);
+    //  A gateway cannot bind a port already in use
+    char busy [64];
+    snprintf (busy, sizeof (busy), "127.0.0.1:%d", port);
+    config.http = busy;
+    zyn_error_t err = { 0 };
+    ck_assert_ptr_null (zyn_gateway_new (&config, &err));
+    ck_assert_int_eq (err.type, ZYN_ERR_VALIDATION);
+    config.http = "nonsense";
+    ck_assert_ptr_null (zyn_gateway_new (&config, &err));
+    zyn_gateway_destroy (&gateway);
+    zstr_free (&endpoint);
+    zactor_destroy (&broker);
+}
+END_TEST
+
+START_TEST (test_http_timeout)
+{
+    //  A broker that never answers: ServiceUnavailable after the timeout,
+    //  and a clean stop with nothing in flight left behind
+    zsock_t *silent = zsock_new_router ("tcp://127.0.0.1:*");
+    zyn_gateway_config_t config = { 0 };
+    config.http = "127.0.0.1:0";
+    config.broker = zsock_endpoint (silent);
+    config.timeout_ms = 300;
+    zyn_gateway_t *gateway = zyn_gateway_new (&config, NULL);
+    ck_assert_ptr_nonnull (gateway);
+    s_http_reply_t reply;
+    s_http (zyn_gateway_port (gateway), "POST",
+            "DynamoDB_20120810.ListTables", "{}", &reply);
+    ck_assert_int_eq (reply.status, 503);
+    ck_assert_str_eq (reply.body,
+                      "{\"__type\":\"com.amazonaws.dynamodb.v20120810#"
+                      "ServiceUnavailable\",\"message\":\"The broker did not "
+                      "answer in time\"}");
+    zyn_gateway_destroy (&gateway);
+    zsock_destroy (&silent);
+}
+END_TEST
+
+static Suite *
+zyn_gateway_suite (void)
+{
+    Suite *suite = suite_create ("zyn_gateway");
+    TCase *units = tcase_create ("units");
+    tcase_add_test (units, test_crc32);
+    tcase_add_test (units, test_uuid);
+    tcase_add_test (units, test_targets);
+    tcase_add_test (units, test_local);
+    tcase_add_test (units, test_capacity);
+    suite_add_tcase (suite, units);
+    TCase *validation = tcase_create ("validation");
+    tcase_add_test (validation, test_validation);
+    tcase_add_test (validation, test_malformed);
+    tcase_add_test (validation, test_error_json);
+    suite_add_tcase (suite, validation);
+    TCase *sigv4 = tcase_create ("sigv4");
+    tcase_add_test (sigv4, test_sigv4_vector);
+    tcase_add_test (sigv4, test_sigv4_verify);
+    tcase_add_test (sigv4, test_sigv4_load);
+    suite_add_tcase (suite, sigv4);
+    TCase *streams = tcase_create ("streams");
+    tcase_add_test (streams, test_stream_arn);
+    tcase_add_test (streams, test_iterator);
+    tcase_add_test (streams, test_record);
+    suite_add_tcase (suite, streams);
+    TCase *http = tcase_create ("http");
+    tcase_set_timeout (http, 30);
+    tcase_add_test (http, test_http);
+    tcase_add_test (http, test_http_limits);
+    tcase_add_test (http, test_http_timeout);
+    suite_add_tcase (suite, http);
+    return suite;
+}
+
+ZYN_TEST_MAIN (zyn_gateway_suite)
