@@ -7,6 +7,7 @@
 #include "zyn_prelude.h"
 #include "zyn_bench_gen.h"
 #include "zyn_bench_hist.h"
+#include "zyn_bench_http.h"
 #include "zyn_testutil.h"
 
 //  A workload of config name with record_count records
@@ -418,6 +419,194 @@ START_TEST (test_hist_merge)
 }
 END_TEST
 
+START_TEST (test_sigv4_vector)
+{
+    //  AWS's Signature Version 4 test suite, "get-vanilla"
+    const char *names [] = { "host", "x-amz-date" };
+    const char *values [] = { "example.amazonaws.com", "20150830T123600Z" };
+    char authorization [512];
+    ck_assert_int_eq (
+        zyn_bench_sigv4 (authorization, sizeof (authorization), "GET", "/",
+                         names, values, 2, "", 0, "AKIDEXAMPLE",
+                         "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+                         "us-east-1", "service", "20150830T123600Z"),
+        0);
+    ck_assert_str_eq (
+        authorization,
+        "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/"
+        "aws4_request, SignedHeaders=host;x-amz-date, Signature="
+        "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31");
+    //  Too small a buffer is refused, not truncated
+    ck_assert_int_eq (
+        zyn_bench_sigv4 (authorization, 40, "GET", "/", names, values, 2, "",
+                         0, "AKIDEXAMPLE", "secret", "us-east-1", "service",
+                         "20150830T123600Z"),
+        -1);
+}
+END_TEST
+
+START_TEST (test_http_format)
+{
+    //  A DynamoDB request as the JSON API wants it; the signature was
+    //  computed independently (Python's hmac and hashlib)
+    const char *body = "{\"TableName\":\"usertable\"}";
+    char request [2048];
+    int length = zyn_bench_http_format (
+        request, sizeof (request), "127.0.0.1:8000", "DescribeTable", body,
+        strlen (body), "zynamo", "zynamo", "us-east-1", "20240101T000000Z");
+    ck_assert_int_gt (length, 0);
+    request [length] = 0;
+    ck_assert_str_eq (
+        request,
+        "POST / HTTP/1.1\r\n"
+        "Host: 127.0.0.1:8000\r\n"
+        "Content-Type: application/x-amz-json-1.0\r\n"
+        "X-Amz-Date: 20240101T000000Z\r\n"
+        "X-Amz-Target: DynamoDB_20120810.DescribeTable\r\n"
+        "Authorization: AWS4-HMAC-SHA256 Credential=zynamo/20240101/"
+        "us-east-1/dynamodb/aws4_request, SignedHeaders=content-type;host;"
+        "x-amz-date;x-amz-target, Signature="
+        "479b3bd2ff8c9d9b4abe1aeca6a8f11adda8968124151b8eda46a10c3147f5b3\r\n"
+        "Content-Length: 25\r\n"
+        "\r\n"
+        "{\"TableName\":\"usertable\"}");
+    ck_assert_int_eq (zyn_bench_http_format (request, 100, "h", "GetItem",
+                                             body, strlen (body), "a", "b",
+                                             "r", "20240101T000000Z"),
+                      -1);
+}
+END_TEST
+
+START_TEST (test_http_parse)
+{
+    int status = 0;
+    size_t offset = 0, size = 0;
+    bool closing = false;
+
+    char plain [] = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                    "content-length: 2\r\n\r\n{}HTTP/1.1";
+    size_t plain_size = strlen (plain);
+    //  Incomplete until the whole body is there
+    ck_assert_int_eq (zyn_bench_http_parse (plain, 20, &status, &offset,
+                                            &size, &closing),
+                      0);
+    ck_assert_int_eq (zyn_bench_http_parse (plain, plain_size - 9, &status,
+                                            &offset, &size, &closing),
+                      0);
+    long taken = zyn_bench_http_parse (plain, plain_size, &status, &offset,
+                                       &size, &closing);
+    ck_assert_int_eq (taken, (long) plain_size - 8);
+    ck_assert_int_eq (status, 200);
+    ck_assert_uint_eq (size, 2);
+    ck_assert_int_eq (memcmp (plain + offset, "{}", 2), 0);
+    ck_assert (!closing);
+
+    char chunked [] = "HTTP/1.1 400 Bad Request\r\nTransfer-Encoding: chunked\r\n"
+                      "Connection: close\r\n\r\n"
+                      "5\r\n{\"__t\r\n"
+                      "9\r\nype\":\"x\"}\r\n"
+                      "0\r\n\r\n";
+    size_t chunked_size = strlen (chunked);
+    ck_assert_int_eq (zyn_bench_http_parse (chunked, chunked_size - 2,
+                                            &status, &offset, &size,
+                                            &closing),
+                      0);
+    taken = zyn_bench_http_parse (chunked, chunked_size, &status, &offset,
+                                  &size, &closing);
+    ck_assert_int_eq (taken, (long) chunked_size);
+    ck_assert_int_eq (status, 400);
+    ck_assert (closing);
+    ck_assert_uint_eq (size, 14);
+    ck_assert_int_eq (memcmp (chunked + offset, "{\"__type\":\"x\"}", 14),
+                      0);
+
+    char http10 [] = "HTTP/1.0 204 No Content\r\n\r\n";
+    ck_assert_int_eq (zyn_bench_http_parse (http10, strlen (http10), &status,
+                                            &offset, &size, &closing),
+                      (long) strlen (http10));
+    ck_assert_int_eq (status, 204);
+    ck_assert (closing);
+
+    char garbage [] = "SMTP ready\r\n\r\n";
+    ck_assert_int_eq (zyn_bench_http_parse (garbage, strlen (garbage),
+                                            &status, &offset, &size,
+                                            &closing),
+                      -1);
+
+    //  An endpoint that is not http:// is refused
+    zyn_error_t err = { 0 };
+    ck_assert_ptr_null (zyn_bench_http_new ("tcp://127.0.0.1:1", "r", "a",
+                                            "b", &err));
+    ck_assert_int_eq (err.type, ZYN_ERR_VALIDATION);
+    ck_assert_str_eq (err.message,
+                      "endpoint 'tcp://127.0.0.1:1' is not http://host:port");
+}
+END_TEST
+
+START_TEST (test_http_exchange)
+{
+    //  One request over a real socket to a one-shot server: the request
+    //  arrives whole and the chunked answer is decoded
+    int listener = socket (AF_INET, SOCK_STREAM, 0);
+    ck_assert_int_ge (listener, 0);
+    struct sockaddr_in address = { 0 };
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    ck_assert_int_eq (bind (listener, (struct sockaddr *) &address,
+                            sizeof (address)),
+                      0);
+    socklen_t address_size = sizeof (address);
+    getsockname (listener, (struct sockaddr *) &address, &address_size);
+    ck_assert_int_eq (listen (listener, 1), 0);
+    char endpoint [64];
+    snprintf (endpoint, sizeof (endpoint), "http://127.0.0.1:%d",
+              ntohs (address.sin_port));
+    zyn_error_t err = { 0 };
+    zyn_bench_http_t *http
+        = zyn_bench_http_new (endpoint, "us-east-1", "a", "b", &err);
+    ck_assert_ptr_nonnull (http);
+
+    pid_t child = fork ();
+    ck_assert_int_ge (child, 0);
+    if (child == 0) {
+        int peer = accept (listener, NULL, NULL);
+        char request [4096];
+        size_t received = 0;
+        while (!memmem (request, received, "\"x\"}", 4)) {
+            ssize_t rc = recv (peer, request + received,
+                               sizeof (request) - received, 0);
+            if (rc <= 0)
+                _exit (1);
+            received += (size_t) rc;
+        }
+        bool good = memmem (request, received,
+                            "X-Amz-Target: DynamoDB_20120810.GetItem", 39)
+                 && memmem (request, received, "Content-Length: 5\r\n", 19);
+        const char *answer
+            = good ? "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                     "3\r\n{\"a\r\n4\r\n\":1}\r\n0\r\n\r\n"
+                   : "HTTP/1.1 500 Bad\r\nContent-Length: 0\r\n\r\n";
+        if (send (peer, answer, strlen (answer), 0) < 0)
+            _exit (1);
+        close (peer);
+        _exit (0);
+    }
+    close (listener);
+    const char *response = NULL;
+    size_t response_size = 0;
+    int status = zyn_bench_http_post (http, "GetItem", "{\"x\"}", 5,
+                                      &response, &response_size, &err);
+    ck_assert_int_eq (status, 200);
+    ck_assert_str_eq (response, "{\"a\":1}");
+    ck_assert_uint_eq (response_size, 7);
+    int child_status = 0;
+    waitpid (child, &child_status, 0);
+    ck_assert_int_eq (child_status, 0);
+    zyn_bench_http_destroy (&http);
+    ck_assert_ptr_null (http);
+}
+END_TEST
+
 static Suite *
 zyn_bench_suite (void)
 {
@@ -439,6 +628,12 @@ zyn_bench_suite (void)
     tcase_add_test (histogram, test_hist_quantiles);
     tcase_add_test (histogram, test_hist_merge);
     suite_add_tcase (suite, histogram);
+    TCase *http = tcase_create ("http");
+    tcase_add_test (http, test_sigv4_vector);
+    tcase_add_test (http, test_http_format);
+    tcase_add_test (http, test_http_parse);
+    tcase_add_test (http, test_http_exchange);
+    suite_add_tcase (suite, http);
     return suite;
 }
 
