@@ -1428,6 +1428,379 @@ START_TEST (test_updated_names)
 }
 END_TEST
 
+//  --------------------------------------------------------------------------
+//  Legacy parameters: requests in typed JSON (see test_requests); the
+//  condition or filter is evaluated against s_item_json
+
+typedef struct {
+    const char *operation;
+    const char *request;
+    int expected;               //  1 true, 0 false, -1 error
+    const char *message;
+} legacy_case_t;
+
+#define EXP(name, body) "{\"Expected\":{\"M\":{\"" name "\":{\"M\":{" body \
+                        "}}}}}"
+#define SCAN(name, body) "{\"ScanFilter\":{\"M\":{\"" name "\":{\"M\":{" \
+                         body "}}}}}"
+#define VALUE(t, v) "\"Value\":{\"" t "\":\"" v "\"}"
+#define OPER(o) "\"ComparisonOperator\":{\"S\":\"" o "\"}"
+#define AVL(list) "\"AttributeValueList\":{\"L\":[" list "]}"
+#define NUM(v) "{\"N\":\"" v "\"}"
+#define STR(v) "{\"S\":\"" v "\"}"
+#define EXISTS(b) "\"Exists\":{\"BOOL\":" b "}"
+#define INV "One or more parameter values were invalid: "
+
+static const legacy_case_t s_legacy_cases [] = {
+    { "PutItem", EXP ("a", VALUE ("N", "5")), 1, NULL },
+    { "PutItem", EXP ("a", VALUE ("N", "6")), 0, NULL },
+    { "PutItem", EXP ("a", VALUE ("S", "5")), 0, NULL },
+    { "PutItem", EXP ("nope", VALUE ("N", "5")), 0, NULL },
+    { "PutItem", EXP ("nope", EXISTS ("false")), 1, NULL },
+    { "PutItem", EXP ("a", EXISTS ("false")), 0, NULL },
+    { "PutItem", EXP ("a", EXISTS ("true") "," VALUE ("N", "5")), 1, NULL },
+    { "PutItem", EXP ("a", OPER ("EQ") "," AVL (NUM ("5"))), 1, NULL },
+    { "PutItem", EXP ("a", OPER ("EQ") "," VALUE ("N", "5")), 1, NULL },
+    { "PutItem", EXP ("a", OPER ("NE") "," AVL (NUM ("5"))), 0, NULL },
+    { "PutItem", EXP ("nope", OPER ("NE") "," AVL (NUM ("5"))), 1, NULL },
+    { "PutItem", EXP ("a", OPER ("LT") "," AVL (NUM ("6"))), 1, NULL },
+    { "PutItem", EXP ("a", OPER ("LE") "," AVL (NUM ("4"))), 0, NULL },
+    { "PutItem", EXP ("a", OPER ("GT") "," AVL (NUM ("4"))), 1, NULL },
+    { "PutItem", EXP ("a", OPER ("GE") "," AVL (NUM ("5"))), 1, NULL },
+    { "PutItem", EXP ("s", OPER ("GT") "," AVL (NUM ("5"))), 0, NULL },
+    { "PutItem", EXP ("a", OPER ("NOT_NULL")), 1, NULL },
+    { "PutItem", EXP ("a", OPER ("NULL")), 0, NULL },
+    { "PutItem", EXP ("nope", OPER ("NULL")), 1, NULL },
+    { "PutItem", EXP ("s", OPER ("CONTAINS") "," AVL (STR ("ell"))), 1,
+      NULL },
+    { "PutItem", EXP ("ss", OPER ("CONTAINS") "," AVL (STR ("y"))), 1, NULL },
+    { "PutItem", EXP ("s", OPER ("NOT_CONTAINS") "," AVL (STR ("ell"))), 0,
+      NULL },
+    { "PutItem", EXP ("ss", OPER ("NOT_CONTAINS") "," AVL (STR ("z"))), 1,
+      NULL },
+    { "PutItem", EXP ("s", OPER ("BEGINS_WITH") "," AVL (STR ("he"))), 1,
+      NULL },
+    { "PutItem", EXP ("a", OPER ("IN") "," AVL (NUM ("1") "," NUM ("5"))), 1,
+      NULL },
+    { "PutItem", EXP ("a", OPER ("IN") "," AVL (NUM ("1"))), 0, NULL },
+    { "PutItem", EXP ("a", OPER ("BETWEEN") "," AVL (NUM ("1") "," NUM ("9"))),
+      1, NULL },
+    { "DeleteItem", EXP ("a", OPER ("BETWEEN") "," AVL (NUM ("6") ","
+                                                          NUM ("9"))), 0,
+      NULL },
+    { "PutItem", "{\"Expected\":{\"M\":{\"a\":{\"M\":{" VALUE ("N", "5")
+                 "}},\"s\":{\"M\":{" VALUE ("S", "no") "}}}}}", 0, NULL },
+    { "PutItem", "{\"Expected\":{\"M\":{\"a\":{\"M\":{" VALUE ("N", "5")
+                 "}},\"s\":{\"M\":{" VALUE ("S", "no") "}}}},"
+                 "\"ConditionalOperator\":{\"S\":\"OR\"}}", 1, NULL },
+    { "PutItem", "{\"Expected\":{\"M\":{\"a\":{\"M\":{" VALUE ("N", "5")
+                 "}},\"s\":{\"M\":{" VALUE ("S", "hello") "}}}},"
+                 "\"ConditionalOperator\":{\"S\":\"AND\"}}", 1, NULL },
+    //  Checks
+    { "PutItem", EXP ("a", VALUE ("N", "5") "," AVL (NUM ("5"))), -1,
+      INV "Value and AttributeValueList cannot be used together for "
+      "Attribute: a" },
+    { "PutItem", EXP ("a", EXISTS ("true") "," OPER ("EQ") ","
+                      AVL (NUM ("5"))), -1,
+      INV "Exists and ComparisonOperator cannot be used together for "
+      "Attribute: a" },
+    { "PutItem", EXP ("a", OPER ("EQ")), -1,
+      INV "Value or AttributeValueList must be used with ComparisonOperator: "
+      "EQ for Attribute: a" },
+    { "PutItem", EXP ("a", AVL (NUM ("5"))), -1,
+      INV "AttributeValueList can only be used with a ComparisonOperator for "
+      "Attribute: a" },
+    { "PutItem", "{\"Expected\":{\"M\":{\"a\":{\"M\":{}}}}}", -1,
+      INV "Value must be provided when Exists is null for Attribute: a" },
+    { "PutItem", EXP ("a", EXISTS ("true")), -1,
+      INV "Value must be provided when Exists is true for Attribute: a" },
+    { "PutItem", EXP ("a", EXISTS ("false") "," VALUE ("N", "5")), -1,
+      INV "Value cannot be used when Exists is false for Attribute: a" },
+    { "PutItem", EXP ("a", OPER ("BETWEEN") "," AVL (NUM ("5"))), -1,
+      INV "Invalid number of argument(s) for the BETWEEN ComparisonOperator" },
+    { "PutItem", EXP ("a", OPER ("NULL") "," AVL (NUM ("5"))), -1,
+      INV "Invalid number of argument(s) for the NULL ComparisonOperator" },
+    { "PutItem", EXP ("a", OPER ("EQ") "," AVL (NUM ("5") "," NUM ("6"))), -1,
+      INV "Invalid number of argument(s) for the EQ ComparisonOperator" },
+    { "PutItem", EXP ("a", OPER ("IN") "," AVL (NUM ("5") "," STR ("6"))), -1,
+      INV "AttributeValues inside AttributeValueList must be of same type" },
+    { "PutItem", EXP ("a", OPER ("LT") "," AVL ("{\"BOOL\":true}")), -1,
+      INV "ComparisonOperator LT is not valid for BOOL AttributeValue type" },
+    { "PutItem", EXP ("a", OPER ("BEGINS_WITH") "," AVL (NUM ("5"))), -1,
+      INV "ComparisonOperator BEGINS_WITH is not valid for N AttributeValue "
+      "type" },
+    { "PutItem", EXP ("a", OPER ("BETWEEN") "," AVL (NUM ("9") "," NUM ("1"))),
+      -1, "The BETWEEN condition was provided a range where the lower bound "
+      "is greater than the upper bound" },
+    { "PutItem", EXP ("a", OPER ("FOO") "," AVL (NUM ("5"))), -1,
+      "1 validation error detected: Value 'FOO' at "
+      "'expected.a.member.comparisonOperator' failed to satisfy constraint: "
+      "Member must satisfy enum value set: [IN, NULL, BETWEEN, LT, "
+      "NOT_CONTAINS, EQ, GT, NOT_NULL, NE, LE, BEGINS_WITH, GE, CONTAINS]" },
+    { "PutItem", "{\"Expected\":{\"M\":{\"a\":{\"M\":{" VALUE ("N", "5")
+                 "}}}},\"ConditionalOperator\":{\"S\":\"XOR\"}}", -1,
+      "1 validation error detected: Value 'XOR' at 'conditionalOperator' "
+      "failed to satisfy constraint: Member must satisfy enum value set: "
+      "[OR, AND]" },
+    //  Filters
+    { "Scan", SCAN ("a", OPER ("GT") "," AVL (NUM ("1"))), 1, NULL },
+    { "Scan", SCAN ("a", OPER ("LT") "," AVL (NUM ("1"))), 0, NULL },
+    { "Scan", SCAN ("m", OPER ("NOT_NULL")), 1, NULL },
+    { "Scan", "{\"ScanFilter\":{\"M\":{\"a\":{\"M\":{" OPER ("EQ") ","
+              AVL (NUM ("1")) "}},\"s\":{\"M\":{" OPER ("EQ") ","
+              AVL (STR ("hello")) "}}}},\"ConditionalOperator\":{\"S\":\"OR\"}}",
+      1, NULL },
+    { "Query", "{\"QueryFilter\":{\"M\":{\"a\":{\"M\":{" OPER ("EQ") ","
+               AVL (NUM ("1")) "}},\"s\":{\"M\":{" OPER ("EQ") ","
+               AVL (STR ("hello")) "}}}}}", 0, NULL },
+    { "Scan", SCAN ("a", AVL (NUM ("1"))), -1,
+      "1 validation error detected: Value null at "
+      "'scanFilter.a.member.comparisonOperator' failed to satisfy "
+      "constraint: Member must not be null" },
+    { "Scan", SCAN ("a", OPER ("GT")), -1,
+      INV "Invalid number of argument(s) for the GT ComparisonOperator" },
+    { "Scan", "{\"ScanFilter\":{\"M\":{}},"
+              "\"FilterExpression\":{\"S\":\"a = a\"}}", -1,
+      "Can not use both expression and non-expression parameters in the "
+      "same request: Non-expression parameters: {ScanFilter} Expression "
+      "parameters: {FilterExpression}" },
+    { "Query", "{\"KeyConditions\":{\"M\":{\"pk\":{\"M\":{" OPER ("EQ") ","
+               AVL (STR ("k1")) "}}}},\"FilterExpression\":{\"S\":\"a = :v\"},"
+               "\"ExpressionAttributeValues\":{\"M\":{\":v\":" NUM ("5")
+               "}}}", 1, NULL },
+    { "Query", "{\"KeyConditions\":{\"M\":{\"pk\":{\"M\":{" OPER ("EQ") ","
+               AVL (STR ("k1")) "}}}},"
+               "\"KeyConditionExpression\":{\"S\":\"pk = :v\"},"
+               "\"ExpressionAttributeValues\":{\"M\":{\":v\":" NUM ("5")
+               "}}}", -1,
+      "Can not use both expression and non-expression parameters in the "
+      "same request: Non-expression parameters: {KeyConditions} Expression "
+      "parameters: {KeyConditionExpression}" },
+};
+
+START_TEST (test_legacy)
+{
+    const legacy_case_t *test = &s_legacy_cases [_i];
+    zyn_value_t *request = s_json (test->request, true);
+    zyn_value_t *item = s_json (s_item_json, true);
+    zyn_error_t err = { 0 };
+    zyn_expr_t *expr = zyn_expr_new (test->operation, request, &err);
+    if (test->expected < 0) {
+        ck_assert_msg (expr == NULL, "case %d accepted", _i);
+        ck_assert_int_eq (err.type, ZYN_ERR_VALIDATION);
+        ck_assert_msg (streq (err.message, test->message),
+                       "case %d:\n got: %s\nwant: %s", _i, err.message,
+                       test->message);
+    }
+    else {
+        ck_assert_msg (expr, "case %d: %s", _i, err.message);
+        bool result = false;
+        bool read = streq (test->operation, "Scan")
+                 || streq (test->operation, "Query");
+        ck_assert (read ? zyn_expr_has_filter (expr)
+                        : zyn_expr_has_condition (expr));
+        if (read)
+            ck_assert_int_eq (zyn_expr_check_filter (expr, item, &result, &err),
+                              0);
+        else
+            ck_assert_int_eq (zyn_expr_check_condition (expr, item, &result,
+                                                        &err), 0);
+        ck_assert_msg (result == (test->expected == 1), "case %d: got %d", _i,
+                       result);
+    }
+    zyn_expr_destroy (&expr);
+    zyn_value_destroy (&item);
+    zyn_value_destroy (&request);
+}
+END_TEST
+
+#define KEYC(body) "{\"KeyConditions\":{\"M\":{" body "}}}"
+#define KTERM(name, op, list) "\"" name "\":{\"M\":{" OPER (op) "," \
+                              AVL (list) "}}"
+
+START_TEST (test_legacy_key_conditions)
+{
+    static const struct {
+        const char *request;
+        int sk_op;
+        const char *message;
+    } cases [] = {
+        { KEYC (KTERM ("pk", "EQ", STR ("k1"))), ZYN_SK_NONE, NULL },
+        { KEYC (KTERM ("pk", "EQ", STR ("k1")) ","
+                KTERM ("sk", "BEGINS_WITH", STR ("s1"))),
+          ZYN_SK_BEGINS_WITH, NULL },
+        { KEYC (KTERM ("sk", "BETWEEN", STR ("a") "," STR ("b")) ","
+                KTERM ("pk", "EQ", STR ("k1"))), ZYN_SK_BETWEEN, NULL },
+        { KEYC (KTERM ("pk", "EQ", STR ("k1")) ","
+                KTERM ("sk", "CONTAINS", STR ("s1"))), -1,
+          "Attempted conditional constraint is not an indexable operation" },
+        { KEYC (KTERM ("pk", "EQ", STR ("k1")) "," KTERM ("sk", "EQ", STR ("a"))
+                "," KTERM ("x", "EQ", STR ("a"))), -1,
+          "Conditions can be of length 1 or 2 only" },
+        { KEYC (KTERM ("sk", "EQ", STR ("a"))), -1,
+          "Query condition missed key schema element: pk" },
+        { KEYC (KTERM ("pk", "GT", STR ("a"))), -1,
+          "Query key condition not supported" },
+    };
+    for (size_t i = 0; i < sizeof (cases) / sizeof (cases [0]); i++) {
+        zyn_value_t *request = s_json (cases [i].request, true);
+        zyn_error_t err = { 0 };
+        zyn_key_condition_t cond;
+        zyn_expr_t *expr = zyn_expr_new ("Query", request, &err);
+        int rc = expr ? zyn_expr_key_condition (expr, "pk", "sk", &cond, &err)
+                      : -1;
+        if (cases [i].sk_op < 0) {
+            ck_assert_msg (rc == -1, "case %zu accepted", i);
+            ck_assert_str_eq (err.message, cases [i].message);
+        }
+        else {
+            ck_assert_msg (rc == 0, "case %zu: %s", i, err.message);
+            ck_assert_str_eq (zyn_value_data (cond.pk), "k1");
+            ck_assert_int_eq (cond.sk_op, cases [i].sk_op);
+            if (cond.sk_op == ZYN_SK_BETWEEN) {
+                ck_assert_str_eq (zyn_value_data (cond.sk1), "a");
+                ck_assert_str_eq (zyn_value_data (cond.sk2), "b");
+            }
+        }
+        zyn_expr_destroy (&expr);
+        zyn_value_destroy (&request);
+    }
+}
+END_TEST
+
+START_TEST (test_legacy_attributes_to_get)
+{
+    zyn_error_t err = { 0 };
+    zyn_value_t *request = s_json (
+        "{\"AttributesToGet\":{\"L\":[{\"S\":\"a\"},{\"S\":\"m\"},"
+        "{\"S\":\"nope\"},{\"S\":\"status\"}]}}", true);
+    zyn_expr_t *expr = zyn_expr_new ("GetItem", request, &err);
+    ck_assert_msg (expr, "%s", err.message);
+    ck_assert (zyn_expr_has_projection (expr));
+    zyn_value_t *item = s_json (s_item_json, true);
+    zyn_value_t *projected = zyn_expr_project (expr, item);
+    zyn_value_t *expected = s_json (
+        "{\"a\":{\"N\":\"5\"},\"status\":{\"S\":\"on\"},\"m\":{\"M\":{\"x\":"
+        "{\"N\":\"1\"},\"y\":{\"L\":[{\"S\":\"p\"},{\"N\":\"2\"}]}}}}", true);
+    ck_assert (zyn_value_equal (projected, expected));
+    const char **names = zyn_expr_projected_names (expr);
+    ck_assert_str_eq (names [3], "status");
+    ck_assert (names [4] == NULL);
+    zyn_value_destroy (&expected);
+    zyn_value_destroy (&projected);
+    zyn_value_destroy (&item);
+    zyn_expr_destroy (&expr);
+    zyn_value_destroy (&request);
+
+    request = s_json ("{\"AttributesToGet\":{\"L\":[{\"S\":\"a\"},"
+                      "{\"S\":\"a\"}]}}", true);
+    expr = zyn_expr_new ("Scan", request, &err);
+    ck_assert (!expr);
+    ck_assert_str_eq (err.message,
+                      INV "Duplicate value in attribute name: a");
+    zyn_value_destroy (&request);
+
+    request = s_json ("{\"AttributesToGet\":{\"L\":[]}}", true);
+    expr = zyn_expr_new ("Query", request, &err);
+    ck_assert (!expr);
+    ck_assert_str_eq (err.message,
+                      "1 validation error detected: Value '[]' at "
+                      "'attributesToGet' failed to satisfy constraint: Member "
+                      "must have length greater than or equal to 1");
+    zyn_value_destroy (&request);
+}
+END_TEST
+
+#define UPD(name, body) "\"" name "\":{\"M\":{" body "}}"
+#define ACTION(a) "\"Action\":{\"S\":\"" a "\"}"
+
+START_TEST (test_legacy_attribute_updates)
+{
+    static const struct {
+        const char *updates;
+        const char *changed;
+        const char *removed;
+        const char *message;
+    } cases [] = {
+        { UPD ("n", VALUE ("N", "7")), "{\"n\":{\"N\":\"7\"}}", NULL, NULL },
+        { UPD ("n", ACTION ("PUT") "," VALUE ("S", "x")),
+          "{\"n\":{\"S\":\"x\"}}", NULL, NULL },
+        { UPD ("n", ACTION ("ADD") "," VALUE ("N", "2")),
+          "{\"n\":{\"N\":\"7\"}}", NULL, NULL },
+        { UPD ("x", ACTION ("ADD") "," VALUE ("N", "2")),
+          "{\"x\":{\"N\":\"2\"}}", NULL, NULL },
+        { UPD ("l", ACTION ("ADD") ",\"Value\":{\"L\":[{\"N\":\"4\"}]}"),
+          "{\"l\":{\"L\":[{\"N\":\"1\"},{\"N\":\"2\"},{\"N\":\"3\"},"
+          "{\"N\":\"4\"}]}}", NULL, NULL },
+        { UPD ("ss", ACTION ("ADD") ",\"Value\":{\"SS\":[\"c\"]}"),
+          "{\"ss\":{\"SS\":[\"a\",\"b\",\"c\"]}}", NULL, NULL },
+        { UPD ("s", ACTION ("DELETE")), "{}", "s", NULL },
+        { UPD ("ss", ACTION ("DELETE") ",\"Value\":{\"SS\":[\"a\"]}"),
+          "{\"ss\":{\"SS\":[\"b\"]}}", NULL, NULL },
+        { UPD ("n", VALUE ("N", "1")) "," UPD ("s", ACTION ("DELETE")),
+          "{\"n\":{\"N\":\"1\"}}", "s", NULL },
+        { UPD ("n", ACTION ("PUT")), NULL, NULL,
+          INV "Only DELETE action is allowed when no attribute value is "
+          "specified" },
+        { UPD ("n", ACTION ("ADD")), NULL, NULL,
+          INV "Only DELETE action is allowed when no attribute value is "
+          "specified" },
+        { UPD ("n", ACTION ("DELETE") "," VALUE ("N", "1")), NULL, NULL,
+          INV "DELETE action with value is not supported for the type N" },
+        { UPD ("n", ACTION ("ADD") "," VALUE ("S", "1")), NULL, NULL,
+          INV "ADD action is not supported for the type S" },
+        { UPD ("n", ACTION ("BUMP") "," VALUE ("N", "1")), NULL, NULL,
+          "1 validation error detected: Value 'BUMP' at "
+          "'attributeUpdates.n.member.action' failed to satisfy constraint: "
+          "Member must satisfy enum value set: [ADD, PUT, DELETE]" },
+        { UPD ("pk", VALUE ("S", "z")), NULL, NULL,
+          INV "Cannot update attribute pk. This attribute is part of the key" },
+        { UPD ("s", ACTION ("ADD") "," VALUE ("N", "1")), NULL, NULL,
+          INCORRECT },
+    };
+    for (size_t i = 0; i < sizeof (cases) / sizeof (cases [0]); i++) {
+        char json [1024];
+        snprintf (json, sizeof (json), "{\"AttributeUpdates\":{\"M\":{%s}}}",
+                  cases [i].updates);
+        zyn_value_t *request = s_json (json, true);
+        zyn_value_t *item = s_json (s_base_json, true);
+        const char *key_names [] = { "pk", NULL };
+        zyn_error_t err = { 0 };
+        zyn_expr_t *expr = zyn_expr_new ("UpdateItem", request, &err);
+        zyn_value_t *result = expr ? zyn_expr_update (expr, item, NULL,
+                                                      key_names, NULL, &err)
+                                   : NULL;
+        if (!cases [i].changed) {
+            ck_assert_msg (!result, "case %zu accepted", i);
+            ck_assert_msg (streq (err.message, cases [i].message),
+                           "case %zu:\n got: %s\nwant: %s", i, err.message,
+                           cases [i].message);
+        }
+        else {
+            ck_assert_msg (result, "case %zu: %s", i, err.message);
+            zyn_value_t *changed = s_json (cases [i].changed, true);
+            for (size_t j = 0; j < zyn_value_size (changed); j++) {
+                zyn_value_t *value = zyn_value_dup (
+                    zyn_value_map_value (changed, j));
+                zyn_value_map_put (item, zyn_value_map_name (changed, j),
+                                   &value);
+            }
+            if (cases [i].removed) {
+                zyn_value_t *gone = zyn_value_map_take (item,
+                                                        cases [i].removed);
+                zyn_value_destroy (&gone);
+            }
+            ck_assert_msg (zyn_value_equal (result, item), "case %zu", i);
+            zyn_value_destroy (&changed);
+        }
+        zyn_value_destroy (&result);
+        zyn_expr_destroy (&expr);
+        zyn_value_destroy (&item);
+        zyn_value_destroy (&request);
+    }
+}
+END_TEST
+
 Suite *
 zyn_expr_suite (void)
 {
@@ -1461,6 +1834,13 @@ zyn_expr_suite (void)
                          sizeof (s_new_item_cases)
                              / sizeof (s_new_item_cases [0]));
     tcase_add_test (tc, test_updated_names);
+    suite_add_tcase (suite, tc);
+    tc = tcase_create ("legacy");
+    tcase_add_loop_test (tc, test_legacy, 0,
+                         sizeof (s_legacy_cases) / sizeof (s_legacy_cases [0]));
+    tcase_add_test (tc, test_legacy_key_conditions);
+    tcase_add_test (tc, test_legacy_attributes_to_get);
+    tcase_add_test (tc, test_legacy_attribute_updates);
     suite_add_tcase (suite, tc);
 //@@SUITE@@
     return suite;
