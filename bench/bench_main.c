@@ -44,6 +44,8 @@ static const char *const s_usage =
     "  --insert-start N      first record number run-phase inserts use\n"
     "                        (default: --records); fresh keys per round\n"
     "  --phase P             load, run or both (default both)\n"
+    "  --duration S          end the run phase after S seconds even if\n"
+    "                        operations remain (YCSB's maxexecutiontime)\n"
     "\n"
     "Clients:\n"
     "  --threads N           client threads (default 1)\n"
@@ -79,6 +81,7 @@ typedef struct {
     const char *workload;
     const char *phase;
     const char *json_path;
+    uint64_t duration;              //  Seconds, 0 for no limit
     bool quiet;
 } s_args_t;
 
@@ -162,6 +165,9 @@ s_parse_args (s_args_t *args, int argc, char *argv [])
         else
         if (streq (flag, "--phase"))
             args->phase = value;
+        else
+        if (streq (flag, "--duration"))
+            rc = s_parse_count (flag, value, &args->duration);
         else
         if (streq (flag, "--threads"))
             rc = s_parse_count (flag, value, &threads);
@@ -351,6 +357,9 @@ s_run_phase (s_args_t *args, zyn_bench_workload_t *workload,
             fprintf (stderr, "zynamo-bench: interrupted, finishing\n");
         }
         uint64_t current = zyn_bench_now ();
+        if (phase == ZYN_BENCH_PHASE_RUN && args->duration
+            && current - start >= args->duration * 1000000000ULL)
+            __atomic_store_n (&run.stop, 1, __ATOMIC_RELAXED);
         if (current >= next_report) {
             s_snapshot (now, slots, threads);
             zyn_bench_hist_t interval = *now;
