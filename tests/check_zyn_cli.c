@@ -1,0 +1,470 @@
+//  check_zyn_cli - the zyn command line: flags to requests, and the built
+//  program against a fake broker
+
+#include "zyn_prelude.h"
+#include "zyn_proto.h"
+#include "zyn_cli.h"
+#include "../tests/zyn_testutil.h"
+
+//  Translate argv (a NULL-terminated list after the subcommand) and
+//  compare the request JSON
+static void
+s_translates (const char *command_name, const char **args,
+              const char *expected)
+{
+    const zyn_cli_command_t *command = zyn_cli_command_find (command_name);
+    ck_assert_ptr_nonnull (command);
+    int argc = 0;
+    while (args [argc])
+        argc++;
+    zyn_cli_options_t options;
+    zyn_cli_options_init (&options, NULL);
+    zyn_error_t err = { 0 };
+    char *json = zyn_cli_request_json (command, argc, (char **) args,
+                                       &options, &err);
+    ck_assert_msg (json, "%s: %s", command_name, err.message);
+    ck_assert_str_eq (json, expected);
+    free (json);
+}
+
+static void
+s_refuses (const char *command_name, const char **args, const char *message)
+{
+    const zyn_cli_command_t *command = zyn_cli_command_find (command_name);
+    int argc = 0;
+    while (args [argc])
+        argc++;
+    zyn_cli_options_t options;
+    zyn_cli_options_init (&options, NULL);
+    zyn_error_t err = { 0 };
+    char *json = zyn_cli_request_json (command, argc, (char **) args,
+                                       &options, &err);
+    ck_assert_msg (!json, "%s accepted", command_name);
+    ck_assert_int_eq (err.type, ZYN_ERR_VALIDATION);
+    ck_assert_str_eq (err.message, message);
+}
+
+START_TEST (test_translation)
+{
+    s_translates ("put-item",
+                  (const char *[]) { "--table-name", "t", "--item",
+                                     "{\"pk\": {\"S\": \"a\"}}",
+                                     "--condition-expression",
+                                     "attribute_not_exists(pk)",
+                                     "--return-values", "ALL_OLD", NULL },
+                  "{\"TableName\":\"t\",\"Item\":{\"pk\":{\"S\":\"a\"}},"
+                  "\"ConditionExpression\":\"attribute_not_exists(pk)\","
+                  "\"ReturnValues\":\"ALL_OLD\"}");
+    s_translates ("query",
+                  (const char *[]) { "--table-name=t",
+                                     "--key-condition-expression",
+                                     "pk = :p", "--expression-attribute-values",
+                                     "{\":p\":{\"S\":\"a\"}}",
+                                     "--no-scan-index-forward",
+                                     "--consistent-read", "--limit", "5",
+                                     "--select", "COUNT", "--index-name",
+                                     "i", NULL },
+                  "{\"TableName\":\"t\","
+                  "\"KeyConditionExpression\":\"pk = :p\","
+                  "\"ExpressionAttributeValues\":{\":p\":{\"S\":\"a\"}},"
+                  "\"ScanIndexForward\":false,\"ConsistentRead\":true,"
+                  "\"Limit\":5,\"Select\":\"COUNT\",\"IndexName\":\"i\"}");
+    s_translates ("scan",
+                  (const char *[]) { "--table-name", "t", "--segment", "1",
+                                     "--total-segments", "4",
+                                     "--filter-expression", "#a > :x",
+                                     "--expression-attribute-names",
+                                     "{\"#a\":\"a\"}",
+                                     "--projection-expression", "a, b",
+                                     "--exclusive-start-key",
+                                     "{\"pk\":{\"N\":\"1\"}}",
+                                     "--attributes-to-get", "a", "b", NULL },
+                  "{\"TableName\":\"t\",\"Segment\":1,\"TotalSegments\":4,"
+                  "\"FilterExpression\":\"#a > :x\","
+                  "\"ExpressionAttributeNames\":{\"#a\":\"a\"},"
+                  "\"ProjectionExpression\":\"a, b\","
+                  "\"ExclusiveStartKey\":{\"pk\":{\"N\":\"1\"}},"
+                  "\"AttributesToGet\":[\"a\",\"b\"]}");
+    //  Shorthand lists, as the AWS documentation writes them
+    s_translates ("create-table",
+                  (const char *[]) { "--table-name", "t",
+                                     "--attribute-definitions",
+                                     "AttributeName=pk,AttributeType=S",
+                                     "AttributeName=sk,AttributeType=N",
+                                     "--key-schema",
+                                     "[{\"AttributeName\":\"pk\","
+                                     "\"KeyType\":\"HASH\"}]",
+                                     "--provisioned-throughput",
+                                     "ReadCapacityUnits=5,"
+                                     "WriteCapacityUnits=10",
+                                     "--stream-specification",
+                                     "{\"StreamEnabled\":true}",
+                                     "--sse-specification",
+                                     "{\"Enabled\":false}",
+                                     "--billing-mode", "PROVISIONED", NULL },
+                  "{\"TableName\":\"t\",\"AttributeDefinitions\":[{"
+                  "\"AttributeName\":\"pk\",\"AttributeType\":\"S\"},{"
+                  "\"AttributeName\":\"sk\",\"AttributeType\":\"N\"}],"
+                  "\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":"
+                  "\"HASH\"}],\"ProvisionedThroughput\":{"
+                  "\"ReadCapacityUnits\":5,\"WriteCapacityUnits\":10},"
+                  "\"StreamSpecification\":{\"StreamEnabled\":true},"
+                  "\"SSESpecification\":{\"Enabled\":false},"
+                  "\"BillingMode\":\"PROVISIONED\"}");
+    s_translates ("update-item",
+                  (const char *[]) { "--table-name", "t", "--key",
+                                     "{\"pk\":{\"S\":\"a\"}}",
+                                     "--update-expression", "SET c = c + :one",
+                                     "--return-values-on-condition-check-"
+                                     "failure", "ALL_OLD", NULL },
+                  "{\"TableName\":\"t\",\"Key\":{\"pk\":{\"S\":\"a\"}},"
+                  "\"UpdateExpression\":\"SET c = c + :one\","
+                  "\"ReturnValuesOnConditionCheckFailure\":\"ALL_OLD\"}");
+    s_translates ("batch-write-item",
+                  (const char *[]) { "--request-items",
+                                     "{\"t\":[{\"PutRequest\":{\"Item\":{"
+                                     "\"pk\":{\"S\":\"a\"}}}}]}",
+                                     "--return-consumed-capacity", "TOTAL",
+                                     NULL },
+                  "{\"RequestItems\":{\"t\":[{\"PutRequest\":{\"Item\":{"
+                  "\"pk\":{\"S\":\"a\"}}}}]},\"ReturnConsumedCapacity\":"
+                  "\"TOTAL\"}");
+    s_translates ("list-tables",
+                  (const char *[]) { "--exclusive-start-table-name", "a",
+                                     "--limit", "2", NULL },
+                  "{\"ExclusiveStartTableName\":\"a\",\"Limit\":2}");
+    //  --cli-input-json, with flags taking precedence
+    s_translates ("get-item",
+                  (const char *[]) { "--cli-input-json",
+                                     "{\"TableName\":\"x\",\"Key\":{\"pk\":"
+                                     "{\"S\":\"a\"}}}",
+                                     "--table-name", "t", NULL },
+                  "{\"TableName\":\"t\",\"Key\":{\"pk\":{\"S\":\"a\"}}}");
+}
+END_TEST
+
+START_TEST (test_files_and_options)
+{
+    char dir [1100];
+    zyn_test_dir (dir, sizeof (dir), "cli-files");
+    char path [2200], argument [2300];
+    snprintf (path, sizeof (path), "%s/item.json", dir);
+    FILE *file = fopen (path, "w");
+    fputs ("{\"pk\": {\"S\": \"from file\"}}\n", file);
+    fclose (file);
+    snprintf (argument, sizeof (argument), "file://%s", path);
+    s_translates ("put-item",
+                  (const char *[]) { "--table-name", "t", "--item", argument,
+                                     NULL },
+                  "{\"TableName\":\"t\","
+                  "\"Item\":{\"pk\":{\"S\":\"from file\"}}}");
+    snprintf (argument, sizeof (argument), "file://%s/missing.json", dir);
+    char message [3072];
+    snprintf (message, sizeof (message),
+              "Error parsing parameter '--item': Unable to load paramfile "
+              "%s: No such file or directory",
+              argument);
+    s_refuses ("put-item",
+               (const char *[]) { "--table-name", "t", "--item", argument,
+                                  NULL },
+               message);
+    zyn_test_dir_remove (dir);
+
+    //  Global options
+    const zyn_cli_command_t *command = zyn_cli_command_find ("scan");
+    zyn_cli_options_t options;
+    zyn_cli_options_init (&options, "tcp://10.0.0.1:7100");
+    ck_assert_str_eq (options.endpoint, "tcp://10.0.0.1:7100");
+    zyn_error_t err = { 0 };
+    const char *args []
+        = { "--table-name", "t", "--endpoint-url", "tcp://127.0.0.1:9",
+            "--max-items", "7", "--page-size", "3", "--no-paginate",
+            "--region", "us-east-1", "--output", "json", NULL };
+    char *json = zyn_cli_request_json (command, 13, (char **) args, &options,
+                                       &err);
+    ck_assert_str_eq (json, "{\"TableName\":\"t\",\"Limit\":3}");
+    free (json);
+    ck_assert_str_eq (options.endpoint, "tcp://127.0.0.1:9");
+    ck_assert_int_eq (options.max_items, 7);
+    ck_assert (options.no_paginate);
+    //  --help
+    zyn_cli_options_init (&options, NULL);
+    ck_assert_str_eq (options.endpoint, "tcp://127.0.0.1:7100");
+    const char *help [] = { "--help", NULL };
+    ck_assert_ptr_null (zyn_cli_request_json (command, 1, (char **) help,
+                                              &options, &err));
+    ck_assert (options.help);
+}
+END_TEST
+
+START_TEST (test_usage_errors)
+{
+    s_refuses ("put-item",
+               (const char *[]) { "--table-name", "t", "--bogus", "1", NULL },
+               "Unknown options: --bogus");
+    s_refuses ("put-item", (const char *[]) { "--table-name", "t", NULL },
+               "the following arguments are required: --item");
+    s_refuses ("get-item",
+               (const char *[]) { "--table-name", "t", "--key", "{", NULL },
+               "Error parsing parameter '--key': Invalid JSON: string or '}' "
+               "expected near end of file\nJSON received: {");
+    s_refuses ("scan",
+               (const char *[]) { "--table-name", "t", "--limit", "many",
+                                  NULL },
+               "argument --limit: invalid int value: 'many'");
+    s_refuses ("scan", (const char *[]) { "--table-name", NULL },
+               "argument --table-name: expected one argument");
+    s_refuses ("scan",
+               (const char *[]) { "--table-name", "t", "u", NULL },
+               "Unknown options: u");
+    s_refuses ("scan",
+               (const char *[]) { "--table-name", "t", "--endpoint",
+                                  "http://localhost:8000", NULL },
+               "argument --endpoint: zyn speaks zynamo's native protocol; "
+               "give tcp://HOST:PORT (the broker, default port 7100), not "
+               "'http://localhost:8000'");
+    s_refuses ("describe-table",
+               (const char *[]) { "--cli-input-json", "[1]", NULL },
+               "Invalid type for parameter --cli-input-json: a JSON object "
+               "is required");
+    ck_assert_ptr_null (zyn_cli_command_find ("frobnicate"));
+    ck_assert_str_eq (zyn_cli_command_operation (
+                          zyn_cli_command_find ("batch-get-item")),
+                      "BatchGetItem");
+}
+END_TEST
+
+//  --------------------------------------------------------------------------
+//  The program against a fake broker: PutItem OK with an empty body,
+//  GetItem returns the key as the item, Scan pages twice, anything else a
+//  ValidationException naming the operation
+
+static void
+s_fake_actor (zsock_t *pipe, void *args)
+{
+    (void) args;
+    zsock_t *router = zsock_new (ZMQ_ROUTER);
+    int port = zsock_bind (router, "tcp://127.0.0.1:*");
+    zsock_signal (pipe, 0);
+    zstr_sendf (pipe, "%d", port);
+    zpoller_t *poller = zpoller_new (pipe, router, NULL);
+    while (true) {
+        zsock_t *which = (zsock_t *) zpoller_wait (poller, -1);
+        if (which != router)
+            break;
+        zmsg_t *msg = zmsg_recv (router);
+        zframe_t *identity = zmsg_pop (msg);
+        free (zmsg_popstr (msg));
+        zframe_t *id = zmsg_pop (msg);
+        char *operation = zmsg_popstr (msg);
+        zframe_t *body = zmsg_pop (msg);
+        zyn_value_t *request = zyn_value_decode (zframe_data (body),
+                                                 zframe_size (body), NULL);
+        zyn_value_t *response = zyn_value_new_m ();
+        const char *status = ZYN_PROTO_OK;
+        if (streq (operation, "GetItem")) {
+            zyn_value_t *key = zyn_value_map_take (request, "Key");
+            if (key)
+                zyn_value_map_put (response, "Item", &key);
+        }
+        else
+        if (streq (operation, "Scan")) {
+            bool second = zyn_value_map_get (request, "ExclusiveStartKey")
+                       != NULL;
+            zyn_value_t *items = zyn_value_new_l ();
+            zyn_value_t *item = zyn_value_new_m ();
+            zyn_value_map_put_s (item, "pk", second ? "b" : "a");
+            zyn_value_list_append (items, &item);
+            zyn_value_map_put (response, "Items", &items);
+            zyn_value_map_put_int (response, "Count", 1);
+            zyn_value_map_put_int (response, "ScannedCount", 1);
+            if (!second) {
+                zyn_value_t *last = zyn_value_new_m ();
+                zyn_value_map_put_s (last, "pk", "a");
+                zyn_value_map_put (response, "LastEvaluatedKey", &last);
+            }
+        }
+        else
+        if (!streq (operation, "PutItem")) {
+            status = "ValidationException";
+            zyn_value_map_put_s (response, "message", operation);
+        }
+        size_t size;
+        void *data = zyn_value_encode (response, &size);
+        zmsg_t *reply = zmsg_new ();
+        zmsg_append (reply, &identity);
+        zmsg_addstr (reply, ZYN_PROTO_SIGNATURE);
+        zmsg_append (reply, &id);
+        zmsg_addstr (reply, status);
+        zmsg_addmem (reply, data, size);
+        zmsg_send (&reply, router);
+        free (data);
+        zyn_value_destroy (&response);
+        zyn_value_destroy (&request);
+        zframe_destroy (&body);
+        free (operation);
+        zmsg_destroy (&msg);
+    }
+    zpoller_destroy (&poller);
+    zsock_destroy (&router);
+}
+
+//  Run zyn with arguments; returns its exit status, output in out / err
+static int
+s_run (const char *dir, const char *arguments, char *out, size_t out_size,
+       char *errors, size_t err_size)
+{
+    const char *builddir = getenv ("ZYN_BUILDDIR");
+    char command [8192];
+    snprintf (command, sizeof (command),
+              "%s/zyn %s > '%s/out' 2> '%s/err'", builddir ? builddir : ".",
+              arguments, dir, dir);
+    int status = system (command);
+    char path [2200];
+    snprintf (path, sizeof (path), "%s/out", dir);
+    FILE *file = fopen (path, "r");
+    size_t got = fread (out, 1, out_size - 1, file);
+    out [got] = 0;
+    fclose (file);
+    snprintf (path, sizeof (path), "%s/err", dir);
+    file = fopen (path, "r");
+    got = fread (errors, 1, err_size - 1, file);
+    errors [got] = 0;
+    fclose (file);
+    return WIFEXITED (status) ? WEXITSTATUS (status) : -1;
+}
+
+START_TEST (test_program)
+{
+    char dir [1100];
+    zyn_test_dir (dir, sizeof (dir), "cli-program");
+    zactor_t *fake = zactor_new (s_fake_actor, NULL);
+    char *port = zstr_recv (fake);
+    char endpoint [64];
+    snprintf (endpoint, sizeof (endpoint), "--endpoint tcp://127.0.0.1:%s",
+              port);
+    free (port);
+    char out [8192], errors [8192], arguments [1024];
+
+    //  An empty response prints nothing
+    snprintf (arguments, sizeof (arguments),
+              "%s put-item --table-name t --item '{\"pk\":{\"S\":\"a\"}}'",
+              endpoint);
+    ck_assert_int_eq (s_run (dir, arguments, out, sizeof (out), errors,
+                             sizeof (errors)),
+                      0);
+    ck_assert_str_eq (out, "");
+    ck_assert_str_eq (errors, "");
+    //  A response prints as the AWS CLI prints it
+    snprintf (arguments, sizeof (arguments),
+              "dynamodb get-item --table-name t --key "
+              "'{\"pk\":{\"S\":\"a\"},\"n\":{\"N\":\"01.0\"}}' %s",
+              endpoint);
+    ck_assert_int_eq (s_run (dir, arguments, out, sizeof (out), errors,
+                             sizeof (errors)),
+                      0);
+    ck_assert_str_eq (out, "{\n"
+                           "    \"Item\": {\n"
+                           "        \"pk\": {\n"
+                           "            \"S\": \"a\"\n"
+                           "        },\n"
+                           "        \"n\": {\n"
+                           "            \"N\": \"1\"\n"
+                           "        }\n"
+                           "    }\n"
+                           "}\n");
+    //  Scan follows LastEvaluatedKey and merges the pages
+    snprintf (arguments, sizeof (arguments), "%s scan --table-name t",
+              endpoint);
+    ck_assert_int_eq (s_run (dir, arguments, out, sizeof (out), errors,
+                             sizeof (errors)),
+                      0);
+    ck_assert_str_eq (out, "{\n"
+                           "    \"Items\": [\n"
+                           "        {\n"
+                           "            \"pk\": {\n"
+                           "                \"S\": \"a\"\n"
+                           "            }\n"
+                           "        },\n"
+                           "        {\n"
+                           "            \"pk\": {\n"
+                           "                \"S\": \"b\"\n"
+                           "            }\n"
+                           "        }\n"
+                           "    ],\n"
+                           "    \"Count\": 2,\n"
+                           "    \"ScannedCount\": 2\n"
+                           "}\n");
+    //  --no-paginate shows one page and its key
+    snprintf (arguments, sizeof (arguments),
+              "%s scan --table-name t --no-paginate", endpoint);
+    ck_assert_int_eq (s_run (dir, arguments, out, sizeof (out), errors,
+                             sizeof (errors)),
+                      0);
+    ck_assert_ptr_nonnull (strstr (out, "\"LastEvaluatedKey\""));
+    //  Service errors: the AWS CLI's words and exit status
+    snprintf (arguments, sizeof (arguments), "%s delete-item --table-name t "
+              "--key '{\"pk\":{\"S\":\"a\"}}'", endpoint);
+    ck_assert_int_eq (s_run (dir, arguments, out, sizeof (out), errors,
+                             sizeof (errors)),
+                      ZYN_CLI_EXIT_SERVICE);
+    ck_assert_str_eq (out, "");
+    ck_assert_str_eq (errors, "\nAn error occurred (ValidationException) "
+                              "when calling the DeleteItem operation: "
+                              "DeleteItem\n");
+    //  A malformed attribute value never leaves the command line
+    snprintf (arguments, sizeof (arguments), "%s put-item --table-name t "
+              "--item '{\"pk\":{\"S\":\"a\",\"N\":\"1\"}}'", endpoint);
+    ck_assert_int_eq (s_run (dir, arguments, out, sizeof (out), errors,
+                             sizeof (errors)),
+                      ZYN_CLI_EXIT_SERVICE);
+    ck_assert_str_eq (errors, "\nAn error occurred (ValidationException) "
+                              "when calling the PutItem operation: Supplied "
+                              "AttributeValue has more than one datatypes "
+                              "set, must contain exactly one of the "
+                              "supported datatypes\n");
+    //  Usage errors
+    snprintf (arguments, sizeof (arguments), "%s put-item --table-name t "
+              "--item '{}' --frob 1", endpoint);
+    ck_assert_int_eq (s_run (dir, arguments, out, sizeof (out), errors,
+                             sizeof (errors)),
+                      ZYN_CLI_EXIT_USAGE);
+    ck_assert_ptr_nonnull (strstr (errors, "zyn: error: Unknown options: "
+                                           "--frob\n"));
+    ck_assert_int_eq (s_run (dir, "frobnicate", out, sizeof (out), errors,
+                             sizeof (errors)),
+                      ZYN_CLI_EXIT_USAGE);
+    ck_assert_ptr_nonnull (strstr (errors, "Invalid choice: 'frobnicate'"));
+    //  Help
+    ck_assert_int_eq (s_run (dir, "--help", out, sizeof (out), errors,
+                             sizeof (errors)),
+                      0);
+    ck_assert_ptr_nonnull (strstr (out, "    create-table\n"));
+    ck_assert_int_eq (s_run (dir, "query --help", out, sizeof (out), errors,
+                             sizeof (errors)),
+                      0);
+    ck_assert_ptr_nonnull (strstr (out, "[--key-condition-expression <value>]"));
+    ck_assert_ptr_nonnull (strstr (out, "[--scan-index-forward | "
+                                        "--no-scan-index-forward]"));
+    zactor_destroy (&fake);
+    zyn_test_dir_remove (dir);
+}
+END_TEST
+
+Suite *
+zyn_cli_suite (void)
+{
+    Suite *suite = suite_create ("zyn_cli");
+    TCase *tc = tcase_create ("translation");
+    tcase_add_test (tc, test_translation);
+    tcase_add_test (tc, test_files_and_options);
+    tcase_add_test (tc, test_usage_errors);
+    suite_add_tcase (suite, tc);
+    tc = tcase_create ("program");
+    tcase_set_timeout (tc, 30);
+    tcase_add_test (tc, test_program);
+    suite_add_tcase (suite, tc);
+    return suite;
+}
+
+ZYN_TEST_MAIN (zyn_cli_suite)
