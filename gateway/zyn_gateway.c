@@ -425,10 +425,15 @@ s_access_handler (void *cls, struct MHD_Connection *connection,
             return s_respond_error (self, &err, NULL, MHD_HTTP_NOT_FOUND);
         }
         const char *length = s_header (connection, "Content-Length");
-        if (length && strtoull (length, NULL, 10) > ZYN_OPTABLE_BODY_MAX) {
-            //  Answer before the body comes; the connection then closes
+        unsigned long long declared = length ? strtoull (length, NULL, 10)
+                                             : 0;
+        if (declared > ZYN_OPTABLE_BODY_MAX) {
+            //  Read a moderately oversized body and drop it, so the
+            //  client sees the answer; refuse a huge one at once (the
+            //  connection then closes)
             self->too_large = true;
-            return s_handle_request (self, url);
+            if (declared > 4ULL * ZYN_OPTABLE_BODY_MAX)
+                return s_handle_request (self, url);
         }
         return MHD_YES;
     }

@@ -822,8 +822,18 @@ START_TEST (test_http_limits)
     setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof (timeout));
     const char *head = "POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: "
                        "DynamoDB_20120810.ListTables\r\nContent-Length: "
-                       "16777217\r\n\r\n{";
+                       "16777217\r\n\r\n";
     ck_assert_int_eq (write (fd, head, strlen (head)), (ssize_t) strlen (head));
+    //  The body is read and dropped, then answered
+    char *chunk = (char *) calloc (1, 1 << 20);
+    size_t left = 16777217;
+    while (left) {
+        size_t step = left < (1 << 20) ? left : (1 << 20);
+        ssize_t sent = write (fd, chunk, step);
+        ck_assert_int_gt (sent, 0);
+        left -= (size_t) sent;
+    }
+    free (chunk);
     char response [4096];
     ssize_t got = read (fd, response, sizeof (response) - 1);
     ck_assert_int_gt (got, 0);
@@ -831,6 +841,20 @@ START_TEST (test_http_limits)
     ck_assert_int_eq (strncmp (response, "HTTP/1.1 413", 12), 0);
     ck_assert_ptr_nonnull (strstr (response, "Request size exceeded "
                                              "16777216 bytes"));
+    close (fd);
+    //  A body far over the limit is refused before it is read
+    fd = socket (AF_INET, SOCK_STREAM, 0);
+    ck_assert_int_eq (connect (fd, (struct sockaddr *) &address,
+                               sizeof (address)), 0);
+    setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof (timeout));
+    head = "POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: "
+           "DynamoDB_20120810.ListTables\r\nContent-Length: "
+           "1000000000\r\n\r\n{";
+    ck_assert_int_eq (write (fd, head, strlen (head)), (ssize_t) strlen (head));
+    got = read (fd, response, sizeof (response) - 1);
+    ck_assert_int_gt (got, 0);
+    response [got] = 0;
+    ck_assert_int_eq (strncmp (response, "HTTP/1.1 413", 12), 0);
     close (fd);
     //  A gateway cannot bind a port already in use
     char busy [64];
