@@ -285,6 +285,53 @@ s_fake_actor (zsock_t *pipe, void *args)
             }
         }
         else
+        if (streq (operation, "DescribeTable")) {
+            const char *table = zyn_value_map_get_s (request, "TableName");
+            if (table && streq (table, "t")) {
+                zyn_value_t *description = zyn_value_new_m ();
+                zyn_value_map_put_s (description, "TableStatus", "ACTIVE");
+                zyn_value_map_put (response, "Table", &description);
+            }
+            else {
+                status = "ResourceNotFoundException";
+                zyn_value_map_put_s (response, "message",
+                                     "Requested resource not found");
+            }
+        }
+        else
+        if (streq (operation, "ZynDescribeEndpoints"))
+            zyn_value_map_put_s (response, "StreamEndpoint",
+                                 "tcp://127.0.0.1:1");
+        else
+        if (streq (operation, "ZynGetShards")) {
+            //  One partition holding records 1 and 2
+            zyn_value_t *shards = zyn_value_new_l ();
+            zyn_value_t *shard = zyn_value_new_m ();
+            zyn_value_map_put_int (shard, "PartitionId", 0);
+            zyn_value_map_put_int (shard, "LastSequenceNumber", 2);
+            zyn_value_list_append (shards, &shard);
+            zyn_value_map_put (response, "Shards", &shards);
+        }
+        else
+        if (streq (operation, "ZynGetStreamRecords")) {
+            int64_t start = 1;
+            zyn_value_map_get_int (request, "StartSequenceNumber", &start);
+            zyn_value_t *records = zyn_value_new_l ();
+            for (int64_t seq = start; seq <= 2; seq++) {
+                zyn_value_t *record = zyn_value_new_m ();
+                zyn_value_map_put_s (record, "eventName",
+                                     seq == 1 ? "INSERT" : "REMOVE");
+                zyn_value_map_put_int (record, "PartitionId", 0);
+                zyn_value_map_put_int (record, "SequenceNumber", seq);
+                zyn_value_t *keys = zyn_value_new_m ();
+                zyn_value_map_put_s (keys, "pk", "a");
+                zyn_value_map_put (record, "Keys", &keys);
+                zyn_value_list_append (records, &record);
+            }
+            zyn_value_map_put (response, "Records", &records);
+            zyn_value_map_put_int (response, "LastSequenceNumber", 2);
+        }
+        else
         if (!streq (operation, "PutItem")) {
             status = "ValidationException";
             zyn_value_map_put_s (response, "message", operation);
@@ -435,6 +482,35 @@ START_TEST (test_program)
                              sizeof (errors)),
                       ZYN_CLI_EXIT_USAGE);
     ck_assert_ptr_nonnull (strstr (errors, "Invalid choice: 'frobnicate'"));
+    //  Waiters
+    snprintf (arguments, sizeof (arguments),
+              "%s wait table-exists --table-name t", endpoint);
+    ck_assert_int_eq (s_run (dir, arguments, out, sizeof (out), errors,
+                             sizeof (errors)),
+                      0);
+    ck_assert_str_eq (out, "");
+    snprintf (arguments, sizeof (arguments),
+              "%s wait table-not-exists --table-name gone", endpoint);
+    ck_assert_int_eq (s_run (dir, arguments, out, sizeof (out), errors,
+                             sizeof (errors)),
+                      0);
+    //  The stream, one JSON line per record
+    snprintf (arguments, sizeof (arguments),
+              "stream tail t --from-start --max-items 2 %s", endpoint);
+    ck_assert_int_eq (s_run (dir, arguments, out, sizeof (out), errors,
+                             sizeof (errors)),
+                      0);
+    ck_assert_str_eq (out, "{\"eventName\":\"INSERT\",\"PartitionId\":0,"
+                           "\"SequenceNumber\":1,\"Keys\":{\"pk\":{\"S\":"
+                           "\"a\"}}}\n"
+                           "{\"eventName\":\"REMOVE\",\"PartitionId\":0,"
+                           "\"SequenceNumber\":2,\"Keys\":{\"pk\":{\"S\":"
+                           "\"a\"}}}\n");
+    ck_assert_int_eq (s_run (dir, "stream tail", out, sizeof (out), errors,
+                             sizeof (errors)),
+                      ZYN_CLI_EXIT_USAGE);
+    ck_assert_ptr_nonnull (strstr (errors, "the following arguments are "
+                                           "required: TABLE"));
     //  Help
     ck_assert_int_eq (s_run (dir, "--help", out, sizeof (out), errors,
                              sizeof (errors)),
