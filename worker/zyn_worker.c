@@ -195,7 +195,6 @@ s_connect (self_t *self)
     assert (self->dealer);
     zsock_set_rcvhwm (self->dealer, 0);
     zsock_set_sndhwm (self->dealer, 0);
-    zsock_set_maxmsgsize (self->dealer, ZYN_PROTO_BODY_MAX + 65536);
     if (zsock_connect (self->dealer, "%s", self->endpoint)) {
         zsys_error ("zyn_worker: cannot connect endpoint=%s",
                     self->endpoint);
