@@ -47,6 +47,12 @@ static const op_params_t s_op_params [] = {
         "KeyConditions" } },
     { "Scan", { "ProjectionExpression", "FilterExpression" },
       { "AttributesToGet", "ScanFilter", "ConditionalOperator" } },
+    //  TransactWriteItems and TransactGetItems actions
+    { "Put", { "ConditionExpression" }, { NULL } },
+    { "Delete", { "ConditionExpression" }, { NULL } },
+    { "ConditionCheck", { "ConditionExpression" }, { NULL } },
+    { "Update", { "UpdateExpression", "ConditionExpression" }, { NULL } },
+    { "Get", { "ProjectionExpression" }, { NULL } },
     { NULL,
       { "UpdateExpression", "ConditionExpression", "ProjectionExpression",
         "FilterExpression" },

@@ -1134,7 +1134,8 @@ s_format_bound (const zyn_value_t *value, char *buf, size_t size)
 static void
 s_check_node (parser_t *p, zyn_node_t *node, bool condition)
 {
-    if (node->parens > 1)
+    //  DynamoDB accepts doubled parentheses in key conditions only
+    if (node->parens > 1 && p->kind != ZYN_KIND_KEY_CONDITION)
         s_error (p, E_PARENS, "The expression has redundant parentheses;");
     switch (node->type) {
         case ZYN_NODE_PATH:

@@ -611,6 +611,22 @@ static const request_case_t s_request_cases [] = {
       "\":w\":{\"N\":\"2\"}}}}",
       "Value provided in ExpressionAttributeValues unused in expressions: "
       "keys: {:w}" },
+    //  Transaction actions take the expressions of their operation
+    { "Update",
+      "{\"UpdateExpression\":{\"S\":\"SET a = :v\"},"
+      "\"ConditionExpression\":{\"S\":\"attribute_exists(a)\"},"
+      "\"ExpressionAttributeValues\":{\"M\":{\":v\":{\"N\":\"1\"}}}}",
+      NULL },
+    { "ConditionCheck",
+      "{\"ConditionExpression\":{\"S\":\"a = :v\"},"
+      "\"ExpressionAttributeValues\":{\"M\":{\":v\":{\"N\":\"1\"},"
+      "\":x\":{\"N\":\"2\"}}}}",
+      "Value provided in ExpressionAttributeValues unused in expressions: "
+      "keys: {:x}" },
+    { "Get",
+      "{\"ProjectionExpression\":{\"S\":\"a, #b\"}}",
+      "Invalid ProjectionExpression: An expression attribute name used in "
+      "the document path is not defined; attribute name: #b" },
     //  The update is parsed first, then the condition
     { "UpdateItem",
       "{\"UpdateExpression\":{\"S\":\"SET a = :x\"},"
@@ -973,6 +989,8 @@ static const key_case_t s_key_cases [] = {
     { "pk = :p AND begins_with(sk, :s)", NULL, "sk", ZYN_SK_BEGINS_WITH, KS,
       NULL, NULL },
     { "(pk = :p) AND (#s = :s)", "#s=sk", "sk", ZYN_SK_EQ, KS, NULL, NULL },
+    { "((pk = :p)) AND ((sk = :s))", NULL, "sk", ZYN_SK_EQ, KS, NULL, NULL },
+    { "(pk = :p AND sk = :s)", NULL, "sk", ZYN_SK_EQ, KS, NULL, NULL },
     { "pk = :p OR sk = :s", NULL, "sk", -1, NULL, NULL,
       "Invalid operator used in KeyConditionExpression: OR" },
     { "NOT pk = :p", NULL, "sk", -1, NULL, NULL,
