@@ -549,3 +549,38 @@ zyn_expr_key_condition (zyn_expr_t *self, const char *pk_name,
     }
     return 0;
 }
+
+//  True if any path in node starts with name
+static bool
+s_names_attribute (const zyn_node_t *node, const char *name)
+{
+    if (node->type == ZYN_NODE_PATH)
+        return node->path.count && node->path.elems [0].name
+            && streq (node->path.elems [0].name, name);
+    for (size_t i = 0; i < node->nargs; i++)
+        if (s_names_attribute (node->args [i], name))
+            return true;
+    return false;
+}
+
+//  --------------------------------------------------------------------------
+//  For Query: check that the filter names no key attribute.
+
+int
+zyn_expr_check_filter_keys (zyn_expr_t *self, const char *pk_name,
+                            const char *sk_name, zyn_error_t *err)
+{
+    assert (self);
+    if (!self->filter)
+        return 0;
+    const char *names [2] = { pk_name, sk_name };
+    for (int i = 0; i < 2; i++)
+        if (names [i] && s_names_attribute (self->filter, names [i]))
+            return zyn_error_set (err, ZYN_ERR_VALIDATION,
+                                  "%s can only contain non-primary key "
+                                  "attributes: Primary key attribute: %s",
+                                  self->filter_legacy ? "QueryFilter"
+                                                      : "Filter Expression",
+                                  names [i]);
+    return 0;
+}

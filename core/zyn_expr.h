@@ -119,4 +119,13 @@ int
                             const char *sk_name, zyn_key_condition_t *cond,
                             zyn_error_t *err);
 
+//  For Query: check that the filter names no key attribute of the table
+//  or index queried (pk_name, and sk_name if not NULL), as DynamoDB
+//  refuses ("Filter Expression can only contain non-primary key
+//  attributes: Primary key attribute: pk", or "QueryFilter ..." for the
+//  legacy parameter). Returns 0, or -1 with err.
+int
+    zyn_expr_check_filter_keys (zyn_expr_t *self, const char *pk_name,
+                                const char *sk_name, zyn_error_t *err);
+
 #endif

@@ -139,6 +139,7 @@ struct zyn_expr {
     zyn_arena_t *arena;         //  Owned: every node, path and name
     zyn_node_t *condition;      //  ConditionExpression or Expected
     zyn_node_t *filter;         //  FilterExpression, QueryFilter, ScanFilter
+    bool filter_legacy;         //  The filter came from QueryFilter
     bool has_key_condition;
     zyn_key_term_t key_terms [2];
     size_t key_term_count;

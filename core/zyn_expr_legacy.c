@@ -526,10 +526,12 @@ zyn_expr_legacy (zyn_expr_t *self, const char *operation,
     if (!read && (param = zyn_value_map_get (request, "Expected"))
         && s_expected (self, param, use_or, err))
         return -1;
-    if (query && (param = zyn_value_map_get (request, "QueryFilter"))
-        && s_conditions (self, param, "QueryFilter", "queryFilter", use_or, false,
-                         err))
-        return -1;
+    if (query && (param = zyn_value_map_get (request, "QueryFilter"))) {
+        self->filter_legacy = true;
+        if (s_conditions (self, param, "QueryFilter", "queryFilter", use_or,
+                          false, err))
+            return -1;
+    }
     if (scan && (param = zyn_value_map_get (request, "ScanFilter"))
         && s_conditions (self, param, "ScanFilter", "scanFilter", use_or, false,
                          err))

@@ -1819,6 +1819,55 @@ START_TEST (test_legacy_attribute_updates)
 }
 END_TEST
 
+
+START_TEST (test_filter_keys)
+{
+    static const struct {
+        const char *request;
+        const char *message;
+    } cases [] = {
+        { "{\"FilterExpression\":{\"S\":\"a = :v\"}}", NULL },
+        { "{\"FilterExpression\":{\"S\":\"pk = :v\"}}",
+          "Filter Expression can only contain non-primary key attributes: "
+          "Primary key attribute: pk" },
+        { "{\"FilterExpression\":{\"S\":\"a = :v OR contains(sk.x, :v)\"}}",
+          "Filter Expression can only contain non-primary key attributes: "
+          "Primary key attribute: sk" },
+        { "{\"FilterExpression\":{\"S\":\"sk = :v AND pk = :v\"}}",
+          "Filter Expression can only contain non-primary key attributes: "
+          "Primary key attribute: pk" },
+        { "{\"QueryFilter\":{\"M\":{\"sk\":{\"M\":{" OPER ("EQ") ","
+          AVL (NUM ("1")) "}}}}}",
+          "QueryFilter can only contain non-primary key attributes: "
+          "Primary key attribute: sk" },
+        { "{\"QueryFilter\":{\"M\":{\"a\":{\"M\":{" OPER ("EQ") ","
+          AVL (NUM ("1")) "}}}}}", NULL },
+    };
+    for (size_t i = 0; i < sizeof (cases) / sizeof (cases [0]); i++) {
+        zyn_value_t *request = s_json (cases [i].request, true);
+        if (strstr (cases [i].request, ":v")) {
+            zyn_value_t *values = s_json ("{\":v\":{\"N\":\"1\"}}", true);
+            zyn_value_map_put (request, "ExpressionAttributeValues", &values);
+        }
+        zyn_error_t err = { 0 };
+        zyn_expr_t *expr = zyn_expr_new ("Query", request, &err);
+        ck_assert_msg (expr, "case %zu: %s", i, err.message);
+        int rc = zyn_expr_check_filter_keys (expr, "pk", "sk", &err);
+        if (cases [i].message) {
+            ck_assert_int_eq (rc, -1);
+            ck_assert_str_eq (err.message, cases [i].message);
+        }
+        else
+            ck_assert_int_eq (rc, 0);
+        //  A table without a sort key only refuses the partition key
+        ck_assert_int_eq (zyn_expr_check_filter_keys (expr, "other", NULL,
+                                                      &err), 0);
+        zyn_expr_destroy (&expr);
+        zyn_value_destroy (&request);
+    }
+}
+END_TEST
+
 Suite *
 zyn_expr_suite (void)
 {
@@ -1859,6 +1908,7 @@ zyn_expr_suite (void)
     tcase_add_test (tc, test_legacy_key_conditions);
     tcase_add_test (tc, test_legacy_attributes_to_get);
     tcase_add_test (tc, test_legacy_attribute_updates);
+    tcase_add_test (tc, test_filter_keys);
     suite_add_tcase (suite, tc);
 //@@SUITE@@
     return suite;
