@@ -1049,6 +1049,66 @@ START_TEST (test_conditions)
 }
 END_TEST
 
+//  --------------------------------------------------------------------------
+//  The legacy parameters reach the same evaluator
+
+START_TEST (test_legacy)
+{
+    char dir [1100];
+    zyn_test_dir (dir, sizeof (dir), "partition");
+    zyn_partition_t *partition = s_open (dir, "N");
+    s_fill_numbers (partition, 6);
+
+    //  Query with KeyConditions {pk: EQ p, sk: GT 3}
+    zyn_value_t *request = s_request (NULL, NULL);
+    zyn_value_t *key_conditions = zyn_value_new_m ();
+    const char *names [] = { "pk", "sk" };
+    const char *operators [] = { "EQ", "GT" };
+    zyn_value_t *operands [] = { zyn_value_new_s ("p"),
+                                 zyn_value_new_n ("3", NULL) };
+    for (int i = 0; i < 2; i++) {
+        zyn_value_t *condition = zyn_value_new_m ();
+        zyn_value_t *list = zyn_value_new_l ();
+        zyn_value_list_append (list, &operands [i]);
+        zyn_value_map_put (condition, "AttributeValueList", &list);
+        zyn_value_map_put_s (condition, "ComparisonOperator", operators [i]);
+        zyn_value_map_put (key_conditions, names [i], &condition);
+    }
+    zyn_value_map_put (request, "KeyConditions", &key_conditions);
+    zyn_value_map_put_bool (request, "ScanIndexForward", false);
+    zyn_value_t *response = s_ok (partition, "Query", &request);
+    char keys [128];
+    s_sort_keys (response, keys, sizeof (keys));
+    ck_assert_str_eq (keys, "6,5,4");
+    zyn_value_destroy (&response);
+
+    //  GetItem with AttributesToGet
+    request = s_request ("Key", "{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"2\"}}");
+    zyn_value_t *attributes = zyn_value_new_l ();
+    zyn_value_t *name = zyn_value_new_s ("odd");
+    zyn_value_list_append (attributes, &name);
+    zyn_value_map_put (request, "AttributesToGet", &attributes);
+    response = s_ok (partition, "GetItem", &request);
+    s_assert_json (zyn_value_map_get (response, "Item"),
+                   "{\"odd\":{\"BOOL\":false}}");
+    zyn_value_destroy (&response);
+
+    //  PutItem with Expected {pk: Exists false} fails on an existing item
+    request = s_request ("Item", "{\"pk\":{\"S\":\"p\"},\"sk\":{\"N\":\"2\"}}");
+    zyn_value_t *expected = zyn_value_new_m ();
+    zyn_value_t *exists = zyn_value_new_m ();
+    zyn_value_map_put_bool (exists, "Exists", false);
+    zyn_value_map_put (expected, "pk", &exists);
+    zyn_value_map_put (request, "Expected", &expected);
+    s_fails (partition, "PutItem", &request,
+             ZYN_ERR_CONDITIONAL_CHECK_FAILED,
+             "The conditional request failed");
+    ck_assert (!zyn_partition_is_dirty (partition));
+    zyn_partition_destroy (&partition);
+    zyn_test_dir_remove (dir);
+}
+END_TEST
+
 Suite *
 zyn_partition_suite (void)
 {
@@ -1073,6 +1133,7 @@ zyn_partition_suite (void)
     tcase = tcase_create ("errors");
     tcase_add_test (tcase, test_validation);
     tcase_add_test (tcase, test_conditions);
+    tcase_add_test (tcase, test_legacy);
     suite_add_tcase (suite, tcase);
     return suite;
 }

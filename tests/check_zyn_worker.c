@@ -684,6 +684,16 @@ START_TEST (test_bad_data_dir)
     ck_assert_ptr_nonnull (strstr (message, "is not usable"));
     zstr_free (&status);
     zstr_free (&message);
+
+    //  An endpoint ZeroMQ cannot use
+    char data [1200];
+    snprintf (data, sizeof (data), "%s/worker-1", self->dir);
+    zstr_sendx (self->worker, "START", "worker-1", data, "nowhere", NULL);
+    ck_assert_int_eq (zstr_recvx (self->worker, &status, &message, NULL), 2);
+    ck_assert_str_eq (status, "ERROR");
+    ck_assert_str_eq (message, "cannot connect to broker endpoint nowhere");
+    zstr_free (&status);
+    zstr_free (&message);
     s_broker_destroy (&self);
 }
 END_TEST

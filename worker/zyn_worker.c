@@ -795,6 +795,9 @@ s_handle_pipe (self_t *self)
     else
     if (streq (command, "START")) {
         assert (!self->started);
+        zstr_free (&self->id);
+        zstr_free (&self->data);
+        zstr_free (&self->endpoint);
         self->id = zmsg_popstr (msg);
         self->data = zmsg_popstr (msg);
         self->endpoint = zmsg_popstr (msg);
@@ -803,9 +806,17 @@ s_handle_pipe (self_t *self)
         if (s_open_data (self, message, sizeof (message)))
             zstr_sendx (self->pipe, "ERROR", message, NULL);
         else {
-            self->started = true;
             s_connect (self);
-            zstr_sendx (self->pipe, "OK", NULL);
+            if (self->dealer) {
+                self->started = true;
+                zstr_sendx (self->pipe, "OK", NULL);
+            }
+            else {
+                snprintf (message, sizeof (message),
+                          "cannot connect to broker endpoint %s",
+                          self->endpoint);
+                zstr_sendx (self->pipe, "ERROR", message, NULL);
+            }
         }
     }
     else
