@@ -384,6 +384,7 @@ main (int argc, char *argv [])
 {
     zsys_init ();
     zsys_set_logident ("zyn");
+    zsys_set_logstream (stderr);
     zyn_cli_options_t options;
     zyn_cli_options_init (&options, getenv ("ZYN_ENDPOINT"));
     zyn_error_t err = { 0 };

@@ -480,6 +480,7 @@ main (int argc, char *argv [])
 {
     zsys_init ();
     zsys_set_logident ("zynamo");
+    zsys_set_logstream (stderr);
     if (argc < 2 || streq (argv [1], "--help") || streq (argv [1], "-h")
         || streq (argv [1], "help")) {
         s_usage (argc < 2 ? stderr : stdout);
