@@ -860,6 +860,17 @@ START_TEST (test_filter)
              "failed to satisfy constraint: Member must satisfy enum value "
              "set: [SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, "
              "ALL_PROJECTED_ATTRIBUTES]");
+    request = s_request (NULL, NULL);
+    zyn_value_map_put_s (request, "Select", "SPECIFIC_ATTRIBUTES");
+    s_fails (partition, "Scan", &request, ZYN_ERR_VALIDATION,
+             "Must specify the AttributesToGet or ProjectionExpression when "
+             "choosing to get SPECIFIC_ATTRIBUTES");
+    request = s_request (NULL, NULL);
+    zyn_value_map_put_s (request, "Select", "ALL_ATTRIBUTES");
+    zyn_value_map_put_s (request, "ProjectionExpression", "sk");
+    s_fails (partition, "Scan", &request, ZYN_ERR_VALIDATION,
+             "Cannot specify the ProjectionExpression when choosing to get "
+             "ALL_ATTRIBUTES");
     zyn_partition_destroy (&partition);
     zyn_test_dir_remove (dir);
 }

@@ -553,7 +553,7 @@ static const char *const s_select_values [] = {
 
 static int
 s_page_init (s_page_t *page, zyn_partition_t *partition, zyn_expr_t *expr,
-             const zyn_value_t *request, zyn_error_t *err)
+             const zyn_value_t *request, bool is_query, zyn_error_t *err)
 {
     memset (page, 0, sizeof (*page));
     page->partition = partition;
@@ -595,10 +595,21 @@ s_page_init (s_page_t *page, zyn_partition_t *partition, zyn_expr_t *expr,
                               "when Querying using an IndexName");
     if (select && zyn_expr_has_projection (expr)
         && !streq (select, "SPECIFIC_ATTRIBUTES"))
+        return zyn_error_set (
+            err, ZYN_ERR_VALIDATION,
+            "Cannot specify the %s when choosing to get %s",
+            zyn_value_map_get (request, "AttributesToGet")
+                ? "AttributesToGet" : "ProjectionExpression",
+            select);
+    //  DynamoDB words this one with the envelope on Query only
+    if (select && streq (select, "SPECIFIC_ATTRIBUTES")
+        && !zyn_expr_has_projection (expr))
         return zyn_error_set (err, ZYN_ERR_VALIDATION,
-                              "Cannot specify the ProjectionExpression when "
-                              "choosing to get %s",
-                              select);
+                              "%sMust specify the AttributesToGet or "
+                              "ProjectionExpression when choosing to get "
+                              "SPECIFIC_ATTRIBUTES",
+                              is_query ? "1 validation error detected: "
+                                       : "");
     page->count_only = select && streq (select, "COUNT");
     page->items = zyn_value_new_l ();
     return 0;
@@ -785,7 +796,7 @@ s_query (zyn_partition_t *partition, const zyn_value_t *request,
         || s_check_key_value (zyn_partition_pk_name (partition), cond.pk,
                               zyn_partition_pk_type (partition), true, false,
                               err)
-        || s_page_init (&page, partition, expr, request, err))
+        || s_page_init (&page, partition, expr, request, true, err))
         goto done;
 
     //  The collection's rows all start with 'i' | hash | enc(pk)
@@ -940,7 +951,7 @@ s_scan (zyn_partition_t *partition, const zyn_value_t *request,
         || s_hash_param (request, "ZynHashEnd", &segment_end, err))
         goto done;
     expr = zyn_expr_new ("Scan", request, err);
-    if (!expr || s_page_init (&page, partition, expr, request, err))
+    if (!expr || s_page_init (&page, partition, expr, request, false, err))
         goto done;
     if (segment_start > hash_start)
         hash_start = segment_start;
