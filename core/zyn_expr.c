@@ -229,6 +229,117 @@ s_build_projection (zyn_expr_t *self)
 }
 
 //  --------------------------------------------------------------------------
+//  Key conditions: partition key equality and one sort key condition
+
+static int
+s_key_term (zyn_expr_t *self, zyn_node_t *node, zyn_error_t *err)
+{
+    const char *invalid = "Invalid operator used in KeyConditionExpression: %s";
+    switch (node->type) {
+        case ZYN_NODE_AND:
+            if (s_key_term (self, node->args [0], err)
+                || s_key_term (self, node->args [1], err))
+                return -1;
+            return 0;
+        case ZYN_NODE_OR:
+            return zyn_error_set (err, ZYN_ERR_VALIDATION, invalid, "OR");
+        case ZYN_NODE_NOT:
+            return zyn_error_set (err, ZYN_ERR_VALIDATION, invalid, "NOT");
+        case ZYN_NODE_IN:
+            return zyn_error_set (err, ZYN_ERR_VALIDATION, invalid, "IN");
+        case ZYN_NODE_COMPARE:
+            if (node->op == ZYN_CMP_NE)
+                return zyn_error_set (err, ZYN_ERR_VALIDATION, invalid, "<>");
+            break;
+        case ZYN_NODE_FUNCTION:
+            if (node->op == ZYN_FN_SIZE)
+                return zyn_error_set (err, ZYN_ERR_VALIDATION,
+                                      "KeyConditionExpressions cannot contain "
+                                      "nested operations");
+            if (node->op != ZYN_FN_BEGINS_WITH)
+                return zyn_error_set (err, ZYN_ERR_VALIDATION, invalid,
+                                      node->name);
+            break;
+        default:
+            break;
+    }
+    if ((node->type == ZYN_NODE_BETWEEN || node->type == ZYN_NODE_FUNCTION)
+        && node->args [0]->type != ZYN_NODE_PATH)
+        return zyn_error_set (err, ZYN_ERR_VALIDATION,
+                              "Invalid condition in KeyConditionExpression: "
+                              "%s operator must have the key attribute as its "
+                              "first operand",
+                              node->type == ZYN_NODE_BETWEEN ? "BETWEEN"
+                                                             : node->name);
+    const zyn_path_t *path = NULL;
+    size_t path_at = 0;
+    for (size_t i = 0; i < node->nargs; i++) {
+        zyn_node_t *arg = node->args [i];
+        if (arg->type == ZYN_NODE_FUNCTION)
+            return zyn_error_set (err, ZYN_ERR_VALIDATION,
+                                  "KeyConditionExpressions cannot contain "
+                                  "nested operations");
+        if (arg->type != ZYN_NODE_PATH)
+            continue;
+        if (path)
+            return zyn_error_set (err, ZYN_ERR_VALIDATION,
+                                  "Invalid condition in KeyConditionExpression: "
+                                  "Multiple attribute names used in one "
+                                  "condition");
+        if (arg->path.count > 1 || !arg->path.elems [0].name)
+            return zyn_error_set (err, ZYN_ERR_VALIDATION,
+                                  "KeyConditionExpressions cannot have "
+                                  "conditions on nested attributes");
+        path = &arg->path;
+        path_at = i;
+    }
+    if (!path)
+        return zyn_error_set (err, ZYN_ERR_VALIDATION,
+                              "Invalid condition in KeyConditionExpression: No "
+                              "key attribute specified");
+    const char *name = path->elems [0].name;
+    for (size_t i = 0; i < self->key_term_count; i++)
+        if (streq (self->key_terms [i].name, name))
+            return zyn_error_set (err, ZYN_ERR_VALIDATION,
+                                  "KeyConditionExpressions must only contain "
+                                  "one condition per key");
+    if (self->key_term_count == 2)
+        return zyn_error_set (err, ZYN_ERR_VALIDATION,
+                              "Conditions can be of length 1 or 2 only");
+    zyn_key_term_t *term = &self->key_terms [self->key_term_count++];
+    term->name = name;
+    if (node->type == ZYN_NODE_BETWEEN) {
+        term->op = ZYN_SK_BETWEEN;
+        term->value1 = node->args [1]->value;
+        term->value2 = node->args [2]->value;
+    }
+    else
+    if (node->type == ZYN_NODE_FUNCTION) {
+        term->op = ZYN_SK_BEGINS_WITH;
+        term->value1 = node->args [1]->value;
+    }
+    else {
+        //  ":v < sk" is "sk > :v"
+        static const zyn_sk_op_t straight [] = {
+            ZYN_SK_EQ, ZYN_SK_NONE, ZYN_SK_LT, ZYN_SK_LE, ZYN_SK_GT, ZYN_SK_GE
+        };
+        static const zyn_sk_op_t swapped [] = {
+            ZYN_SK_EQ, ZYN_SK_NONE, ZYN_SK_GT, ZYN_SK_GE, ZYN_SK_LT, ZYN_SK_LE
+        };
+        term->op = path_at == 0 ? straight [node->op] : swapped [node->op];
+        term->value1 = node->args [1 - path_at]->value;
+    }
+    return 0;
+}
+
+int
+zyn_expr_key_terms (zyn_expr_t *self, zyn_node_t *root, zyn_error_t *err)
+{
+    self->key_term_count = 0;
+    return s_key_term (self, root, err);
+}
+
+//  --------------------------------------------------------------------------
 //  Parse and check every expression in request. Caller owns the result.
 
 zyn_expr_t *

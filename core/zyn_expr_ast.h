@@ -178,7 +178,7 @@ int
                     zyn_placeholders_t *holders, zyn_parsed_t *parsed,
                     zyn_error_t *err);
 
-//  Turn the parsed key condition into key terms (zyn_expr_parse.c).
+//  Turn the parsed key condition into key terms (zyn_expr.c).
 int
     zyn_expr_key_terms (zyn_expr_t *self, zyn_node_t *root,
                         zyn_error_t *err);
