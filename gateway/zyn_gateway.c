@@ -212,16 +212,15 @@ s_call_done (zyn_call_t *call, void *arg)
     MHD_resume_connection (self->connection);
 }
 
-//  Send one broker call and suspend until its reply. Takes ownership of
-//  *body_p.
+//  Send one broker call with body (encoded here, not kept) and suspend
+//  until its reply
 static enum MHD_Result
-s_call (s_request_t *self, const char *operation, zyn_value_t **body_p)
+s_call (s_request_t *self, const char *operation, const zyn_value_t *body)
 {
     zyn_call_reset (&self->call);
     snprintf (self->call.operation, sizeof (self->call.operation), "%s",
               operation);
-    self->call.body = zyn_value_encode (*body_p, &self->call.size);
-    zyn_value_destroy (body_p);
+    self->call.body = zyn_value_encode (body, &self->call.size);
     self->call.done = s_call_done;
     self->call.arg = self;
     self->phase = S_WAITING;
@@ -249,8 +248,11 @@ s_streams_step (s_request_t *self, const zyn_value_t *reply,
     zyn_error_t err = { 0 };
     int rc = zyn_streams_call_step (self->streams, reply, reply_err,
                                     &operation, &body, &json, &size, &err);
-    if (rc == 1)
-        return s_call (self, operation, &body);
+    if (rc == 1) {
+        enum MHD_Result result = s_call (self, operation, body);
+        zyn_value_destroy (&body);
+        return result;
+    }
     if (rc == 0)
         return s_respond_json (self, json, size);
     return s_respond_error (self, &err, NULL, 0);
@@ -381,10 +383,8 @@ s_handle_request (s_request_t *self, const char *url)
             self->streams = zyn_streams_call_new (self->op, &self->request,
                                                   gateway->region);
             return s_streams_step (self, NULL, NULL);
-        default: {
-            zyn_value_t *body = zyn_value_dup (self->request);
-            return s_call (self, zyn_op_name (self->op), &body);
-        }
+        default:
+            return s_call (self, zyn_op_name (self->op), self->request);
     }
 }
 

@@ -129,3 +129,34 @@ def test_describe_endpoints_and_limits(ddb, cluster):
     limits = ddb.describe_limits()
     assert limits["TableMaxReadCapacityUnits"] == 40000
     assert limits["AccountMaxWriteCapacityUnits"] == 80000
+
+
+def test_concurrent_clients(cluster, make_table):
+    """Many keep-alive connections with requests in flight at once: every
+    answer reaches the right request."""
+    import threading
+    from conftest import make_client
+    name = make_table()
+    failures = []
+
+    def worker(index):
+        client = make_client("dynamodb", cluster.endpoint)
+        try:
+            for count in range(30):
+                key = "c%d-%d" % (index, count)
+                client.put_item(TableName=name,
+                                Item={"pk": {"S": key}, "i": {"N": str(count)}})
+                item = client.get_item(TableName=name,
+                                       Key={"pk": {"S": key}})["Item"]
+                if item != {"pk": {"S": key}, "i": {"N": str(count)}}:
+                    failures.append((key, item))
+        except Exception as error:      # reported below
+            failures.append((index, repr(error)))
+
+    threads = [threading.Thread(target=worker, args=(index,))
+               for index in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
