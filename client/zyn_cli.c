@@ -382,6 +382,8 @@ s_run_stream (int argc, char **argv, zyn_cli_options_t *options)
 int
 main (int argc, char *argv [])
 {
+    //  Ctrl-C ends zyn at once, mid-call too, as it ends the AWS CLI
+    zsys_handler_set (NULL);
     zsys_init ();
     zsys_set_logident ("zyn");
     zsys_set_logstream (stderr);
