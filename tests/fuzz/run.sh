@@ -52,7 +52,7 @@ for source in "$top"/tests/fuzz/fuzz_*.c; do
             "./$name" -max_total_time="$seconds" -timeout=10 \
             -rss_limit_mb=2048 -max_len=65536 -artifact_prefix="$build/$name-" \
             "$work" > "$build/$name.log" 2>&1); then
-        echo "fuzz: $name ok ($(grep -o '#[0-9]*' "$build/$name.log" | tail -1 | tr -d '#') runs)"
+        echo "fuzz: $name ok ($(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' "$build/$name.log") runs)"
         passed=$((passed + 1))
     else
         tail -60 "$build/$name.log"
