@@ -40,7 +40,7 @@ struct zyn_value {
 };
 
 typedef struct {
-    char *name;                     //  Owned, NUL-terminated
+    size_t name_offset;             //  Of the name in the map's names
     size_t name_size;               //  strlen (name)
     uint32_t hash;                  //  s_hash (name)
     zyn_value_t *value;             //  Owned
@@ -51,6 +51,10 @@ typedef struct {
     size_t capacity;                //  Allocated elements or entries
     zyn_value_t **elements;         //  L and sets: owned elements
     s_entry_t *entries;             //  M: owned entries
+    char *names;                    //  M: owned, every name NUL-terminated
+    size_t names_used;              //  M: bytes used in names
+    size_t names_capacity;          //  M: bytes allocated for names
+    size_t names_garbage;           //  M: bytes of names taken out
     uint32_t *index;                //  M: entry + 1 per slot, 0 is empty
     size_t index_slots;             //  Power of two, or 0 without index
 } s_coll_t;
@@ -89,6 +93,12 @@ static inline s_coll_t *
 s_coll (const zyn_value_t *self)
 {
     return (s_coll_t *) self;
+}
+
+static inline const char *
+s_entry_name (const s_coll_t *coll, const s_entry_t *entry)
+{
+    return coll->names + entry->name_offset;
 }
 
 //  The element type of a set type
@@ -248,11 +258,10 @@ zyn_value_destroy (zyn_value_t **self_p)
     if (s_is_collection (self)) {
         s_coll_t *coll = s_coll (self);
         if (self->type == ZYN_TYPE_M) {
-            for (size_t i = 0; i < self->size; i++) {
-                free (coll->entries [i].name);
+            for (size_t i = 0; i < self->size; i++)
                 zyn_value_destroy (&coll->entries [i].value);
-            }
             free (coll->entries);
+            free (coll->names);
             free (coll->index);
         }
         else {
@@ -319,6 +328,51 @@ zyn_value_bool (const zyn_value_t *self)
 //  --------------------------------------------------------------------------
 //  Maps
 
+//  Copy a name into the map's names buffer; returns its offset. Names
+//  share one allocation so a map entry costs no allocation of its own.
+static size_t
+s_names_add (s_coll_t *coll, const char *name, size_t name_size)
+{
+    if (coll->names_used + name_size + 1 > coll->names_capacity) {
+        size_t capacity = coll->names_capacity ? coll->names_capacity * 2 : 64;
+        while (capacity < coll->names_used + name_size + 1)
+            capacity *= 2;
+        coll->names = (char *) realloc (coll->names, capacity);
+        assert (coll->names);
+        coll->names_capacity = capacity;
+    }
+    size_t offset = coll->names_used;
+    memcpy (coll->names + offset, name, name_size);
+    coll->names [offset + name_size] = 0;
+    coll->names_used += name_size + 1;
+    return offset;
+}
+
+//  Drop the bytes of names taken out of the map, once they are most of
+//  the buffer, so puts and takes in a loop do not grow it for ever
+static void
+s_names_compact (s_coll_t *coll)
+{
+    if (coll->names_garbage < 256 || coll->names_garbage * 2 < coll->names_used)
+        return;
+    size_t capacity = coll->names_used - coll->names_garbage + 1;
+    char *names = (char *) malloc (capacity);
+    assert (names);
+    size_t used = 0;
+    for (size_t i = 0; i < coll->head.size; i++) {
+        s_entry_t *entry = &coll->entries [i];
+        memcpy (names + used, coll->names + entry->name_offset,
+                entry->name_size + 1);
+        entry->name_offset = used;
+        used += entry->name_size + 1;
+    }
+    free (coll->names);
+    coll->names = names;
+    coll->names_used = used;
+    coll->names_capacity = capacity;
+    coll->names_garbage = 0;
+}
+
 //  Rebuild the hash index from the entries (or drop it for small maps)
 static void
 s_index_rebuild (s_coll_t *coll)
@@ -352,7 +406,7 @@ s_map_find (const s_coll_t *coll, const char *name, size_t name_size,
         while (coll->index [slot]) {
             const s_entry_t *entry = &coll->entries [coll->index [slot] - 1];
             if (entry->hash == hash && entry->name_size == name_size
-                && memcmp (entry->name, name, name_size) == 0)
+                && memcmp (s_entry_name (coll, entry), name, name_size) == 0)
                 return (ssize_t) coll->index [slot] - 1;
             slot = (slot + 1) & mask;
         }
@@ -361,7 +415,7 @@ s_map_find (const s_coll_t *coll, const char *name, size_t name_size,
     for (size_t i = 0; i < coll->head.size; i++) {
         const s_entry_t *entry = &coll->entries [i];
         if (entry->hash == hash && entry->name_size == name_size
-            && memcmp (entry->name, name, name_size) == 0)
+            && memcmp (s_entry_name (coll, entry), name, name_size) == 0)
             return (ssize_t) i;
     }
     return -1;
@@ -382,10 +436,7 @@ s_map_put (zyn_value_t *self, const char *name, size_t name_size,
     }
     s_coll_grow (coll, self->size + 1);
     s_entry_t *entry = &coll->entries [self->size];
-    entry->name = (char *) malloc (name_size + 1);
-    assert (entry->name);
-    memcpy (entry->name, name, name_size);
-    entry->name [name_size] = 0;
+    entry->name_offset = s_names_add (coll, name, name_size);
     entry->name_size = name_size;
     entry->hash = hash;
     entry->value = value;
@@ -438,10 +489,11 @@ zyn_value_map_take (zyn_value_t *self, const char *name)
     if (position < 0)
         return NULL;
     zyn_value_t *value = coll->entries [position].value;
-    free (coll->entries [position].name);
+    coll->names_garbage += coll->entries [position].name_size + 1;
     memmove (&coll->entries [position], &coll->entries [position + 1],
              (self->size - (size_t) position - 1) * sizeof (s_entry_t));
     self->size--;
+    s_names_compact (coll);
     if (coll->index)
         s_index_rebuild (coll);
     return value;
@@ -453,7 +505,7 @@ zyn_value_map_name (const zyn_value_t *self, size_t index)
     assert (self);
     if (self->type != ZYN_TYPE_M || index >= self->size)
         return NULL;
-    return s_coll (self)->entries [index].name;
+    return s_entry_name (s_coll (self), &s_coll (self)->entries [index]);
 }
 
 zyn_value_t *
@@ -621,13 +673,18 @@ zyn_value_dup (const zyn_value_t *self)
     s_coll_t *copy_coll = s_coll (copy);
     s_coll_grow (copy_coll, self->size);
     if (self->type == ZYN_TYPE_M) {
+        if (coll->names_used) {
+            copy_coll->names = (char *) malloc (coll->names_used);
+            assert (copy_coll->names);
+            memcpy (copy_coll->names, coll->names, coll->names_used);
+            copy_coll->names_used = coll->names_used;
+            copy_coll->names_capacity = coll->names_used;
+            copy_coll->names_garbage = coll->names_garbage;
+        }
         for (size_t i = 0; i < self->size; i++) {
-            s_entry_t *entry = &copy_coll->entries [i];
-            *entry = coll->entries [i];
-            entry->name = (char *) malloc (entry->name_size + 1);
-            assert (entry->name);
-            memcpy (entry->name, coll->entries [i].name, entry->name_size + 1);
-            entry->value = zyn_value_dup (coll->entries [i].value);
+            copy_coll->entries [i] = coll->entries [i];
+            copy_coll->entries [i].value
+                = zyn_value_dup (coll->entries [i].value);
         }
         copy->size = self->size;
         if (coll->index)
@@ -710,8 +767,9 @@ zyn_value_equal (const zyn_value_t *self, const zyn_value_t *other)
                 return false;
             for (size_t i = 0; i < self->size; i++) {
                 const s_entry_t *entry = &s_coll (self)->entries [i];
-                ssize_t position = s_map_find (s_coll (other), entry->name,
-                                               entry->name_size, entry->hash);
+                ssize_t position = s_map_find (
+                    s_coll (other), s_entry_name (s_coll (self), entry),
+                    entry->name_size, entry->hash);
                 if (position < 0
                     || !zyn_value_equal (
                         entry->value, s_coll (other)->entries [position].value))
@@ -1110,7 +1168,8 @@ s_encode (const zyn_value_t *self, s_buf_t *buf)
             s_put_map_header (buf, self->size);
             for (size_t i = 0; i < self->size; i++) {
                 const s_entry_t *entry = &s_coll (self)->entries [i];
-                s_put_str (buf, entry->name, entry->name_size);
+                s_put_str (buf, s_entry_name (s_coll (self), entry),
+                           entry->name_size);
                 s_encode (entry->value, buf);
             }
             break;
@@ -1293,10 +1352,28 @@ s_read_str (s_reader_t *reader, const char *what, const uint8_t **data,
     return 0;
 }
 
+//  True if text is an integer in canonical form ("0", "-12", "1500"), the
+//  common case, which needs no normalising
+static bool
+s_is_canonical_integer (const char *text, size_t size)
+{
+    size_t start = size && text [0] == '-' ? 1 : 0;
+    if (size == start || size - start > ZYN_DECIMAL_DIGITS)
+        return false;
+    if (text [start] == '0')
+        return size == 1;
+    for (size_t i = start; i < size; i++)
+        if (text [i] < '0' || text [i] > '9')
+            return false;
+    return true;
+}
+
 //  Make an N from decimal text, or fail with a SerializationException
 static zyn_value_t *
 s_number_from_text (s_reader_t *reader, const char *text, size_t size)
 {
+    if (s_is_canonical_integer (text, size))
+        return s_new_scalar (ZYN_TYPE_N, text, size);
     char canonical [ZYN_DECIMAL_TEXT_MAX];
     zyn_error_t number_err = { 0 };
     int length = zyn_decimal_normalize (text, size, canonical, &number_err);
@@ -1946,7 +2023,7 @@ zyn_value_to_jansson_map (const zyn_value_t *self)
     json_t *object = json_object ();
     for (size_t i = 0; i < self->size; i++) {
         const s_entry_t *entry = &s_coll (self)->entries [i];
-        json_object_set_new (object, entry->name,
+        json_object_set_new (object, s_entry_name (s_coll (self), entry),
                              zyn_value_to_jansson (entry->value));
     }
     return object;

@@ -280,9 +280,28 @@ START_TEST (test_map_large)
     ck_assert_ptr_null (zyn_value_map_get (map, "attr0"));
     ck_assert_str_eq (zyn_value_map_get_s (map, "attr17"), "replaced");
     ck_assert_str_eq (zyn_value_map_name (map, 0), "attr1");
+    //  Puts and takes in a loop reuse the names' space
+    for (int i = 0; i < 20000; i++) {
+        snprintf (name, sizeof (name), "loop-name-%d", i);
+        zyn_value_map_put_int (map, name, i);
+        zyn_value_t *taken = zyn_value_map_take (map, name);
+        ck_assert_ptr_nonnull (taken);
+        zyn_value_destroy (&taken);
+    }
+    for (int i = 0; i < 1000; i++) {
+        snprintf (name, sizeof (name), "later-%d", i);
+        zyn_value_map_put_int (map, name, i);
+    }
+    ck_assert_uint_eq (zyn_value_size (map), 3500);
+    ck_assert_str_eq (zyn_value_map_name (map, 2500), "later-0");
+    ck_assert_str_eq (zyn_value_map_name (map, 0), "attr1");
     zyn_value_t *copy = zyn_value_dup (map);
     ck_assert (zyn_value_equal (map, copy));
     ck_assert_ptr_nonnull (zyn_value_map_get (copy, "attr4999"));
+    ck_assert_ptr_nonnull (zyn_value_map_get (copy, "later-999"));
+    zyn_value_map_put_s (copy, "after-dup", "x");
+    ck_assert_str_eq (zyn_value_map_get_s (copy, "after-dup"), "x");
+    ck_assert_ptr_null (zyn_value_map_get (map, "after-dup"));
     zyn_value_destroy (&copy);
     zyn_value_destroy (&map);
 }
@@ -853,6 +872,12 @@ START_TEST (test_msgpack_integers)
         //  ext 1 with non-canonical text is normalised
         { "\xd6\x01" "01.0", 6, "1" },
         { "\xc7\x02\x01" "-0", 5, "0" },
+        { "\xd5\x01" "00", 4, "0" },
+        { "\xd6\x01" "-120", 6, "-120" },
+        { "\xc7\x26\x01" "12345678901234567890123456789012345678", 41,
+          "12345678901234567890123456789012345678" },
+        { "\xc7\x29\x01" "-1234567890123456789012345678901234567800", 44,
+          "-1234567890123456789012345678901234567800" },
     };
     for (size_t i = 0; i < sizeof (cases) / sizeof (cases [0]); i++) {
         zyn_error_t err = { 0 };
@@ -888,6 +913,10 @@ START_TEST (test_msgpack_malformed)
         { "\xd4\x07\x00", 3, "Malformed MessagePack value: unknown ext type 7" },
         { "\xd4\xff\x00", 3, "Malformed MessagePack value: unknown ext type -1" },
         { "\xd5\x01" "ab", 4, NULL },
+        { "\xc7\x27\x01" "123456789012345678901234567890123456789", 42,
+          NULL },
+        { "\xc7\x01\x01" "-", 4, NULL },
+        { "\xc7\x00\x01", 3, NULL },
         { "\xd4\x01", 2, "Malformed MessagePack value: truncated input" },
         { "\xc7\x00\x02", 3, "Malformed MessagePack value: truncated input" },
         { "\xc7\x01\x02\xc0", 4, "Malformed MessagePack value: set payload is "
