@@ -82,8 +82,27 @@ cleanup () {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+#   A free port, or with an argument N the first of N free ports in a row
 free_port () {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+    python3 - "${1:-1}" <<'PY'
+import random, socket, sys
+count = int(sys.argv[1])
+while True:
+    base = random.randint(20000, 60000 - count)
+    sockets = []
+    try:
+        for port in range(base, base + count):
+            s = socket.socket()
+            s.bind(("127.0.0.1", port))
+            sockets.append(s)
+    except OSError:
+        continue
+    finally:
+        for s in sockets:
+            s.close()
+    print(base)
+    break
+PY
 }
 
 #   Wait until something listens on 127.0.0.1:$1, for at most $2 seconds
@@ -132,7 +151,8 @@ wants () { case " $SYSTEMS " in *" $1 "*) return 0 ;; esac; return 1; }
 
 if wants native || wants http; then
     if [ -x "$build/zynamo" ]; then
-        port=$(free_port)
+        #   The launcher takes PORT .. PORT+3 (front door, back door, hub)
+        port=$(free_port 4)
         http_port=$(free_port)
         mkdir -p "$tmp/zynamo"
         log "starting zynamo ($WORKERS workers) on :$port and http :$http_port"
