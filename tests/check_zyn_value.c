@@ -161,6 +161,29 @@ START_TEST (test_numbers)
                       "Attempting to store more than 38 significant digits "
                       "in a Number");
 
+    static const struct {
+        const char *text;
+        const char *message;
+    } errors [] = {
+        { "abc", "A value provided cannot be converted into a number" },
+        { "1E+126", "Number overflow. Attempting to store a number with "
+                    "magnitude larger than supported range" },
+        { "1E-131", "Number underflow. Attempting to store a number with "
+                    "magnitude smaller than supported range" },
+    };
+    for (size_t i = 0; i < sizeof (errors) / sizeof (errors [0]); i++) {
+        zyn_error_t number_err = { 0 };
+        ck_assert_ptr_null (zyn_value_new_n (errors [i].text, &number_err));
+        ck_assert_int_eq (number_err.type, ZYN_ERR_VALIDATION);
+        ck_assert_str_eq (number_err.message, errors [i].message);
+    }
+    //  The extremes of the range are numbers
+    zyn_value_t *extreme = s_number ("9.9999999999999999999999999999999999999E+125");
+    zyn_value_destroy (&extreme);
+    extreme = s_number ("-1E-130");
+    ck_assert_uint_eq (zyn_value_size (extreme), 133);
+    zyn_value_destroy (&extreme);
+
     static const int64_t ints [] = { 0, 1, -1, 42, INT64_MAX, INT64_MIN };
     static const char *texts [] = { "0", "1", "-1", "42",
                                     "9223372036854775807",
@@ -646,6 +669,9 @@ START_TEST (test_item_size)
         { "{\"n\":{\"N\":\"1\"}}", 1 + 2 },
         { "{\"n\":{\"N\":\"0.000012\"}}", 1 + 2 },
         { "{\"n\":{\"N\":\"1000000\"}}", 1 + 2 },
+        { "{\"n\":{\"N\":\"1.5\"}}", 1 + 3 },
+        { "{\"n\":{\"N\":\"-42\"}}", 1 + 3 },
+        { "{\"n\":{\"N\":\"0\"}}", 1 + 1 },
         { "{\"b\":{\"B\":\"AAECAw==\"}}", 1 + 4 },
         { "{\"t\":{\"BOOL\":true},\"nul\":{\"NULL\":true}}", 1 + 1 + 3 + 1 },
         { "{\"m\":{\"M\":{}}}", 1 + 3 },
