@@ -116,8 +116,6 @@ main (int argc, char *argv [])
     zsys_handler_set (NULL);
     zsys_init ();
     zsys_set_logident ("zynamo-gateway");
-    if (config.verbose)
-        zsys_set_logsender (NULL);
 
     zyn_error_t err = { 0 };
     zyn_gateway_t *gateway = zyn_gateway_new (&config, &err);

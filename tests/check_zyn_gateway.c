@@ -21,7 +21,9 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 START_TEST (test_crc32)
 {
@@ -431,6 +433,284 @@ START_TEST (test_record)
     ck_assert_ptr_nonnull (strstr (text, "\"NewImage\""));
     free (text);
     zyn_value_destroy (&record);
+}
+END_TEST
+
+//  A DescribeTable reply for table "orders" with a NEW_IMAGE stream
+static zyn_value_t *
+s_table_reply (void)
+{
+    zyn_value_t *reply = zyn_value_new_m ();
+    zyn_value_t *table = zyn_value_new_m ();
+    zyn_value_map_put_s (table, "TableName", "orders");
+    zyn_value_map_put_n (table, "CreationDateTime", "1795464000.25");
+    zyn_value_t *spec = zyn_value_new_m ();
+    zyn_value_map_put_bool (spec, "StreamEnabled", true);
+    zyn_value_map_put_s (spec, "StreamViewType", "NEW_IMAGE");
+    zyn_value_map_put (table, "StreamSpecification", &spec);
+    zyn_value_t *schema = zyn_value_new_l ();
+    zyn_value_t *element = zyn_value_new_m ();
+    zyn_value_map_put_s (element, "AttributeName", "pk");
+    zyn_value_map_put_s (element, "KeyType", "HASH");
+    zyn_value_list_append (schema, &element);
+    zyn_value_map_put (table, "KeySchema", &schema);
+    zyn_value_map_put (reply, "Table", &table);
+    return reply;
+}
+
+//  A ZynGetShards reply: table id 10, partitions 0 and 1, last seqs 5, 0
+static zyn_value_t *
+s_shards_reply (void)
+{
+    zyn_value_t *reply = zyn_value_new_m ();
+    zyn_value_map_put_int (reply, "TableId", 10);
+    zyn_value_t *shards = zyn_value_new_l ();
+    for (int partition = 0; partition < 2; partition++) {
+        zyn_value_t *shard = zyn_value_new_m ();
+        zyn_value_map_put_int (shard, "PartitionId", partition);
+        zyn_value_map_put_int (shard, "LastSequenceNumber",
+                               partition ? 0 : 5);
+        zyn_value_list_append (shards, &shard);
+    }
+    zyn_value_map_put (reply, "Shards", &shards);
+    return reply;
+}
+
+#define S_ARN "arn:aws:dynamodb:us-east-1:000000000000:table/orders/stream/" \
+              "2026-11-23T20:00:00.250"
+
+//  Start a Streams call for operation with body (JSON)
+static zyn_streams_call_t *
+s_streams_call (const char *operation, const char *body)
+{
+    char target [128];
+    snprintf (target, sizeof (target), "DynamoDBStreams_20120810.%s",
+              operation);
+    const zyn_op_t *op = zyn_optable_lookup (target, NULL);
+    zyn_error_t err = { 0 };
+    zyn_value_t *request = zyn_optable_parse_request (op, body, strlen (body),
+                                                      &err);
+    ck_assert_ptr_nonnull (request);
+    return zyn_streams_call_new (op, &request, "us-east-1");
+}
+
+START_TEST (test_streams_describe)
+{
+    zyn_streams_call_t *call = s_streams_call (
+        "DescribeStream", "{\"StreamArn\":\"" S_ARN "\"}");
+    const char *operation = NULL;
+    zyn_value_t *body = NULL;
+    char *json = NULL;
+    size_t size = 0;
+    zyn_error_t err = { 0 };
+    ck_assert_int_eq (zyn_streams_call_step (call, NULL, NULL, &operation,
+                                             &body, &json, &size, &err), 1);
+    ck_assert_str_eq (operation, "DescribeTable");
+    ck_assert_str_eq (zyn_value_map_get_s (body, "TableName"), "orders");
+    zyn_value_destroy (&body);
+    zyn_value_t *reply = s_table_reply ();
+    ck_assert_int_eq (zyn_streams_call_step (call, reply, NULL, &operation,
+                                             &body, &json, &size, &err), 1);
+    zyn_value_destroy (&reply);
+    ck_assert_str_eq (operation, "ZynGetShards");
+    zyn_value_destroy (&body);
+    reply = s_shards_reply ();
+    ck_assert_int_eq (zyn_streams_call_step (call, reply, NULL, &operation,
+                                             &body, &json, &size, &err), 0);
+    zyn_value_destroy (&reply);
+    ck_assert_str_eq (json,
+        "{\"StreamDescription\":{\"StreamArn\":\"" S_ARN "\","
+        "\"StreamLabel\":\"2026-11-23T20:00:00.250\",\"StreamStatus\":"
+        "\"ENABLED\",\"StreamViewType\":\"NEW_IMAGE\","
+        "\"CreationRequestDateTime\":1795464000.25,\"TableName\":\"orders\","
+        "\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"}],"
+        "\"Shards\":[{\"ShardId\":\"shardId-00000000-000000000000000a\","
+        "\"SequenceNumberRange\":{\"StartingSequenceNumber\":"
+        "\"000000000000000000001\"}},{\"ShardId\":"
+        "\"shardId-00000001-000000000000000a\",\"SequenceNumberRange\":"
+        "{\"StartingSequenceNumber\":\"000000000000000000001\"}}]}}");
+    ck_assert_uint_eq (size, strlen (json));
+    free (json);
+    zyn_streams_call_destroy (&call);
+
+    //  A stream that is not the table's: ResourceNotFound
+    call = s_streams_call ("DescribeStream",
+                           "{\"StreamArn\":\"arn:aws:dynamodb:us-east-1:"
+                           "000000000000:table/orders/stream/other\"}");
+    zyn_streams_call_step (call, NULL, NULL, &operation, &body, &json, &size,
+                           &err);
+    zyn_value_destroy (&body);
+    reply = s_table_reply ();
+    ck_assert_int_eq (zyn_streams_call_step (call, reply, NULL, &operation,
+                                             &body, &json, &size, &err), -1);
+    zyn_value_destroy (&reply);
+    ck_assert_int_eq (err.type, ZYN_ERR_RESOURCE_NOT_FOUND);
+    ck_assert_str_eq (err.message,
+                      "Requested resource not found: Stream: arn:aws:"
+                      "dynamodb:us-east-1:000000000000:table/orders/stream/"
+                      "other not found");
+    zyn_streams_call_destroy (&call);
+}
+END_TEST
+
+START_TEST (test_streams_iterators)
+{
+    const char *types [] = { "TRIM_HORIZON", "LATEST",
+                             "AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER" };
+    uint64_t expected [] = { 1, 6, 3, 4 };
+    for (int i = 0; i < 4; i++) {
+        char request [512];
+        snprintf (request, sizeof (request),
+                  "{\"StreamArn\":\"" S_ARN "\",\"ShardId\":"
+                  "\"shardId-00000000-000000000000000a\","
+                  "\"ShardIteratorType\":\"%s\",\"SequenceNumber\":"
+                  "\"000000000000000000003\"}", types [i]);
+        zyn_streams_call_t *call = s_streams_call ("GetShardIterator",
+                                                   request);
+        const char *operation = NULL;
+        zyn_value_t *body = NULL;
+        char *json = NULL;
+        size_t size = 0;
+        zyn_error_t err = { 0 };
+        zyn_streams_call_step (call, NULL, NULL, &operation, &body, &json,
+                               &size, &err);
+        zyn_value_destroy (&body);
+        zyn_value_t *reply = s_table_reply ();
+        zyn_streams_call_step (call, reply, NULL, &operation, &body, &json,
+                               &size, &err);
+        zyn_value_destroy (&reply);
+        zyn_value_destroy (&body);
+        reply = s_shards_reply ();
+        ck_assert_int_eq (zyn_streams_call_step (call, reply, NULL,
+                                                 &operation, &body, &json,
+                                                 &size, &err), 0);
+        zyn_value_destroy (&reply);
+        json_t *response = json_loads (json, 0, NULL);
+        const char *iterator = json_string_value (
+            json_object_get (response, "ShardIterator"));
+        char table [256];
+        uint64_t table_id = 0;
+        uint32_t partition = 9;
+        uint64_t sequence = 0;
+        char view [32];
+        int64_t created = 0;
+        ck_assert_int_eq (zyn_streams_iterator_parse (
+                              iterator, table, sizeof (table), &table_id,
+                              &partition, &sequence, view, &created), 0);
+        ck_assert_str_eq (table, "orders");
+        ck_assert_uint_eq (table_id, 10);
+        ck_assert_uint_eq (partition, 0);
+        ck_assert_uint_eq (sequence, expected [i]);
+        ck_assert_str_eq (view, "NEW_IMAGE");
+        json_decref (response);
+        free (json);
+        zyn_streams_call_destroy (&call);
+    }
+    //  An unknown shard
+    zyn_streams_call_t *call = s_streams_call (
+        "GetShardIterator",
+        "{\"StreamArn\":\"" S_ARN "\",\"ShardId\":"
+        "\"shardId-00000007-000000000000000a\",\"ShardIteratorType\":"
+        "\"LATEST\"}");
+    const char *operation = NULL;
+    zyn_value_t *body = NULL;
+    char *json = NULL;
+    size_t size = 0;
+    zyn_error_t err = { 0 };
+    zyn_streams_call_step (call, NULL, NULL, &operation, &body, &json, &size,
+                           &err);
+    zyn_value_destroy (&body);
+    zyn_value_t *reply = s_table_reply ();
+    zyn_streams_call_step (call, reply, NULL, &operation, &body, &json, &size,
+                           &err);
+    zyn_value_destroy (&reply);
+    zyn_value_destroy (&body);
+    reply = s_shards_reply ();
+    ck_assert_int_eq (zyn_streams_call_step (call, reply, NULL, &operation,
+                                             &body, &json, &size, &err), -1);
+    zyn_value_destroy (&reply);
+    ck_assert_int_eq (err.type, ZYN_ERR_RESOURCE_NOT_FOUND);
+    ck_assert_str_eq (err.message,
+                      "Requested resource not found: Shard does not exist");
+    zyn_streams_call_destroy (&call);
+}
+END_TEST
+
+START_TEST (test_streams_records)
+{
+    //  An iterator older than 15 minutes has expired
+    char *iterator = zyn_streams_iterator_new (
+        "orders", 10, 0, 1, "KEYS_ONLY", zyn_wall_msecs () - 16 * 60 * 1000);
+    char request [512];
+    snprintf (request, sizeof (request), "{\"ShardIterator\":\"%s\"}",
+              iterator);
+    free (iterator);
+    zyn_streams_call_t *call = s_streams_call ("GetRecords", request);
+    const char *operation = NULL;
+    zyn_value_t *body = NULL;
+    char *json = NULL;
+    size_t size = 0;
+    zyn_error_t err = { 0 };
+    ck_assert_int_eq (zyn_streams_call_step (call, NULL, NULL, &operation,
+                                             &body, &json, &size, &err), -1);
+    ck_assert_int_eq (err.type, ZYN_ERR_EXPIRED_ITERATOR);
+    ck_assert_int_eq (strncmp (err.message, "Iterator expired.", 17), 0);
+    zyn_streams_call_destroy (&call);
+
+    //  A fresh one reads from its sequence number and moves on
+    iterator = zyn_streams_iterator_new ("orders", 10, 1, 4, "KEYS_ONLY",
+                                         zyn_wall_msecs ());
+    snprintf (request, sizeof (request),
+              "{\"ShardIterator\":\"%s\",\"Limit\":2}", iterator);
+    free (iterator);
+    call = s_streams_call ("GetRecords", request);
+    ck_assert_int_eq (zyn_streams_call_step (call, NULL, NULL, &operation,
+                                             &body, &json, &size, &err), 1);
+    ck_assert_str_eq (operation, "ZynGetStreamRecords");
+    int64_t number = 0;
+    zyn_value_map_get_int (body, "PartitionId", &number);
+    ck_assert_int_eq (number, 1);
+    zyn_value_map_get_int (body, "StartSequenceNumber", &number);
+    ck_assert_int_eq (number, 4);
+    zyn_value_map_get_int (body, "Limit", &number);
+    ck_assert_int_eq (number, 2);
+    ck_assert_str_eq (zyn_value_map_get_s (body, "TableName"), "orders");
+    zyn_value_destroy (&body);
+    zyn_value_t *reply = zyn_value_new_m ();
+    zyn_value_t *records = zyn_value_new_l ();
+    for (int sequence = 4; sequence <= 5; sequence++) {
+        zyn_value_t *record = zyn_value_new_m ();
+        zyn_value_map_put_s (record, "eventName", "INSERT");
+        zyn_value_map_put_int (record, "SequenceNumber", sequence);
+        zyn_value_t *keys = zyn_value_new_m ();
+        zyn_value_map_put_s (keys, "pk", "a");
+        zyn_value_map_put (record, "Keys", &keys);
+        zyn_value_list_append (records, &record);
+    }
+    zyn_value_map_put (reply, "Records", &records);
+    ck_assert_int_eq (zyn_streams_call_step (call, reply, NULL, &operation,
+                                             &body, &json, &size, &err), 0);
+    zyn_value_destroy (&reply);
+    json_t *response = json_loads (json, 0, NULL);
+    ck_assert_uint_eq (json_array_size (json_object_get (response,
+                                                         "Records")), 2);
+    const char *next = json_string_value (
+        json_object_get (response, "NextShardIterator"));
+    char table [256];
+    uint64_t table_id = 0;
+    uint32_t partition = 0;
+    uint64_t sequence = 0;
+    char view [32];
+    int64_t created = 0;
+    ck_assert_int_eq (zyn_streams_iterator_parse (next, table, sizeof (table),
+                                                  &table_id, &partition,
+                                                  &sequence, view, &created),
+                      0);
+    ck_assert_uint_eq (sequence, 6);
+    ck_assert_uint_eq (partition, 1);
+    json_decref (response);
+    free (json);
+    zyn_streams_call_destroy (&call);
 }
 END_TEST
 
@@ -895,6 +1175,79 @@ START_TEST (test_http_timeout)
 }
 END_TEST
 
+//  Run zynamo-gateway with args; returns its pid
+static pid_t
+s_spawn (char *const *args)
+{
+    pid_t pid = fork ();
+    ck_assert_int_ge (pid, 0);
+    if (pid == 0) {
+        int null_fd = open ("/dev/null", O_WRONLY);
+        dup2 (null_fd, 1);
+        dup2 (null_fd, 2);
+        execv (args [0], args);
+        _exit (127);
+    }
+    return pid;
+}
+
+static int
+s_wait_exit (pid_t pid)
+{
+    int status = 0;
+    ck_assert_int_eq (waitpid (pid, &status, 0), pid);
+    ck_assert (WIFEXITED (status));
+    return WEXITSTATUS (status);
+}
+
+START_TEST (test_program)
+{
+    const char *builddir = getenv ("ZYN_BUILDDIR");
+    char program [1100];
+    snprintf (program, sizeof (program), "%s/zynamo-gateway",
+              builddir ? builddir : ".");
+    char dir [1100];
+    zyn_test_dir (dir, sizeof (dir), "gateway-program");
+    char port_file [1200];
+    snprintf (port_file, sizeof (port_file), "%s/gw.ports", dir);
+
+    char *help [] = { program, "--help", NULL };
+    ck_assert_int_eq (s_wait_exit (s_spawn (help)), 0);
+    char *bad [] = { program, "--bogus", NULL };
+    ck_assert_int_eq (s_wait_exit (s_spawn (bad)), 1);
+    char *no_keys [] = { program, "--auth", "--http", "127.0.0.1:0", NULL };
+    ck_assert_int_eq (s_wait_exit (s_spawn (no_keys)), 1);
+
+    zactor_t *broker = zactor_new (s_fake_broker, NULL);
+    char *endpoint = zstr_recv (broker);
+    char *run [] = { program, "--http", "127.0.0.1:0", "--broker", endpoint,
+                     "--port-file", port_file, NULL };
+    pid_t pid = s_spawn (run);
+    //  Wait for the port file (written atomically once bound)
+    int port = 0;
+    for (int attempt = 0; attempt < 500 && !port; attempt++) {
+        FILE *file = fopen (port_file, "r");
+        if (file) {
+            if (fscanf (file, "http=127.0.0.1:%d", &port) != 1)
+                port = 0;
+            fclose (file);
+        }
+        if (!port)
+            zclock_sleep (10);
+    }
+    ck_assert_int_gt (port, 0);
+    s_http_reply_t reply;
+    s_http (port, "POST", "DynamoDB_20120810.DescribeTable",
+            "{\"TableName\":\"tab1\"}", &reply);
+    ck_assert_int_eq (reply.status, 200);
+    kill (pid, SIGTERM);
+    ck_assert_int_eq (s_wait_exit (pid), 0);
+    zstr_free (&endpoint);
+    zactor_destroy (&broker);
+    zyn_test_dir_remove (dir);
+}
+END_TEST
+
 static Suite *
 zyn_gateway_suite (void)
 {
@@ -920,12 +1273,16 @@ zyn_gateway_suite (void)
     tcase_add_test (streams, test_stream_arn);
     tcase_add_test (streams, test_iterator);
     tcase_add_test (streams, test_record);
+    tcase_add_test (streams, test_streams_describe);
+    tcase_add_test (streams, test_streams_iterators);
+    tcase_add_test (streams, test_streams_records);
     suite_add_tcase (suite, streams);
     TCase *http = tcase_create ("http");
     tcase_set_timeout (http, 30);
     tcase_add_test (http, test_http);
     tcase_add_test (http, test_http_limits);
     tcase_add_test (http, test_http_timeout);
+    tcase_add_test (http, test_program);
     suite_add_tcase (suite, http);
     return suite;
 }
