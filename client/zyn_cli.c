@@ -16,6 +16,7 @@
 
 #include "zyn_prelude.h"
 #include <jansson.h>
+#include <sodium.h>
 #include "zyn_json.h"
 #include "zyn_cli.h"
 
@@ -135,8 +136,66 @@ s_truncate (zyn_value_t *merged, const char *list_name, int64_t max_items)
 }
 
 //  --------------------------------------------------------------------------
-//  Call operation, following pages when the AWS CLI would. Returns the
-//  (merged) response or NULL with err.
+//  The AWS CLI's pagination token: base64 of {"<start parameter>": where
+//  the page began, "boto_truncate_amount": items of it already shown}
+
+static char *
+s_token_encode (const char *start_name, const zyn_value_t *start,
+                int64_t truncate_amount)
+{
+    zyn_value_t *token = zyn_value_new_m ();
+    if (start) {
+        zyn_value_t *copy = zyn_value_dup (start);
+        zyn_value_map_put (token, start_name, &copy);
+    }
+    if (truncate_amount > 0)
+        zyn_value_map_put_int (token, "boto_truncate_amount", truncate_amount);
+    size_t size;
+    char *json = zyn_json_from_response (token, &size);
+    zyn_value_destroy (&token);
+    size_t encoded_size
+        = sodium_base64_ENCODED_LEN (size, sodium_base64_VARIANT_ORIGINAL);
+    char *encoded = (char *) zmalloc (encoded_size);
+    sodium_bin2base64 (encoded, encoded_size, (const unsigned char *) json,
+                       size, sodium_base64_VARIANT_ORIGINAL);
+    free (json);
+    return encoded;
+}
+
+//  Apply --starting-token to request; *skip gets the items to drop from
+//  the first page. Returns 0 or -1 with err.
+
+static int
+s_token_apply (const char *text, const char *start_name,
+               zyn_value_t *request, int64_t *skip, zyn_error_t *err)
+{
+    size_t capacity = strlen (text) + 1;
+    unsigned char *json = (unsigned char *) zmalloc (capacity);
+    size_t size = 0;
+    zyn_value_t *token = NULL;
+    if (sodium_base642bin (json, capacity, text, strlen (text), NULL, &size,
+                           NULL, sodium_base64_VARIANT_ORIGINAL)
+        == 0)
+        token = zyn_json_to_request ((const char *) json, size, NULL);
+    free (json);
+    if (!token)
+        return zyn_error_set (err, ZYN_ERR_VALIDATION,
+                              "Bad pagination token: %s", text);
+    zyn_value_t *start = zyn_value_map_take (token, start_name);
+    if (start)
+        zyn_value_map_put (request, start_name, &start);
+    *skip = 0;
+    zyn_value_map_get_int (token, "boto_truncate_amount", skip);
+    zyn_value_destroy (&token);
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Call operation, following pages when the AWS CLI would: Query, Scan
+//  and ListTables read every page and merge them, unless --no-paginate or
+//  a start key was given; --max-items stops early with a NextToken that
+//  --starting-token resumes from. Returns the (merged) response or NULL
+//  with err.
 
 static zyn_value_t *
 s_call_paginated (zyn_client_t *client, const char *operation,
@@ -155,15 +214,43 @@ s_call_paginated (zyn_client_t *client, const char *operation,
         start_name = "ExclusiveStartTableName";
         last_name = "LastEvaluatedTableName";
     }
-    bool paginate = list_name && !options->no_paginate
-                 && !zyn_value_map_get (request, start_name);
+    if (!list_name)
+        return zyn_client_call (client, operation, request, err);
+    bool paginate = !options->no_paginate
+                 && (options->starting_token
+                     || !zyn_value_map_get (request, start_name));
+    int64_t skip = 0;
+    if (paginate && options->starting_token
+        && s_token_apply (options->starting_token, start_name, request,
+                          &skip, err))
+        return NULL;
     zyn_value_t *merged = NULL;
     while (true) {
+        const zyn_value_t *start = zyn_value_map_get (request, start_name);
+        zyn_value_t *page_start = start ? zyn_value_dup (start) : NULL;
         zyn_value_t *page = zyn_client_call (client, operation, request, err);
         if (!page) {
+            zyn_value_destroy (&page_start);
             zyn_value_destroy (&merged);
             return NULL;
         }
+        //  Items a previous run already showed
+        zyn_value_t *page_list = zyn_value_map_get (page, list_name);
+        int64_t dropped = 0;
+        while (skip > 0 && page_list && zyn_value_size (page_list)) {
+            zyn_value_t *shown = zyn_value_list_take (page_list, 0);
+            zyn_value_destroy (&shown);
+            skip--;
+            dropped++;
+        }
+        if (dropped && zyn_value_map_get (page, "Count"))
+            zyn_value_map_put_int (page, "Count",
+                                   (int64_t) zyn_value_size (page_list));
+        int64_t page_items = page_list ? (int64_t) zyn_value_size (page_list)
+                                       : 0;
+        zyn_value_t *list = merged ? zyn_value_map_get (merged, list_name)
+                                   : NULL;
+        int64_t before = list ? (int64_t) zyn_value_size (list) : 0;
         if (!merged)
             merged = page;
         else {
@@ -171,31 +258,41 @@ s_call_paginated (zyn_client_t *client, const char *operation,
             s_merge_count (merged, page, "Count");
             s_merge_count (merged, page, "ScannedCount");
             zyn_value_t *last = zyn_value_map_take (page, last_name);
+            zyn_value_t *old = zyn_value_map_take (merged, last_name);
+            zyn_value_destroy (&old);
             if (last)
                 zyn_value_map_put (merged, last_name, &last);
-            else {
-                last = zyn_value_map_take (merged, last_name);
-                zyn_value_destroy (&last);
-            }
             zyn_value_destroy (&page);
         }
-        if (!paginate)
-            return merged;
-        zyn_value_t *list = zyn_value_map_get (merged, list_name);
-        zyn_value_t *last = zyn_value_map_get (merged, last_name);
-        bool full = options->max_items > 0 && list
-                 && (int64_t) zyn_value_size (list) >= options->max_items;
-        if (!last || full) {
-            s_truncate (merged, list_name, options->max_items);
-            if (!full) {
-                //  All pages read: the AWS CLI shows no resume key
-                zyn_value_t *key = zyn_value_map_take (merged, last_name);
-                zyn_value_destroy (&key);
-            }
+        if (!paginate) {
+            zyn_value_destroy (&page_start);
             return merged;
         }
-        zyn_value_t *start = zyn_value_dup (last);
-        zyn_value_map_put (request, start_name, &start);
+        list = zyn_value_map_get (merged, list_name);
+        zyn_value_t *last = zyn_value_map_take (merged, last_name);
+        bool full = options->max_items > 0 && list
+                 && (int64_t) zyn_value_size (list) >= options->max_items;
+        if (full) {
+            int64_t kept = options->max_items - before;
+            char *token = NULL;
+            if (kept < page_items)
+                token = s_token_encode (start_name, page_start,
+                                        dropped + kept);
+            else
+            if (last)
+                token = s_token_encode (start_name, last, 0);
+            s_truncate (merged, list_name, options->max_items);
+            if (token) {
+                zyn_value_map_put_s (merged, "NextToken", token);
+                free (token);
+            }
+        }
+        zyn_value_destroy (&page_start);
+        if (full || !last) {
+            zyn_value_destroy (&last);
+            return merged;
+        }
+        zyn_value_map_put (request, start_name, &last);
     }
 }
 

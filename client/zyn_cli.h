@@ -29,6 +29,7 @@ typedef struct {
     int64_t page_size;              //  --page-size, 0 if not given
     int timeout_ms;                 //  --cli-read-timeout in msecs, or 0
     bool from_start;                //  stream tail --from-start
+    const char *starting_token;     //  --starting-token, borrowed from argv
 } zyn_cli_options_t;
 
 typedef struct zyn_cli_command zyn_cli_command_t;

@@ -426,6 +426,11 @@ zyn_cli_global_option (zyn_cli_options_t *options, int argc, char **argv,
         "--cli-read-timeout", "--region", "--profile", "--output",
         "--starting-token", "--query",
     };
+    if (streq (arg, "--query"))
+        return zyn_error_set (err, ZYN_ERR_VALIDATION,
+                              "argument --query: JMESPath queries are not "
+                              "supported; filter the JSON output instead "
+                              "(for example with jq)");
     for (size_t i = 0; i < sizeof (valued) / sizeof (valued [0]); i++) {
         if (!streq (arg, valued [i]))
             continue;
@@ -465,6 +470,9 @@ zyn_cli_global_option (zyn_cli_options_t *options, int argc, char **argv,
                 return -1;
             options->timeout_ms = number > 0 ? (int) (number * 1000) : 0;
         }
+        else
+        if (streq (arg, "--starting-token"))
+            options->starting_token = value;
         else
         if (streq (arg, "--output") && !streq (value, "json"))
             return zyn_error_set (err, ZYN_ERR_VALIDATION,

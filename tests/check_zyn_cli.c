@@ -223,6 +223,11 @@ START_TEST (test_usage_errors)
                "argument --endpoint: zyn speaks zynamo's native protocol; "
                "give tcp://HOST:PORT (the broker, default port 7100), not "
                "'http://localhost:8000'");
+    s_refuses ("scan",
+               (const char *[]) { "--table-name", "t", "--query", "Items",
+                                  NULL },
+               "argument --query: JMESPath queries are not supported; "
+               "filter the JSON output instead (for example with jq)");
     s_refuses ("describe-table",
                (const char *[]) { "--cli-input-json", "[1]", NULL },
                "Invalid type for parameter --cli-input-json: a JSON object "
@@ -271,12 +276,17 @@ s_fake_actor (zsock_t *pipe, void *args)
         if (streq (operation, "Scan")) {
             bool second = zyn_value_map_get (request, "ExclusiveStartKey")
                        != NULL;
+            //  Page one holds a and c, page two b
             zyn_value_t *items = zyn_value_new_l ();
-            zyn_value_t *item = zyn_value_new_m ();
-            zyn_value_map_put_s (item, "pk", second ? "b" : "a");
-            zyn_value_list_append (items, &item);
+            const char *keys [] = { second ? "b" : "a", second ? NULL : "c" };
+            for (int i = 0; i < 2 && keys [i]; i++) {
+                zyn_value_t *item = zyn_value_new_m ();
+                zyn_value_map_put_s (item, "pk", keys [i]);
+                zyn_value_list_append (items, &item);
+            }
+            int64_t count = (int64_t) zyn_value_size (items);
             zyn_value_map_put (response, "Items", &items);
-            zyn_value_map_put_int (response, "Count", 1);
+            zyn_value_map_put_int (response, "Count", count);
             zyn_value_map_put_int (response, "ScannedCount", 1);
             if (!second) {
                 zyn_value_t *last = zyn_value_new_m ();
@@ -435,6 +445,56 @@ START_TEST (test_program)
                            "        },\n"
                            "        {\n"
                            "            \"pk\": {\n"
+                           "                \"S\": \"c\"\n"
+                           "            }\n"
+                           "        },\n"
+                           "        {\n"
+                           "            \"pk\": {\n"
+                           "                \"S\": \"b\"\n"
+                           "            }\n"
+                           "        }\n"
+                           "    ],\n"
+                           "    \"Count\": 3,\n"
+                           "    \"ScannedCount\": 2\n"
+                           "}\n");
+    //  --max-items stops early; --starting-token resumes there
+    snprintf (arguments, sizeof (arguments),
+              "%s scan --table-name t --max-items 1", endpoint);
+    ck_assert_int_eq (s_run (dir, arguments, out, sizeof (out), errors,
+                             sizeof (errors)),
+                      0);
+    //  base64 of {"boto_truncate_amount":1}
+    const char *token = "eyJib3RvX3RydW5jYXRlX2Ftb3VudCI6MX0=";
+    char expected [512];
+    snprintf (expected, sizeof (expected),
+              "{\n"
+              "    \"Items\": [\n"
+              "        {\n"
+              "            \"pk\": {\n"
+              "                \"S\": \"a\"\n"
+              "            }\n"
+              "        }\n"
+              "    ],\n"
+              "    \"Count\": 1,\n"
+              "    \"ScannedCount\": 1,\n"
+              "    \"NextToken\": \"%s\"\n"
+              "}\n",
+              token);
+    ck_assert_str_eq (out, expected);
+    snprintf (arguments, sizeof (arguments),
+              "%s scan --table-name t --starting-token %s", endpoint, token);
+    ck_assert_int_eq (s_run (dir, arguments, out, sizeof (out), errors,
+                             sizeof (errors)),
+                      0);
+    ck_assert_str_eq (out, "{\n"
+                           "    \"Items\": [\n"
+                           "        {\n"
+                           "            \"pk\": {\n"
+                           "                \"S\": \"c\"\n"
+                           "            }\n"
+                           "        },\n"
+                           "        {\n"
+                           "            \"pk\": {\n"
                            "                \"S\": \"b\"\n"
                            "            }\n"
                            "        }\n"
@@ -442,6 +502,24 @@ START_TEST (test_program)
                            "    \"Count\": 2,\n"
                            "    \"ScannedCount\": 2\n"
                            "}\n");
+    //  A page boundary: the token is the page's LastEvaluatedKey
+    snprintf (arguments, sizeof (arguments),
+              "%s scan --table-name t --max-items 2", endpoint);
+    ck_assert_int_eq (s_run (dir, arguments, out, sizeof (out), errors,
+                             sizeof (errors)),
+                      0);
+    //  base64 of {"ExclusiveStartKey":{"pk":{"S":"a"}}}
+    ck_assert_ptr_nonnull (strstr (out, "\"NextToken\": \"eyJFeGNsdXNpdmVT"
+                                        "dGFydEtleSI6eyJwayI6eyJTIjoiYSJ9fX0="
+                                        "\""));
+    snprintf (arguments, sizeof (arguments),
+              "%s scan --table-name t --starting-token bad", endpoint);
+    ck_assert_int_eq (s_run (dir, arguments, out, sizeof (out), errors,
+                             sizeof (errors)),
+                      ZYN_CLI_EXIT_SERVICE);
+    ck_assert_str_eq (errors, "\nAn error occurred (ValidationException) "
+                              "when calling the Scan operation: Bad "
+                              "pagination token: bad\n");
     //  --no-paginate shows one page and its key
     snprintf (arguments, sizeof (arguments),
               "%s scan --table-name t --no-paginate", endpoint);
