@@ -20,7 +20,7 @@
 #define ZYN_EXPR_OPERATORS_MAX 300      //  Operators and functions
 #define ZYN_EXPR_IN_MAX 100             //  Operands of IN
 #define ZYN_EXPR_SUBST_MAX (2 * 1024 * 1024)    //  All placeholders' bytes
-#define ZYN_EXPR_DEPTH_MAX 200          //  Parser nesting (our limit)
+#define ZYN_EXPR_DEPTH_MAX 4200         //  Parser nesting: above any 4 KB
 
 //  --------------------------------------------------------------------------
 //  Arena: bump allocation in big blocks, all freed at once

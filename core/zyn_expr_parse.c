@@ -443,40 +443,33 @@ s_paren_copy (parser_t *p, zyn_node_t *inner)
 static zyn_node_t *
 s_operand_list (parser_t *p, zyn_node_type_t type, zyn_node_t *first)
 {
-    zyn_node_t *scratch [ZYN_EXPR_IN_MAX + 2];
+    //  Small on the stack: function calls nest deeply
+    size_t capacity = 4;
     size_t count = 0;
-    size_t total = 0;
+    zyn_node_t **args = (zyn_node_t **) zyn_arena_alloc (
+        p->arena, capacity * sizeof (zyn_node_t *));
     if (first)
-        scratch [count++] = first;
-    zyn_node_t **extra = NULL;
-    size_t extra_capacity = 0;
+        args [count++] = first;
     while (true) {
         zyn_node_t *arg = p->kind == ZYN_KIND_UPDATE ? s_set_value (p)
                                                      : s_operand (p);
         if (!arg)
             return NULL;
-        if (count < ZYN_EXPR_IN_MAX + 2)
-            scratch [count++] = arg;
-        else {
-            if (total == extra_capacity) {
-                size_t capacity = extra_capacity ? 2 * extra_capacity : 64;
-                zyn_node_t **bigger = (zyn_node_t **) zyn_arena_alloc (
-                    p->arena, capacity * sizeof (zyn_node_t *));
-                if (extra)
-                    memcpy (bigger, extra, total * sizeof (zyn_node_t *));
-                extra = bigger;
-                extra_capacity = capacity;
-            }
-            extra [total++] = arg;
+        if (count == capacity) {
+            zyn_node_t **bigger = (zyn_node_t **) zyn_arena_alloc (
+                p->arena, 2 * capacity * sizeof (zyn_node_t *));
+            memcpy (bigger, args, count * sizeof (zyn_node_t *));
+            args = bigger;
+            capacity *= 2;
         }
+        args [count++] = arg;
         if (s_cur (p)->type != T_COMMA)
             break;
         p->pos++;
     }
-    zyn_node_t *node = zyn_node_new (p->arena, type, count + total);
-    memcpy (node->args, scratch, count * sizeof (zyn_node_t *));
-    if (total)
-        memcpy (node->args + count, extra, total * sizeof (zyn_node_t *));
+    zyn_node_t *node = zyn_node_new (p->arena, type, 0);
+    node->args = args;
+    node->nargs = count;
     return node;
 }
 
@@ -1050,7 +1043,6 @@ s_check_function (parser_t *p, zyn_node_t *node, bool condition)
             node->op = functions [i].fn;
             expected = functions [i].nargs;
         }
-    p->operators++;
     if (node->op == ZYN_FN_UNKNOWN)
         s_error (p, E_UNKNOWN_FN, "Invalid function name; function: %s",
                  node->name);
@@ -1361,10 +1353,11 @@ zyn_expr_parse (zyn_arena_t *arena, zyn_expr_kind_t kind, const char *text,
     }
     else
         s_check_node (p, parsed->root, true);
+    //  DynamoDB stops counting at the first operator past the limit
     if (p->operators > ZYN_EXPR_OPERATORS_MAX)
         s_error (p, E_LIMIT,
                  "The expression contains too many operators; operator "
-                 "count: %zu", p->operators);
+                 "count: %d", ZYN_EXPR_OPERATORS_MAX + 1);
 
     for (size_t i = 0; order [i] != E_COUNT; i++)
         if (p->errors_set [order [i]])

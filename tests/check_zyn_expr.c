@@ -676,7 +676,7 @@ END_TEST
 START_TEST (test_limits)
 {
     zyn_error_t err = { 0 };
-    char *text = (char *) malloc (8192);
+    char *text = (char *) malloc (16384);
     //  4096 bytes is allowed, 4097 is not
     memset (text, ' ', 4096);
     memcpy (text, "a = :v", 6);
@@ -739,15 +739,55 @@ START_TEST (test_limits)
         zyn_expr_destroy (&expr);
         zyn_value_destroy (&request);
     }
-    //  Deep nesting is refused, not a crash
-    memset (text, '(', 3000);
-    strcpy (text + 3000, "a = :v");
-    request = s_request ("ConditionExpression", text, NULL, N5);
-    expr = zyn_expr_new ("PutItem", request, &err);
-    ck_assert (!expr);
-    ck_assert (strncmp (err.message,
-                        "Invalid ConditionExpression: Syntax error;", 41) == 0);
-    zyn_value_destroy (&request);
+    //  Deep nesting within 4 KB gets DynamoDB's own answers
+    struct {
+        const char *open;
+        const char *middle;
+        const char *close;
+        int depth;
+        const char *message;
+    } deep [] = {
+        { "(", "a<b", ")", 2046,
+          "Invalid ConditionExpression: The expression has redundant "
+          "parentheses;" },
+        { "f(", "b", ")", 1355,
+          "Invalid ConditionExpression: Invalid function name; function: f" },
+        { "size(", "b", ")", 680,
+          "Invalid ConditionExpression: Incorrect operand type for operator "
+          "or function; operator or function: size, operand type: N" },
+        { "not ", "a<b", "", 1000,
+          "Invalid ConditionExpression: The expression contains too many "
+          "operators; operator count: 301" },
+        { "a<b or (", "a<b", ")", 454,
+          "Invalid ConditionExpression: The expression contains too many "
+          "operators; operator count: 301" },
+        { "a<b or (", "a<b", ")", 149, NULL },
+        { "(", "", "", 4096,
+          "Invalid ConditionExpression: Syntax error; token: \"<EOF>\", "
+          "near: \"(\"" },
+    };
+    for (size_t i = 0; i < sizeof (deep) / sizeof (deep [0]); i++) {
+        strcpy (text, streq (deep [i].open, "f(") || streq (deep [i].open,
+                                                              "size(")
+                      ? "a < " : "");
+        for (int level = 0; level < deep [i].depth; level++)
+            strcat (text, deep [i].open);
+        strcat (text, deep [i].middle);
+        for (int level = 0; level < deep [i].depth; level++)
+            strcat (text, deep [i].close);
+        ck_assert_uint_le (strlen (text), 4096);
+        request = s_request ("ConditionExpression", text, NULL, NULL);
+        zyn_error_clear (&err);
+        expr = zyn_expr_new ("PutItem", request, &err);
+        if (deep [i].message) {
+            ck_assert_msg (!expr, "deep case %zu accepted", i);
+            ck_assert_str_eq (err.message, deep [i].message);
+        }
+        else
+            ck_assert_msg (expr, "deep case %zu: %s", i, err.message);
+        zyn_expr_destroy (&expr);
+        zyn_value_destroy (&request);
+    }
     free (text);
 }
 END_TEST
