@@ -32,8 +32,9 @@
 #define STREAM_RETRY_MSECS 500
 //  Live records buffered per partition while a gap is filled
 #define STREAM_BUFFER_MAX 10000
-//  Time a request to the broker may take
+//  Time a request to the broker may take, and the least it is given
 #define STREAM_CALL_TIMEOUT 3000
+#define STREAM_CALL_MIN 500
 //  Receive high-water mark of the SUB socket
 #define STREAM_HWM 100000
 
@@ -525,9 +526,17 @@ s_stream_start (zyn_stream_t *self)
 //  Returns 0, or -1 with err on an error a retry cannot cure.
 
 static int
-s_stream_catch_up (zyn_stream_t *self, zyn_error_t *err)
+s_stream_catch_up (zyn_stream_t *self, int64_t deadline, zyn_error_t *err)
 {
     int64_t now = zyn_mono_msecs ();
+    //  A log request may overrun the caller's timeout a little, never by
+    //  a full call timeout
+    int64_t call_timeout = deadline - now;
+    if (call_timeout < STREAM_CALL_MIN)
+        call_timeout = STREAM_CALL_MIN;
+    if (call_timeout > STREAM_CALL_TIMEOUT)
+        call_timeout = STREAM_CALL_TIMEOUT;
+    zyn_client_set_timeout (self->client, (int) call_timeout);
     for (uint32_t i = 0; i < self->partition_count; i++) {
         s_partition_t *partition = self->partitions [i];
         bool behind = partition->end_seq >= partition->next_seq;
@@ -589,7 +598,8 @@ zyn_stream_next (zyn_stream_t *self, int timeout_ms, zyn_error_t *err)
             free (ready);
             return record;
         }
-        if (s_stream_catch_up (self, err))
+        if (s_stream_catch_up (self, timeout_ms < 0 ? INT64_MAX : deadline,
+                               err))
             return NULL;
         if (zlist_size (self->ready))
             continue;
