@@ -632,6 +632,20 @@ START_TEST (test_restart)
     zyn_value_destroy (&ready);
     s_welcome (self, 1000, 3);
     ck_assert_int_eq (s_assign (self), 5);
+
+    //  A second worker on the same data directory cannot open it
+    zactor_t *second = zactor_new (zyn_worker_actor, NULL);
+    char data [1200];
+    snprintf (data, sizeof (data), "%s/worker-1", self->dir);
+    zstr_sendx (second, "START", "worker-2", data, self->router_endpoint,
+                NULL);
+    char *status, *message;
+    ck_assert_int_eq (zstr_recvx (second, &status, &message, NULL), 2);
+    ck_assert_str_eq (status, "ERROR");
+    ck_assert_ptr_nonnull (strstr (message, "cannot open partition "));
+    zstr_free (&status);
+    zstr_free (&message);
+    zactor_destroy (&second);
     s_broker_destroy (&self);
 }
 END_TEST

@@ -259,6 +259,7 @@ s_open_data (self_t *self, char *message, size_t size)
                   self->data);
         return -1;
     }
+    int rc = 0;
     zfile_t **files = zdir_flatten (dir);
     for (size_t i = 0; files [i]; i++) {
         const char *path = zfile_filename (files [i], NULL);
@@ -286,15 +287,21 @@ s_open_data (self_t *self, char *message, size_t size)
                            table_id, partition_id,
                            zyn_partition_last_seq (partition));
             }
-            else
-                zsys_error ("zyn_worker: cannot open partition path=%s: %s",
-                            parent, err.message);
+            else {
+                //  Locked by another worker, or damaged: serving without
+                //  it would hide its data, so the data dir is unusable
+                snprintf (message, size, "cannot open partition %s: %s",
+                          parent, err.message);
+                rc = -1;
+            }
         }
         free (parent);
+        if (rc)
+            break;
     }
     zdir_flatten_free (&files);
     zdir_destroy (&dir);
-    return 0;
+    return rc;
 }
 
 //  --------------------------------------------------------------------------
