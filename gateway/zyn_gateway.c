@@ -549,14 +549,16 @@ zyn_gateway_new (const zyn_gateway_config_t *config, zyn_error_t *err)
                                                : 2;
     self->daemon = MHD_start_daemon (
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL
-            | MHD_ALLOW_SUSPEND_RESUME
+            | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO
             | (config->verbose ? MHD_USE_ERROR_LOG : 0),
         0, NULL, NULL, s_access_handler, self,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &address,
         MHD_OPTION_THREAD_POOL_SIZE, threads,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned int) 10000,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) 300,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) (128 * 1024),
+        //  Headers and one read buffer; libmicrohttpd clears the pool
+        //  between requests, so bigger costs time on every request
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) (32 * 1024),
         MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int) 1024,
         MHD_OPTION_NOTIFY_COMPLETED, s_completed, self,
         MHD_OPTION_END);
