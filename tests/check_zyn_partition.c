@@ -297,7 +297,7 @@ START_TEST (test_put_get_delete)
 
     //  The change log: INSERT, MODIFY, REMOVE with seqs 1, 2, 3
     zyn_error_t err = { 0 };
-    zyn_value_t *records = zyn_partition_read_records (partition, 1, 100,
+    zyn_value_t *records = zyn_partition_read_records (partition, 1, 100, 0,
                                                        &err);
     ck_assert_ptr_nonnull (records);
     ck_assert_uint_eq (zyn_value_size (records), 3);
@@ -330,7 +330,7 @@ START_TEST (test_put_get_delete)
     zyn_value_destroy (&records);
 
     //  From a later start, with a limit
-    records = zyn_partition_read_records (partition, 2, 1, &err);
+    records = zyn_partition_read_records (partition, 2, 1, 0, &err);
     ck_assert_uint_eq (zyn_value_size (records), 1);
     ck_assert_int_eq (s_int (zyn_value_list_get (records, 0),
                              "SequenceNumber"),
@@ -373,7 +373,7 @@ START_TEST (test_overlay)
 
     //  Records are staged but not readable from the log before the commit
     zyn_error_t err = { 0 };
-    zyn_value_t *records = zyn_partition_read_records (partition, 1, 10,
+    zyn_value_t *records = zyn_partition_read_records (partition, 1, 10, 0,
                                                        &err);
     ck_assert_uint_eq (zyn_value_size (records), 0);
     zyn_value_destroy (&records);
@@ -453,7 +453,7 @@ START_TEST (test_reopen)
     s_put (partition, "{\"pk\":{\"S\":\"k5\"}}");
     s_commit (partition);
     ck_assert_uint_eq (zyn_partition_last_seq (partition), 6);
-    zyn_value_t *records = zyn_partition_read_records (partition, 1, 100,
+    zyn_value_t *records = zyn_partition_read_records (partition, 1, 100, 0,
                                                        &err);
     ck_assert_uint_eq (zyn_value_size (records), 6);
     for (size_t i = 0; i < 6; i++)
@@ -722,6 +722,16 @@ START_TEST (test_page_cap)
     zyn_value_map_put_int (request, "ZynPageBytes", 300 * 1000);
     response = s_ok (partition, "Scan", &request);
     ck_assert_int_eq (s_int (response, "Count"), 2);
+    zyn_value_destroy (&response);
+
+    //  ZynGetStreamRecords caps its reply at about 1 MB of records too
+    request = s_request (NULL, NULL);
+    zyn_value_map_put_int (request, "StartSequenceNumber", 1);
+    response = s_ok (partition, "ZynGetStreamRecords", &request);
+    ck_assert_uint_eq (zyn_value_size (zyn_value_map_get (response,
+                                                          "Records")),
+                       6);
+    ck_assert_int_eq (s_int (response, "LastSequenceNumber"), 8);
     zyn_value_destroy (&response);
 
     //  An oversize item is refused
@@ -1048,7 +1058,7 @@ START_TEST (test_conditions)
     zyn_value_destroy (&response);
     s_commit (partition);
     zyn_error_t err = { 0 };
-    zyn_value_t *records = zyn_partition_read_records (partition, 7, 10,
+    zyn_value_t *records = zyn_partition_read_records (partition, 7, 10, 0,
                                                        &err);
     ck_assert_uint_eq (zyn_value_size (records), 1);
     ck_assert_str_eq (zyn_value_map_get_s (zyn_value_list_get (records, 0),

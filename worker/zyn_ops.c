@@ -1015,7 +1015,9 @@ done:
 }
 
 //  --------------------------------------------------------------------------
-//  ZynGetStreamRecords: read the change log from a sequence number
+//  ZynGetStreamRecords: read the change log from a sequence number, at
+//  most Limit records and about 1 MB of them, as DynamoDB Streams'
+//  GetRecords; the caller continues after the last record it got
 
 static zyn_value_t *
 s_get_stream_records (zyn_partition_t *partition, const zyn_value_t *request,
@@ -1044,7 +1046,7 @@ s_get_stream_records (zyn_partition_t *partition, const zyn_value_t *request,
     if (start < 1)
         start = 1;
     zyn_value_t *records = zyn_partition_read_records (
-        partition, (uint64_t) start, (size_t) limit, err);
+        partition, (uint64_t) start, (size_t) limit, ZYN_OPS_PAGE_MAX, err);
     if (!records)
         return NULL;
     zyn_value_t *response = zyn_value_new_m ();

@@ -787,7 +787,7 @@ zyn_partition_next_record (zyn_partition_t *self, uint64_t *seq)
 
 zyn_value_t *
 zyn_partition_read_records (zyn_partition_t *self, uint64_t start,
-                            size_t limit, zyn_error_t *err)
+                            size_t limit, size_t max_bytes, zyn_error_t *err)
 {
     assert (self);
     zyn_value_t *records = zyn_value_new_l ();
@@ -797,12 +797,15 @@ zyn_partition_read_records (zyn_partition_t *self, uint64_t start,
     key [0] = ZYN_ROW_STREAM;
     zyn_put_u64 (key + 1, start);
     leveldb_iter_seek (iter, (const char *) key, 9);
-    while (leveldb_iter_valid (iter) && zyn_value_size (records) < limit) {
+    size_t bytes = 0;
+    while (leveldb_iter_valid (iter) && zyn_value_size (records) < limit
+           && (max_bytes == 0 || bytes < max_bytes)) {
         size_t key_size, size;
         const char *row = leveldb_iter_key (iter, &key_size);
         if (key_size != 9 || row [0] != ZYN_ROW_STREAM)
             break;
         const char *data = leveldb_iter_value (iter, &size);
+        bytes += size;
         zyn_error_t decode_err = { 0 };
         zyn_value_t *record = zyn_value_decode (data, size, &decode_err);
         if (!record) {

@@ -144,11 +144,14 @@ void
 zchunk_t *
     zyn_partition_next_record (zyn_partition_t *self, uint64_t *seq);
 
-//  Read up to limit change records starting at sequence number start.
-//  Returns a list value of record maps (caller owns it), or NULL with err.
+//  Read up to limit change records starting at sequence number start,
+//  stopping after the record that brings their stored size to max_bytes
+//  (0 for no cap). Returns a list value of record maps (caller owns it),
+//  or NULL with err.
 zyn_value_t *
     zyn_partition_read_records (zyn_partition_t *self, uint64_t start,
-                                size_t limit, zyn_error_t *err);
+                                size_t limit, size_t max_bytes,
+                                zyn_error_t *err);
 
 //  Iterate committed rows. An iterator belongs to one partition and must
 //  be destroyed before it.
