@@ -169,7 +169,8 @@ s_tokenize (const char *text, size_t size, token_t *tokens)
         }
         char c = text [i];
         size_t end = i + 1;
-        if (isalpha ((unsigned char) c) || c == '_') {
+        //  DynamoDB's names start with a letter; "_x" is "_" then "x"
+        if (isalpha ((unsigned char) c)) {
             while (end < size && s_is_name_char (text [end]))
                 end++;
             token->type = T_NAME;
@@ -257,7 +258,7 @@ static const eclass_t s_condition_order [] = {
     E_OPERAND_COUNT, E_DISTINCT, E_FUNCTION, E_COUNT
 };
 static const eclass_t s_update_order [] = {
-    E_LIMIT, E_RESERVED, E_UNKNOWN_FN, E_SECTION, E_NAME, E_VALUE,
+    E_LIMIT, E_RESERVED, E_UNKNOWN_FN, E_MISUSED_FN, E_SECTION, E_NAME, E_VALUE,
     E_OVERLAP, E_CONFLICT, E_UPDATE_OPERAND, E_OPERAND_COUNT, E_FUNCTION,
     E_COUNT
 };
@@ -288,6 +289,7 @@ typedef struct {
     size_t section_count;
     zyn_placeholders_t *holders;
     size_t operators;
+    int function_depth;         //  Checking the arguments of a function
     bool errors_set [E_COUNT];
     char *errors [E_COUNT];
 } parser_t;
@@ -451,8 +453,7 @@ s_operand_list (parser_t *p, zyn_node_type_t type, zyn_node_t *first)
     if (first)
         args [count++] = first;
     while (true) {
-        zyn_node_t *arg = p->kind == ZYN_KIND_UPDATE ? s_set_value (p)
-                                                     : s_operand (p);
+        zyn_node_t *arg = s_operand (p);
         if (!arg)
             return NULL;
         if (count == capacity) {
@@ -493,8 +494,7 @@ s_operand (parser_t *p)
     token_t *token = s_cur (p);
     if (token->type == T_LPAREN) {
         p->pos++;
-        zyn_node_t *inner = p->kind == ZYN_KIND_UPDATE ? s_set_value (p)
-                                                       : s_operand (p);
+        zyn_node_t *inner = s_operand (p);
         if (inner && s_cur (p)->type == T_RPAREN) {
             p->pos++;
             node = s_paren_copy (p, inner);
@@ -724,6 +724,18 @@ s_or (parser_t *p)
 static zyn_node_t *
 s_set_value (parser_t *p)
 {
+    if (s_cur (p)->type == T_LPAREN && p->depth < ZYN_EXPR_DEPTH_MAX) {
+        size_t start = p->pos;
+        p->pos++;
+        p->depth++;
+        zyn_node_t *inner = s_set_value (p);
+        p->depth--;
+        if (inner && s_cur (p)->type == T_RPAREN) {
+            p->pos++;
+            return s_paren_copy (p, inner);
+        }
+        p->pos = start;
+    }
     zyn_node_t *left = s_operand (p);
     if (!left)
         return NULL;
@@ -1046,11 +1058,16 @@ s_check_function (parser_t *p, zyn_node_t *node, bool condition)
     if (node->op == ZYN_FN_UNKNOWN)
         s_error (p, E_UNKNOWN_FN, "Invalid function name; function: %s",
                  node->name);
+    p->function_depth++;
     for (size_t i = 0; i < node->nargs; i++)
         s_check_node (p, node->args [i], false);
+    p->function_depth--;
     if (node->op == ZYN_FN_UNKNOWN)
         return;
-    if (!update && (node->op == ZYN_FN_SIZE) == condition)
+    //  Conditions take size () only as an operand and the others only as
+    //  conditions; updates refuse list_append () inside another function
+    if ((!update && (node->op == ZYN_FN_SIZE) == condition)
+        || (update && node->op == ZYN_FN_LIST_APPEND && p->function_depth))
         s_error (p, E_MISUSED_FN,
                  "The function is not allowed to be used this way in an "
                  "expression; function: %s", node->name);

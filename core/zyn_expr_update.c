@@ -234,6 +234,20 @@ s_delete (zyn_value_t *item, const zyn_update_action_t *entry,
     return 0;
 }
 
+//  Order SET actions so that list elements go by ascending index: several
+//  appends to one list land in index order, as DynamoDB documents
+static int
+s_set_order (const void *a, const void *b)
+{
+    const zyn_update_action_t *x = *(const zyn_update_action_t *const *) a;
+    const zyn_update_action_t *y = *(const zyn_update_action_t *const *) b;
+    const zyn_path_elem_t *ex = &x->path.elems [x->path.count - 1];
+    const zyn_path_elem_t *ey = &y->path.elems [y->path.count - 1];
+    size_t ix = ex->name ? 0 : ex->index + 1;
+    size_t iy = ey->name ? 0 : ey->index + 1;
+    return ix < iy ? -1 : ix > iy ? 1 : (x < y ? -1 : x > y);
+}
+
 //  Order REMOVE actions so that list elements go from the highest index
 static int
 s_remove_order (const void *a, const void *b)
@@ -274,6 +288,8 @@ zyn_expr_apply_update (zyn_expr_t *self, const zyn_value_t *item,
         (count + 1) * sizeof (zyn_value_t *));
     const zyn_update_action_t **removes = (const zyn_update_action_t **)
         zmalloc ((count + 1) * sizeof (zyn_update_action_t *));
+    const zyn_update_action_t **sets = (const zyn_update_action_t **)
+        zmalloc ((count + 1) * sizeof (zyn_update_action_t *));
     size_t remove_count = 0;
 
     for (size_t i = 0; i < count; i++)
@@ -282,26 +298,40 @@ zyn_expr_apply_update (zyn_expr_t *self, const zyn_value_t *item,
             if (!values [i])
                 goto failed;
         }
+    //  SET first, by ascending list index, while every index still means
+    //  what it meant in the original item; then ADD and DELETE; REMOVE last
+    size_t set_count = 0;
+    for (size_t i = 0; i < count; i++)
+        if (self->actions [i].action == ZYN_ACTION_SET)
+            sets [set_count++] = &self->actions [i];
+    qsort (sets, set_count, sizeof (sets [0]), s_set_order);
+    for (size_t i = 0; i < set_count; i++) {
+        size_t at = (size_t) (sets [i] - self->actions);
+        if (s_put (result, &sets [i]->path, &values [at], err))
+            goto failed;
+    }
     for (size_t i = 0; i < count; i++) {
         const zyn_update_action_t *entry = &self->actions [i];
         int rc = 0;
-        if (entry->action == ZYN_ACTION_SET)
-            rc = s_put (result, &entry->path, &values [i], err);
-        else
         if (entry->action == ZYN_ACTION_ADD)
             rc = s_add (result, entry, err);
         else
         if (entry->action == ZYN_ACTION_DELETE)
             rc = s_delete (result, entry, err);
         else
+        if (entry->action == ZYN_ACTION_REMOVE)
             removes [remove_count++] = entry;
         if (rc)
             goto failed;
     }
     qsort (removes, remove_count, sizeof (removes [0]), s_remove_order);
-    for (size_t i = 0; i < remove_count; i++)
-        if (s_remove (result, &removes [i]->path, err))
+    for (size_t i = 0; i < remove_count; i++) {
+        //  DynamoDB ignores a REMOVE of any path when there is no item
+        zyn_error_t ignored = { 0 };
+        if (s_remove (result, &removes [i]->path, item ? err : &ignored)
+            && item)
             goto failed;
+    }
 
     if (updated_names) {
         *updated_names = zyn_value_new_l ();
@@ -318,6 +348,7 @@ zyn_expr_apply_update (zyn_expr_t *self, const zyn_value_t *item,
     }
     free (values);
     free (removes);
+    free (sets);
     return result;
 
 failed:
@@ -325,6 +356,7 @@ failed:
         zyn_value_destroy (&values [i]);
     free (values);
     free (removes);
+    free (sets);
     zyn_value_destroy (&result);
     return NULL;
 }

@@ -1233,6 +1233,49 @@ static const update_case_t s_update_cases [] = {
     { "SET l[3] = :a, l[9] = :b", NULL,
       "{\"l\":{\"L\":[{\"N\":\"1\"},{\"N\":\"2\"},{\"N\":\"3\"},"
       "{\"N\":\"1\"},{\"N\":\"2\"}]}}", NULL, NULL },
+    { "SET l[9] = :w, l[5] = :v, l[7] = :a", NULL,
+      "{\"l\":{\"L\":[{\"N\":\"1\"},{\"N\":\"2\"},{\"N\":\"3\"},"
+      "{\"N\":\"2\"},{\"N\":\"1\"},{\"N\":\"3\"}]}}", NULL, NULL },
+    { "REMOVE l[0] SET l[2] = :w", NULL,
+      "{\"l\":{\"L\":[{\"N\":\"2\"},{\"N\":\"3\"}]}}", NULL, NULL },
+    { "SET n = (n + :v)", NULL, "{\"n\":{\"N\":\"7\"}}", NULL, NULL },
+    { "SET n = (:v)", NULL, "{\"n\":{\"N\":\"2\"}}", NULL, NULL },
+    { "SET x = list_append(if_not_exists(x, :l), :l)", NULL,
+      "{\"x\":{\"L\":[{\"N\":\"4\"},{\"N\":\"4\"}]}}", NULL, NULL },
+    { "SET x = list_append(list_append(:l, :l), :l)", NULL, NULL, NULL,
+      "Invalid UpdateExpression: The function is not allowed to be used "
+      "this way in an expression; function: list_append" },
+    { "SET x = if_not_exists(x, :v + :w)", NULL, NULL, NULL,
+      "Invalid UpdateExpression: Syntax error; token: \"+\", near: "
+      "\":v + :w\"" },
+    { "SET _x = :v", NULL, NULL, NULL,
+      "Invalid UpdateExpression: Syntax error; token: \"_\", near: "
+      "\"SET _x\"" },
+    { "SET _123 = :v", NULL, NULL, NULL,
+      "Invalid UpdateExpression: Syntax error; token: \"_\", near: "
+      "\"SET _123\"" },
+    { "SET a = _f(b)", NULL, NULL, NULL,
+      "Invalid UpdateExpression: Syntax error; token: \"_\", near: "
+      "\"= _f\"" },
+    { "SET a = f(b, :v)", NULL, NULL, NULL,
+      "Invalid UpdateExpression: Invalid function name; function: f" },
+    { "SET a = LIST_APPEND(l, :l)", NULL, NULL, NULL,
+      "Invalid UpdateExpression: Invalid function name; function: "
+      "LIST_APPEND" },
+    { "SET a[:v] = :w", NULL, NULL, NULL,
+      "Invalid UpdateExpression: Syntax error; token: \":v\", near: "
+      "\"[:v]\"" },
+    { "SET :v = :w", NULL, NULL, NULL,
+      "Invalid UpdateExpression: Syntax error; token: \":v\", near: "
+      "\"SET :v =\"" },
+    { "SET x = :v, y = x", NULL, NULL, NULL, MISSING },
+    { "REMOVE s SET x = s", NULL, "{\"x\":{\"S\":\"x\"}}", "s", NULL },
+    { "SET a.b = :v, a[1] = :w", NULL, NULL, NULL,
+      "Invalid UpdateExpression: Two document paths conflict with each "
+      "other; must remove or rewrite one of these paths; path one: [a, b], "
+      "path two: [a, [1]]" },
+    { "SET a[1][1] = :v, a[1] = :w", NULL, NULL, NULL,
+      OVERLAP "path one: [a, [1], [1]], path two: [a, [1]]" },
     { "SET l[0] = :a REMOVE l[2]", NULL,
       "{\"l\":{\"L\":[{\"N\":\"1\"},{\"N\":\"2\"}]}}", NULL, NULL },
     { "SET pk = :str", NULL, NULL, NULL,
@@ -1445,6 +1488,7 @@ static const update_case_t s_new_item_cases [] = {
     { "SET n = if_not_exists(n, :a) + :v", NULL, "{\"n\":{\"N\":\"3\"}}",
       NULL, NULL },
     { "REMOVE n DELETE ss :ss", NULL, "{}", NULL, NULL },
+    { "REMOVE x.y, z[0]", NULL, "{}", NULL, NULL },
     { "SET n = n + :v", NULL, NULL, NULL, MISSING },
     { "SET m.a = :v", NULL, NULL, NULL, BADPATH },
 };
