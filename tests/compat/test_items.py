@@ -4,6 +4,8 @@ consumed capacity, and DynamoDB's errors."""
 import botocore.exceptions
 import pytest
 
+from conftest import skip_if_unsupported
+
 
 def error_of(call, **kwargs):
     with pytest.raises(botocore.exceptions.ClientError) as info:
@@ -140,11 +142,13 @@ def test_batches(ddb, make_table):
     writes = [{"PutRequest": {"Item": {"pk": {"S": "b%d" % index},
                                        "v": {"N": str(index)}}}}
               for index in range(20)]
-    result = ddb.batch_write_item(RequestItems={name: writes})
+    result = skip_if_unsupported(ddb.batch_write_item, "BatchWriteItem",
+                                 RequestItems={name: writes})
     assert result["UnprocessedItems"] == {}
     keys = [{"pk": {"S": "b%d" % index}} for index in range(20)]
     keys.append({"pk": {"S": "missing"}})
-    got = ddb.batch_get_item(RequestItems={name: {"Keys": keys}})
+    got = skip_if_unsupported(ddb.batch_get_item, "BatchGetItem",
+                              RequestItems={name: {"Keys": keys}})
     assert sorted(item["pk"]["S"] for item in got["Responses"][name]) == \
         sorted("b%d" % index for index in range(20))
     assert got["UnprocessedKeys"] == {}

@@ -6,6 +6,8 @@ import time
 import botocore.exceptions
 import pytest
 
+from conftest import skip_if_unsupported, wait_active
+
 
 def read_all(streams, arn, expected, timeout=15.0):
     """Read every shard from TRIM_HORIZON until expected records are in."""
@@ -149,3 +151,22 @@ def test_stream_errors(ddb, streams, make_table):
             StreamArn=arn, ShardId="shardId-99999999-ffffffffffffffff",
             ShardIteratorType="TRIM_HORIZON")
     assert info.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+def test_update_table_enables_stream(ddb, streams, make_table):
+    name = make_table()
+    skip_if_unsupported(ddb.update_table, "UpdateTable", TableName=name,
+                        StreamSpecification={"StreamEnabled": True,
+                                             "StreamViewType": "NEW_IMAGE"})
+    wait_active(ddb, name)
+    table = ddb.describe_table(TableName=name)["Table"]
+    assert table["StreamSpecification"] == {"StreamEnabled": True,
+                                            "StreamViewType": "NEW_IMAGE"}
+    arn = table["LatestStreamArn"]
+    ddb.put_item(TableName=name, Item={"pk": {"S": "u"}, "v": {"N": "7"}})
+    records = read_all(streams, arn, 1)
+    everything = [record for shard in records.values() for record in shard]
+    assert len(everything) == 1
+    assert everything[0]["dynamodb"]["NewImage"] == {"pk": {"S": "u"},
+                                                     "v": {"N": "7"}}
+    assert "OldImage" not in everything[0]["dynamodb"]
