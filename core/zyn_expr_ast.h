@@ -18,7 +18,7 @@
 //  Developer Guide's constraints)
 #define ZYN_EXPR_SIZE_MAX 4096          //  Bytes of one expression string
 #define ZYN_EXPR_OPERATORS_MAX 300      //  Operators and functions
-#define ZYN_EXPR_IN_MAX 100             //  Operands of IN
+#define ZYN_EXPR_IN_MAX 100             //  Operands of IN, the left one too
 #define ZYN_EXPR_SUBST_MAX (2 * 1024 * 1024)    //  All placeholders' bytes
 #define ZYN_EXPR_DEPTH_MAX 4200         //  Parser nesting: above any 4 KB
 

@@ -1026,6 +1026,22 @@ s_type_error (parser_t *p, const char *function, zyn_type_t type)
              "function: %s, operand type: %s", function, zyn_type_name (type));
 }
 
+//  DynamoDB's long type names, used in some operand type messages
+static const char *
+s_update_type_name (zyn_type_t type)
+{
+    switch (type) {
+        case ZYN_TYPE_S: return "STRING";
+        case ZYN_TYPE_N: return "NUMBER";
+        case ZYN_TYPE_B: return "BINARY";
+        case ZYN_TYPE_NULL: return "NULL";
+        case ZYN_TYPE_BOOL: return "BOOLEAN";
+        case ZYN_TYPE_L: return "LIST";
+        case ZYN_TYPE_M: return "MAP";
+        default: return NULL;
+    }
+}
+
 static void s_check_node (parser_t *p, zyn_node_t *node, bool condition);
 
 static void
@@ -1102,6 +1118,13 @@ s_check_function (parser_t *p, zyn_node_t *node, bool condition)
             break;
         case ZYN_FN_ATTRIBUTE_TYPE:
             type = s_static_type (node->args [1], false);
+            if (!type && node->args [1]->type == ZYN_NODE_PATH)
+                //  The type must be a value, never read from the item
+                s_error (p, E_FUNCTION,
+                         "Incorrect operand type for operator or function; "
+                         "operator or function: %s, operand type: "
+                         "{NS,SS,L,BS,N,M,B,BOOL,NULL,S}", node->name);
+            else
             if (type && type != ZYN_TYPE_S)
                 s_type_error (p, node->name, type);
             else
@@ -1187,10 +1210,30 @@ s_check_node (parser_t *p, zyn_node_t *node, bool condition)
             if (node->type == ZYN_NODE_COMPARE)
                 s_check_distinct (p, s_cmp_symbol (node->op), node->args [0],
                                   node->args [1]);
-            if (node->type == ZYN_NODE_IN && node->nargs - 1 > ZYN_EXPR_IN_MAX)
+            //  An ordering of a constant that cannot be ordered is refused
+            //  at once; an attribute of such a type just compares false
+            if ((node->type == ZYN_NODE_COMPARE && node->op >= ZYN_CMP_LT)
+                || node->type == ZYN_NODE_BETWEEN)
+                for (size_t i = 0; i < node->nargs; i++) {
+                    zyn_type_t type = s_static_type (node->args [i], true);
+                    if (type && type != ZYN_TYPE_S && type != ZYN_TYPE_N
+                        && type != ZYN_TYPE_B) {
+                        const char *name = s_update_type_name (type);
+                        s_error (p, E_FUNCTION,
+                                 "Incorrect operand type for operator or "
+                                 "function; operator or function: %s, operand "
+                                 "type: %s", node->type == ZYN_NODE_BETWEEN
+                                                 ? "BETWEEN"
+                                                 : s_cmp_symbol (node->op),
+                                 name ? name : zyn_type_name (type));
+                        break;
+                    }
+                }
+            //  The operand on the left counts too: IN takes 99 values
+            if (node->type == ZYN_NODE_IN && node->nargs > ZYN_EXPR_IN_MAX)
                 s_error (p, E_LIMIT,
                          "The IN operator is provided with too many operands; "
-                         "number of operands: %zu", node->nargs - 1);
+                         "number of operands: %zu", node->nargs);
             if (node->type == ZYN_NODE_BETWEEN) {
                 const zyn_value_t *lower = node->args [1]->value;
                 const zyn_value_t *upper = node->args [2]->value;
@@ -1225,21 +1268,6 @@ s_action_name (zyn_action_t action)
          : action == ZYN_ACTION_REMOVE   ? "REMOVE"
          : action == ZYN_ACTION_ADD      ? "ADD"
                                          : "DELETE";
-}
-
-static const char *
-s_update_type_name (zyn_type_t type)
-{
-    switch (type) {
-        case ZYN_TYPE_S: return "STRING";
-        case ZYN_TYPE_N: return "NUMBER";
-        case ZYN_TYPE_B: return "BINARY";
-        case ZYN_TYPE_NULL: return "NULL";
-        case ZYN_TYPE_BOOL: return "BOOLEAN";
-        case ZYN_TYPE_L: return "LIST";
-        case ZYN_TYPE_M: return "MAP";
-        default: return NULL;
-    }
 }
 
 static void

@@ -107,7 +107,20 @@ static const cond_case_t s_cond_cases [] = {
     { "s > :v", NULL, N5, 0, NULL },
     { "t = :v", NULL, "{\":v\":{\"BOOL\":true}}", 1, NULL },
     { "t = :v", NULL, "{\":v\":{\"BOOL\":false}}", 0, NULL },
-    { "t < :v", NULL, "{\":v\":{\"BOOL\":true}}", 0, NULL },
+    { "t < :v", NULL, "{\":v\":{\"BOOL\":true}}", -1,
+      "Invalid ConditionExpression: Incorrect operand type for operator or "
+      "function; operator or function: <, operand type: BOOLEAN" },
+    { "a < :v", NULL, "{\":v\":{\"L\":[{\"N\":\"1\"}]}}", -1,
+      "Invalid ConditionExpression: Incorrect operand type for operator or "
+      "function; operator or function: <, operand type: LIST" },
+    { ":v >= a", NULL, "{\":v\":{\"M\":{}}}", -1,
+      "Invalid ConditionExpression: Incorrect operand type for operator or "
+      "function; operator or function: >=, operand type: MAP" },
+    { "a BETWEEN :v AND :v", NULL, "{\":v\":{\"NULL\":true}}", -1,
+      "Invalid ConditionExpression: Incorrect operand type for operator or "
+      "function; operator or function: BETWEEN, operand type: NULL" },
+    { "l < :v", NULL, N5, 0, NULL },
+    { "m > :v", NULL, N5, 0, NULL },
     { "n = :v", NULL, "{\":v\":{\"NULL\":true}}", 1, NULL },
     { "ss = :v", NULL, "{\":v\":{\"SS\":[\"y\",\"x\"]}}", 1, NULL },
     { "ns = :v", NULL, "{\":v\":{\"NS\":[\"2\",\"1.0\"]}}", 1, NULL },
@@ -201,6 +214,11 @@ static const cond_case_t s_cond_cases [] = {
     { "attribute_type(n, :t)", NULL, "{\":t\":{\"S\":\"NULL\"}}", 1, NULL },
     { "attribute_type(t, :t)", NULL, "{\":t\":{\"S\":\"BOOL\"}}", 1, NULL },
     { "attribute_type(nope, :t)", NULL, "{\":t\":{\"S\":\"S\"}}", 0, NULL },
+    { "attribute_type(:t, :t)", NULL, "{\":t\":{\"S\":\"S\"}}", 1, NULL },
+    { "attribute_type(a, s)", NULL, NULL, -1,
+      "Invalid ConditionExpression: Incorrect operand type for operator or "
+      "function; operator or function: attribute_type, operand type: "
+      "{NS,SS,L,BS,N,M,B,BOOL,NULL,S}" },
     { "begins_with(s, :v)", NULL, SV ("hel"), 1, NULL },
     { "begins_with(s, :v)", NULL, SV ("hello"), 1, NULL },
     { "begins_with(s, :v)", NULL, SV (""), 1, NULL },
@@ -697,8 +715,8 @@ START_TEST (test_limits)
                       "4097");
     zyn_value_destroy (&request);
 
-    //  IN takes 100 operands
-    for (int count = 100; count <= 101; count++) {
+    //  IN takes 100 operands, the one on its left included
+    for (int count = 99; count <= 100; count++) {
         strcpy (text, "a IN (:v");
         for (int i = 1; i < count; i++)
             strcat (text, ", :v");
@@ -706,7 +724,7 @@ START_TEST (test_limits)
         request = s_request ("ConditionExpression", text, NULL, N5);
         zyn_error_clear (&err);
         expr = zyn_expr_new ("PutItem", request, &err);
-        if (count == 100)
+        if (count == 99)
             ck_assert_msg (expr, "%s", err.message);
         else {
             ck_assert (!expr);
