@@ -1065,12 +1065,22 @@ s_check_function (parser_t *p, zyn_node_t *node, bool condition)
     bool update = p->kind == ZYN_KIND_UPDATE;
     size_t expected = 0;
     node->op = ZYN_FN_UNKNOWN;
+    bool elsewhere = false;
     for (size_t i = 0; i < sizeof (functions) / sizeof (functions [0]); i++)
-        if (streq (functions [i].name, node->name)
-            && functions [i].update == update) {
-            node->op = functions [i].fn;
-            expected = functions [i].nargs;
+        if (streq (functions [i].name, node->name)) {
+            if (functions [i].update == update) {
+                node->op = functions [i].fn;
+                expected = functions [i].nargs;
+            }
+            else
+                elsewhere = true;
         }
+    //  A function of the other kind of expression is known, but refused
+    if (elsewhere)
+        s_error (p, E_MISUSED_FN,
+                 "The function is not allowed to be used this way in an "
+                 "expression; function: %s", node->name);
+    else
     if (node->op == ZYN_FN_UNKNOWN)
         s_error (p, E_UNKNOWN_FN, "Invalid function name; function: %s",
                  node->name);

@@ -358,8 +358,11 @@ static const cond_case_t s_cond_cases [] = {
       "Invalid ConditionExpression: Invalid function name; function: "
       "nosuch" },
     { "if_not_exists(a, :v) = :v", NULL, N5, -1,
-      "Invalid ConditionExpression: Invalid function name; function: "
-      "if_not_exists" },
+      "Invalid ConditionExpression: The function is not allowed to be used "
+      "this way in an expression; function: if_not_exists" },
+    { "list_append(a, a) = :v", NULL, N5, -1,
+      "Invalid ConditionExpression: The function is not allowed to be used "
+      "this way in an expression; function: list_append" },
     { "Size(a) = :v", NULL, N5, -1,
       "Invalid ConditionExpression: Invalid function name; function: Size" },
     { "size(a)", NULL, NULL, -1,
@@ -1385,7 +1388,8 @@ static const update_case_t s_update_cases [] = {
       "Invalid UpdateExpression: Attribute name is a reserved keyword; "
       "reserved keyword: status" },
     { "SET a = size(s)", NULL, NULL, NULL,
-      "Invalid UpdateExpression: Invalid function name; function: size" },
+      "Invalid UpdateExpression: The function is not allowed to be used "
+      "this way in an expression; function: size" },
     { "SET a = if_not_exists(:v, :v)", NULL, NULL, NULL,
       "Invalid UpdateExpression: Operator or function requires a document "
       "path; operator or function: if_not_exists" },
