@@ -74,8 +74,10 @@ s_table_resolve_keys (zyn_table_t *self)
         zyn_type_t type = 0;
         for (size_t j = 0; j < zyn_value_size (attrs); j++) {
             zyn_value_t *attr = zyn_value_list_get (attrs, j);
-            const char *attr_name = zyn_value_map_get_s (attr, "AttributeName");
-            const char *attr_type = zyn_value_map_get_s (attr, "AttributeType");
+            const char *attr_name
+                = zyn_value_map_get_s (attr, "AttributeName");
+            const char *attr_type
+                = zyn_value_map_get_s (attr, "AttributeType");
             if (attr_name && attr_type && streq (attr_name, name))
                 type = zyn_type_from_name (attr_type);
         }
@@ -253,7 +255,8 @@ zyn_catalog_new (const char *path, zyn_error_t *err)
         return NULL;
     }
     //  Load the counter and every table
-    leveldb_iterator_t *it = leveldb_create_iterator (self->db, self->roptions);
+    leveldb_iterator_t *it
+        = leveldb_create_iterator (self->db, self->roptions);
     int rc = 0;
     for (leveldb_iter_seek_to_first (it); leveldb_iter_valid (it);
          leveldb_iter_next (it)) {

@@ -1,0 +1,154 @@
+/*  =========================================================================
+    zyn_broker_self - the broker actor's state, shared by its two halves:
+    zyn_broker.c (sockets, workers, requests in flight) and
+    zyn_broker_ops.c (the operations)
+
+    Private to the broker: one thread owns all of it.
+    =========================================================================
+*/
+
+#ifndef ZYN_BROKER_SELF_H_INCLUDED
+#define ZYN_BROKER_SELF_H_INCLUDED
+
+#include "zynamo.h"
+#include "zyn_catalog.h"
+#include "zyn_scatter.h"
+
+//  A worker, known by its stable WorkerId
+typedef struct {
+    char *id;                       //  Owned
+    zframe_t *address;              //  Owned, routing identity on back
+    char *address_key;              //  Owned, hex of address
+    bool live;
+    int64_t expiry;                 //  Monotonic ms
+} worker_t;
+
+//  Kinds of gathers
+typedef enum {
+    ZYN_GATHER_SCAN = 1,
+    ZYN_GATHER_SHARDS
+} gather_kind_t;
+
+//  A client request the broker answers from several worker replies
+typedef struct {
+    uint64_t id;
+    gather_kind_t kind;
+    zframe_t *client;               //  Owned, client address
+    uint64_t request_id;            //  The client's request id
+    uint64_t table_id;
+    zyn_scan_t *scan;               //  Owned, ZYN_GATHER_SCAN
+    zyn_value_t *response;          //  Owned, ZYN_GATHER_SHARDS being built
+    size_t outstanding;             //  ZYN_GATHER_SHARDS replies awaited
+} gather_t;
+
+typedef struct {
+    char *key;                      //  Owned, "<client hex>/<request id>"
+    char *worker_id;                //  Owned
+    zframe_t *client;               //  Owned, empty for broker-made
+    uint64_t request_id;
+    uint64_t gather_id;             //  0 if relayed to the client as is
+    size_t slot;                    //  Which part of the gather
+} s_pending_t;
+
+typedef struct {
+    zsock_t *pipe;                  //  Actor pipe
+    zsock_t *front;                 //  Owned, ROUTER for clients
+    zsock_t *back;                  //  Owned, ROUTER for workers
+    zsock_t *hub_sub;               //  Owned, XSUB for workers' PUB
+    zsock_t *hub_pub;               //  Owned, XPUB for subscribers
+    zpoller_t *poller;              //  Owned
+    zyn_catalog_t *catalog;         //  Owned
+    char *region;                   //  Owned
+    char *endpoint [4];             //  Owned, bound endpoints by kind
+    uint32_t partitions;
+    int heartbeat_msecs;
+    int heartbeat_liveness;
+    zhashx_t *workers;              //  Owned, id -> worker_t
+    zhashx_t *addresses;            //  Owned, address hex -> worker_t
+    zhashx_t *pending;              //  Owned, key -> s_pending_t
+    zhashx_t *gathers;              //  Owned, id text -> gather_t
+    uint64_t next_request_id;       //  For broker-made requests
+    uint64_t next_gather_id;
+    int64_t next_heartbeat;         //  Monotonic ms
+    bool verbose;
+    bool terminated;
+} self_t;
+
+//  A client request being handled
+typedef struct {
+    zframe_t *address;              //  Borrowed, client address
+    uint64_t request_id;
+    const char *operation;          //  Borrowed
+    zframe_t *body_frame;           //  Borrowed, the body as received
+    zyn_value_t *body;              //  Borrowed, decoded body
+} request_t;
+
+//  Replies to clients. Send status and body (taken; NULL sends {}).
+void
+    zyn_broker_reply_frames (self_t *self, zframe_t *client,
+                             uint64_t request_id, const char *status,
+                             zframe_t **body_p);
+void
+    zyn_broker_reply_error (self_t *self, zframe_t *client,
+                            uint64_t request_id, const zyn_error_t *err);
+//  Reply OK with value as the body. Takes ownership of *value_p.
+void
+    zyn_broker_reply_value (self_t *self, zframe_t *client,
+                            uint64_t request_id, zyn_value_t **value_p);
+void
+    zyn_broker_reply_unavailable (self_t *self, zframe_t *client,
+                                  uint64_t request_id, zyn_table_t *table,
+                                  uint32_t partition_id);
+
+//  Commands to a worker; body may be NULL
+void
+    zyn_broker_send_worker (self_t *self, worker_t *worker,
+                            const char *command, const zyn_value_t *body);
+void
+    zyn_broker_send_assign (self_t *self, worker_t *worker, zyn_table_t *table,
+                            zyn_partition_info_t *partition);
+void
+    zyn_broker_send_drop (self_t *self, worker_t *worker, uint64_t table_id,
+                          uint32_t partition_id);
+
+//  The live worker a partition is assigned to, or NULL. Borrowed.
+worker_t *
+    zyn_broker_partition_worker (self_t *self,
+                                 zyn_partition_info_t *partition);
+
+//  Forward a request to partition's worker and remember it until the
+//  worker answers (or is gone). Takes ownership of *body_p. Returns 0, or
+//  -1 if the partition has no live worker (nothing is sent).
+int
+    zyn_broker_forward (self_t *self, zframe_t *client, uint64_t request_id,
+                        const char *operation, zyn_table_t *table,
+                        zyn_partition_info_t *partition, zframe_t **body_p,
+                        uint64_t gather_id, size_t slot);
+
+//  Table state changes once every partition is ASSIGNED / DROPPED.
+//  check_dropped returns true if the table was removed.
+void
+    zyn_broker_table_check_active (self_t *self, zyn_table_t *table);
+bool
+    zyn_broker_table_check_dropped (self_t *self, zyn_table_t *table);
+
+//  Gathers (zyn_broker_ops.c)
+gather_t *
+    zyn_broker_gather_new (self_t *self, gather_kind_t kind,
+                           request_t *request, uint64_t table_id);
+void
+    zyn_broker_gather_remove (self_t *self, gather_t *gather);
+gather_t *
+    zyn_broker_gather_lookup (self_t *self, uint64_t gather_id);
+//  A worker's reply (or a failure standing in for one) to part slot of
+//  gather; body may be NULL
+void
+    zyn_broker_gather_reply (self_t *self, gather_t *gather, size_t slot,
+                             const char *status, zframe_t *body);
+//  Operations (zyn_broker_ops.c)
+bool
+    zyn_broker_is_operation (const char *operation);
+void
+    zyn_broker_dispatch (self_t *self, request_t *request);
+
+#endif
