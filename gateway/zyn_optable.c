@@ -248,6 +248,16 @@ static const s_param_t s_get_records [] = {
     S_END
 };
 
+static const s_param_t s_transact [] = {
+    S_LIST ("TransactItems", true),
+    S_RETURN_CAPACITY,
+    S_END
+};
+static const s_param_t s_resource_arn [] = {
+    { "ResourceArn", P_STRING, true, 1, 1283, false, 0, 0, false, NULL },
+    S_END
+};
+
 static const zyn_op_t s_ops [] = {
     { "CreateTable", ZYN_API_DYNAMODB, ZYN_OP_FORWARD, s_create_table },
     { "DescribeTable", ZYN_API_DYNAMODB, ZYN_OP_FORWARD, s_table_only },
@@ -262,6 +272,58 @@ static const zyn_op_t s_ops [] = {
     { "Scan", ZYN_API_DYNAMODB, ZYN_OP_FORWARD, s_scan },
     { "BatchGetItem", ZYN_API_DYNAMODB, ZYN_OP_FORWARD, s_batch_get },
     { "BatchWriteItem", ZYN_API_DYNAMODB, ZYN_OP_FORWARD, s_batch_write },
+    //  The rest of DynamoDB's API goes to the broker, which answers
+    //  UnknownOperationException for what the cluster does not have yet
+    { "TransactWriteItems", ZYN_API_DYNAMODB, ZYN_OP_FORWARD, s_transact },
+    { "TransactGetItems", ZYN_API_DYNAMODB, ZYN_OP_FORWARD, s_transact },
+    { "DescribeTimeToLive", ZYN_API_DYNAMODB, ZYN_OP_FORWARD, s_table_only },
+    { "UpdateTimeToLive", ZYN_API_DYNAMODB, ZYN_OP_FORWARD, s_table_only },
+    { "DescribeContinuousBackups", ZYN_API_DYNAMODB, ZYN_OP_FORWARD,
+      s_table_only },
+    { "UpdateContinuousBackups", ZYN_API_DYNAMODB, ZYN_OP_FORWARD,
+      s_table_only },
+    { "ListTagsOfResource", ZYN_API_DYNAMODB, ZYN_OP_FORWARD,
+      s_resource_arn },
+    { "TagResource", ZYN_API_DYNAMODB, ZYN_OP_FORWARD, s_resource_arn },
+    { "UntagResource", ZYN_API_DYNAMODB, ZYN_OP_FORWARD, s_resource_arn },
+    { "BatchExecuteStatement", ZYN_API_DYNAMODB, ZYN_OP_FORWARD, s_none },
+    { "ExecuteStatement", ZYN_API_DYNAMODB, ZYN_OP_FORWARD, s_none },
+    { "ExecuteTransaction", ZYN_API_DYNAMODB, ZYN_OP_FORWARD, s_none },
+    { "CreateBackup", ZYN_API_DYNAMODB, ZYN_OP_FORWARD, s_none },
+    { "DeleteBackup", ZYN_API_DYNAMODB, ZYN_OP_FORWARD, s_none },
+    { "DescribeBackup", ZYN_API_DYNAMODB, ZYN_OP_FORWARD, s_none },
+    { "ListBackups", ZYN_API_DYNAMODB, ZYN_OP_FORWARD, s_none },
+    { "RestoreTableFromBackup", ZYN_API_DYNAMODB, ZYN_OP_FORWARD, s_none },
+    { "RestoreTableToPointInTime", ZYN_API_DYNAMODB, ZYN_OP_FORWARD,
+      s_none },
+    { "CreateGlobalTable", ZYN_API_DYNAMODB, ZYN_OP_FORWARD, s_none },
+    { "DescribeGlobalTable", ZYN_API_DYNAMODB, ZYN_OP_FORWARD, s_none },
+    { "DescribeGlobalTableSettings", ZYN_API_DYNAMODB, ZYN_OP_FORWARD,
+      s_none },
+    { "ListGlobalTables", ZYN_API_DYNAMODB, ZYN_OP_FORWARD, s_none },
+    { "UpdateGlobalTable", ZYN_API_DYNAMODB, ZYN_OP_FORWARD, s_none },
+    { "UpdateGlobalTableSettings", ZYN_API_DYNAMODB, ZYN_OP_FORWARD, s_none },
+    { "DescribeTableReplicaAutoScaling", ZYN_API_DYNAMODB, ZYN_OP_FORWARD,
+      s_none },
+    { "UpdateTableReplicaAutoScaling", ZYN_API_DYNAMODB, ZYN_OP_FORWARD,
+      s_none },
+    { "DescribeContributorInsights", ZYN_API_DYNAMODB, ZYN_OP_FORWARD,
+      s_none },
+    { "ListContributorInsights", ZYN_API_DYNAMODB, ZYN_OP_FORWARD, s_none },
+    { "UpdateContributorInsights", ZYN_API_DYNAMODB, ZYN_OP_FORWARD,
+      s_none },
+    { "DescribeKinesisStreamingDestination", ZYN_API_DYNAMODB,
+      ZYN_OP_FORWARD, s_none },
+    { "EnableKinesisStreamingDestination", ZYN_API_DYNAMODB, ZYN_OP_FORWARD,
+      s_none },
+    { "DisableKinesisStreamingDestination", ZYN_API_DYNAMODB, ZYN_OP_FORWARD,
+      s_none },
+    { "ExportTableToPointInTime", ZYN_API_DYNAMODB, ZYN_OP_FORWARD, s_none },
+    { "DescribeExport", ZYN_API_DYNAMODB, ZYN_OP_FORWARD, s_none },
+    { "ListExports", ZYN_API_DYNAMODB, ZYN_OP_FORWARD, s_none },
+    { "ImportTable", ZYN_API_DYNAMODB, ZYN_OP_FORWARD, s_none },
+    { "DescribeImport", ZYN_API_DYNAMODB, ZYN_OP_FORWARD, s_none },
+    { "ListImports", ZYN_API_DYNAMODB, ZYN_OP_FORWARD, s_none },
     { "DescribeEndpoints", ZYN_API_DYNAMODB, ZYN_OP_LOCAL, s_none },
     { "DescribeLimits", ZYN_API_DYNAMODB, ZYN_OP_LOCAL, s_none },
     { "ListStreams", ZYN_API_STREAMS, ZYN_OP_STREAMS, s_list_streams },

@@ -60,6 +60,10 @@ START_TEST (test_targets)
     op = zyn_optable_lookup ("DynamoDBStreams_20120810.GetRecords", &err);
     ck_assert_ptr_nonnull (op);
     ck_assert_int_eq (zyn_op_kind (op), ZYN_OP_STREAMS);
+    //  Operations the cluster may add later go to the broker
+    op = zyn_optable_lookup ("DynamoDB_20120810.TransactWriteItems", &err);
+    ck_assert_ptr_nonnull (op);
+    ck_assert_int_eq (zyn_op_kind (op), ZYN_OP_FORWARD);
     op = zyn_optable_lookup ("DynamoDB_20120810.DescribeEndpoints", &err);
     ck_assert_int_eq (zyn_op_kind (op), ZYN_OP_LOCAL);
     ck_assert_int_eq (err.type, ZYN_ERR_NONE);
@@ -133,6 +137,10 @@ START_TEST (test_validation)
                     "'tableName' failed to satisfy constraint: Member must "
                     "not be null; Value null at 'item' failed to satisfy "
                     "constraint: Member must not be null");
+    s_expect_error ("TransactWriteItems", "{}", ZYN_ERR_VALIDATION,
+                    "1 validation error detected: Value null at "
+                    "'transactItems' failed to satisfy constraint: Member "
+                    "must not be null");
     s_expect_error ("BatchWriteItem", "{\"RequestItems\":{}}",
                     ZYN_ERR_VALIDATION,
                     "1 validation error detected: Value '{}' at "
