@@ -15,6 +15,7 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <fcntl.h>
+#include <sys/prctl.h>
 
 #define CHILD_MAX 66
 #define ARGS_MAX 24
@@ -112,6 +113,7 @@ s_child_start (s_child_t *child, const s_config_t *config)
                     strerror (errno));
         return -1;
     }
+    pid_t launcher = getpid ();
     pid_t pid = fork ();
     if (pid < 0) {
         close (fd);
@@ -120,8 +122,12 @@ s_child_start (s_child_t *child, const s_config_t *config)
     }
     if (pid == 0) {
         //  The child: its own process group, so a terminal's Ctrl-C
-        //  reaches only the launcher, which stops children in order
+        //  reaches only the launcher, which stops children in order; and
+        //  it ends with the launcher, even if the launcher is killed
         setpgid (0, 0);
+        prctl (PR_SET_PDEATHSIG, SIGTERM);
+        if (getppid () != launcher)
+            _exit (0);
         dup2 (fd, STDOUT_FILENO);
         dup2 (fd, STDERR_FILENO);
         close (fd);

@@ -5,6 +5,8 @@
 #include "zyn_proto.h"
 #include "zyn_cli.h"
 #include "../tests/zyn_testutil.h"
+#include <sys/prctl.h>
+#include <sys/wait.h>
 
 //  Translate argv (a NULL-terminated list after the subcommand) and
 //  compare the request JSON
@@ -605,6 +607,197 @@ START_TEST (test_program)
 }
 END_TEST
 
+//  --------------------------------------------------------------------------
+//  zynamo up: a real cluster of broker, workers and gateway
+
+//  A base port whose next three are free too, and a free HTTP port
+static int
+s_free_ports (int count)
+{
+    for (int attempt = 0; attempt < 50; attempt++) {
+        zsock_t *probe = zsock_new (ZMQ_ROUTER);
+        int base = zsock_bind (probe, "tcp://127.0.0.1:*");
+        zsock_destroy (&probe);
+        if (base <= 0 || base + count > 65535)
+            continue;
+        bool free_all = true;
+        for (int port = base; port < base + count && free_all; port++) {
+            probe = zsock_new (ZMQ_ROUTER);
+            free_all = zsock_bind (probe, "tcp://127.0.0.1:%d", port) == port;
+            zsock_destroy (&probe);
+        }
+        if (free_all)
+            return base;
+    }
+    ck_abort_msg ("no free ports");
+    return -1;
+}
+
+//  Wait until file holds text at least times times; returns the position
+//  after the last match's text, or -1 after timeout_ms
+static long
+s_wait_text (const char *path, const char *text, int times, int timeout_ms)
+{
+    int64_t deadline = zyn_mono_msecs () + timeout_ms;
+    while (zyn_mono_msecs () < deadline) {
+        FILE *file = fopen (path, "r");
+        if (file) {
+            char content [65536];
+            size_t size = fread (content, 1, sizeof (content) - 1, file);
+            fclose (file);
+            content [size] = 0;
+            int found = 0;
+            char *at = content;
+            long position = -1;
+            while ((at = strstr (at, text))) {
+                found++;
+                at += strlen (text);
+                position = at - content;
+            }
+            if (found >= times)
+                return position;
+        }
+        zclock_sleep (50);
+    }
+    return -1;
+}
+
+//  The pid logged after "started <name> pid=" the times-th time
+static pid_t
+s_logged_pid (const char *path, const char *name, int times)
+{
+    char text [128];
+    snprintf (text, sizeof (text), "started %s pid=", name);
+    ck_assert_int_ge (s_wait_text (path, text, times, 20000), 0);
+    FILE *file = fopen (path, "r");
+    char content [65536];
+    size_t size = fread (content, 1, sizeof (content) - 1, file);
+    fclose (file);
+    content [size] = 0;
+    char *at = content;
+    for (int i = 0; i < times; i++) {
+        at = strstr (at, text);
+        ck_assert_ptr_nonnull (at);
+        at += strlen (text);
+    }
+    return (pid_t) atoi (at);
+}
+
+START_TEST (test_launcher)
+{
+    char dir [1100];
+    zyn_test_dir (dir, sizeof (dir), "launcher");
+    int port = s_free_ports (4);
+    int http_port = s_free_ports (1);
+    while (http_port >= port && http_port < port + 4)
+        http_port = s_free_ports (1);
+    const char *builddir = getenv ("ZYN_BUILDDIR");
+    char program [1200], data [1200], out [1200], errors [1200];
+    snprintf (program, sizeof (program), "%s/zynamo",
+              builddir ? builddir : ".");
+    snprintf (data, sizeof (data), "%s/data", dir);
+    snprintf (out, sizeof (out), "%s/out", dir);
+    snprintf (errors, sizeof (errors), "%s/err", dir);
+    char port_text [16], http_text [16];
+    snprintf (port_text, sizeof (port_text), "%d", port);
+    snprintf (http_text, sizeof (http_text), "%d", http_port);
+    pid_t launcher = fork ();
+    ck_assert_int_ge (launcher, 0);
+    if (launcher == 0) {
+        //  If this test dies, the launcher stops its cluster
+        prctl (PR_SET_PDEATHSIG, SIGTERM);
+        FILE *stdout_file = freopen (out, "w", stdout);
+        FILE *stderr_file = freopen (errors, "w", stderr);
+        (void) stdout_file;
+        (void) stderr_file;
+        execl (program, program, "up", "--data", data, "--workers", "2",
+               "--port", port_text, "--http-port", http_text, "--partitions",
+               "2", (char *) NULL);
+        _exit (127);
+    }
+    //  Ready: the endpoints are printed
+    char native [128];
+    snprintf (native, sizeof (native), "native endpoint: tcp://127.0.0.1:%d",
+              port);
+    ck_assert_msg (s_wait_text (out, native, 1, 30000) >= 0,
+                   "zynamo up printed no endpoints");
+    char endpoint [64];
+    snprintf (endpoint, sizeof (endpoint), "tcp://127.0.0.1:%d", port);
+    zyn_error_t err = { 0 };
+    zyn_client_t *client = zyn_client_new (endpoint, &err);
+    zyn_client_set_timeout (client, 10000);
+    ck_assert_msg (zyn_client_create_table (client, "launched", "pk", "S",
+                                            NULL, NULL, &err)
+                       == 0,
+                   "%s", err.message);
+    ck_assert_int_eq (zyn_client_wait_active (client, "launched", 15000,
+                                              &err),
+                      0);
+    zyn_value_t *item = zyn_value_from_json ("{\"pk\":{\"S\":\"a\"}}", true,
+                                             NULL);
+    ck_assert_int_eq (zyn_client_put_item (client, "launched", item, &err),
+                      0);
+
+    //  A crashed worker is restarted and serves again
+    pid_t worker = s_logged_pid (errors, "worker-1", 1);
+    ck_assert_int_eq (kill (worker, SIGKILL), 0);
+    pid_t restarted = s_logged_pid (errors, "worker-1", 2);
+    ck_assert_int_ne (restarted, worker);
+    int64_t deadline = zyn_mono_msecs () + 20000;
+    zyn_value_t *got = NULL;
+    while (!got && zyn_mono_msecs () < deadline) {
+        zyn_error_clear (&err);
+        got = zyn_client_get_item (client, "launched", item, true, &err);
+        if (!got)
+            zclock_sleep (100);
+    }
+    ck_assert_msg (got, "item not served after restart: %s", err.message);
+    ck_assert (zyn_value_equal (got, item));
+    zyn_value_destroy (&got);
+    zyn_value_destroy (&item);
+    zyn_client_destroy (&client);
+    //  Child logs are where they belong
+    char log [1300];
+    snprintf (log, sizeof (log), "%s/logs/broker.log", data);
+    ck_assert_int_eq (access (log, R_OK), 0);
+    snprintf (log, sizeof (log), "%s/logs/worker-2.log", data);
+    ck_assert_int_eq (access (log, R_OK), 0);
+
+    //  SIGTERM stops everything; the launcher exits 0
+    pid_t broker = s_logged_pid (errors, "broker", 1);
+    ck_assert_int_eq (kill (launcher, SIGTERM), 0);
+    int status = -1;
+    deadline = zyn_mono_msecs () + 20000;
+    while (waitpid (launcher, &status, WNOHANG) == 0
+           && zyn_mono_msecs () < deadline)
+        zclock_sleep (50);
+    ck_assert (WIFEXITED (status));
+    ck_assert_int_eq (WEXITSTATUS (status), 0);
+    ck_assert_int_ne (kill (broker, 0), 0);
+    ck_assert_int_ne (kill (restarted, 0), 0);
+    zyn_test_dir_remove (dir);
+}
+END_TEST
+
+START_TEST (test_launcher_usage)
+{
+    const char *builddir = getenv ("ZYN_BUILDDIR");
+    char command [1300];
+    snprintf (command, sizeof (command),
+              "%s/zynamo up --workers 0 >/dev/null 2>&1",
+              builddir ? builddir : ".");
+    int status = system (command);
+    ck_assert_int_eq (WEXITSTATUS (status), 2);
+    snprintf (command, sizeof (command), "%s/zynamo up --bogus >/dev/null 2>&1",
+              builddir ? builddir : ".");
+    status = system (command);
+    ck_assert_int_eq (WEXITSTATUS (status), 2);
+    snprintf (command, sizeof (command), "%s/zynamo --help | grep -q "
+              "'zynamo up \\[options\\]'", builddir ? builddir : ".");
+    ck_assert_int_eq (system (command), 0);
+}
+END_TEST
+
 Suite *
 zyn_cli_suite (void)
 {
@@ -617,6 +810,11 @@ zyn_cli_suite (void)
     tc = tcase_create ("program");
     tcase_set_timeout (tc, 30);
     tcase_add_test (tc, test_program);
+    suite_add_tcase (suite, tc);
+    tc = tcase_create ("launcher");
+    tcase_set_timeout (tc, 90);
+    tcase_add_test (tc, test_launcher_usage);
+    tcase_add_test (tc, test_launcher);
     suite_add_tcase (suite, tc);
     return suite;
 }
