@@ -193,7 +193,7 @@ START_TEST (test_items)
 
     s_put (client, "items",
            "{\"pk\":{\"S\":\"k1\"},\"n\":{\"N\":\"01.50\"},"
-           "\"tags\":{\"SS\":[\"b\",\"a\"]},\"m\":{\"M\":{\"x\":{\"L\":[{"
+           "\"tags\":{\"SS\":[\"bad\",\"a\"]},\"m\":{\"M\":{\"x\":{\"L\":[{"
            "\"BOOL\":true},{\"NULL\":true}]}}}}");
     zyn_value_t *key = s_item ("{\"pk\":{\"S\":\"k1\"}}");
     zyn_error_t err = { 0 };
@@ -202,7 +202,7 @@ START_TEST (test_items)
     ck_assert_str_eq (zyn_value_data (zyn_value_map_get (item, "n")), "1.5");
     zyn_value_t *expect
         = s_item ("{\"pk\":{\"S\":\"k1\"},\"n\":{\"N\":\"1.5\"},"
-                  "\"tags\":{\"SS\":[\"a\",\"b\"]},\"m\":{\"M\":{\"x\":{"
+                  "\"tags\":{\"SS\":[\"a\",\"bad\"]},\"m\":{\"M\":{\"x\":{"
                   "\"L\":[{\"BOOL\":true},{\"NULL\":true}]}}}}");
     ck_assert (zyn_value_equal (item, expect));
     zyn_value_destroy (&item);
@@ -279,7 +279,7 @@ s_query_all (zyn_client_t *client, const char *condition_json, int limit,
     while (true) {
         char json [2048];
         snprintf (json, sizeof (json),
-                  "{\"TableName\":\"q\",%s,\"Limit\":%d,"
+                  "{\"TableName\":\"qry\",%s,\"Limit\":%d,"
                   "\"ScanIndexForward\":%s%s%s}",
                   condition_json, limit, forward ? "true" : "false",
                   start ? ",\"ExclusiveStartKey\":" : "", start ? start : "");
@@ -316,7 +316,7 @@ START_TEST (test_query)
 {
     zyn_testcluster_t *cluster = zyn_testcluster_new ("e2e-query", 2);
     zyn_client_t *client = s_client (cluster);
-    s_create_table (client, "q", true, 4);
+    s_create_table (client, "qry", true, 4);
     //  Insert out of order so order comes from the keys
     for (int i = 0; i < 50; i++) {
         int sk = (i * 17) % 50;
@@ -324,10 +324,10 @@ START_TEST (test_query)
         snprintf (json, sizeof (json),
                   "{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"%d\"},"
                   "\"v\":{\"S\":\"a%d\"}}", sk, sk);
-        s_put (client, "q", json);
+        s_put (client, "qry", json);
         snprintf (json, sizeof (json),
-                  "{\"pk\":{\"S\":\"b\"},\"sk\":{\"N\":\"%d\"}}", sk);
-        s_put (client, "q", json);
+                  "{\"pk\":{\"S\":\"bad\"},\"sk\":{\"N\":\"%d\"}}", sk);
+        s_put (client, "qry", json);
     }
     int keys [100];
     const char *all = "\"KeyConditionExpression\":\"pk = :p\","
@@ -352,7 +352,7 @@ START_TEST (test_query)
     const char *less
         = "\"KeyConditionExpression\":\"#p = :p AND sk < :hi\","
           "\"ExpressionAttributeNames\":{\"#p\":\"pk\"},"
-          "\"ExpressionAttributeValues\":{\":p\":{\"S\":\"b\"},"
+          "\"ExpressionAttributeValues\":{\":p\":{\"S\":\"bad\"},"
           "\":hi\":{\"N\":\"5\"}}";
     count = s_query_all (client, less, 100, false, keys, 100);
     ck_assert_int_eq (count, 5);
@@ -360,7 +360,7 @@ START_TEST (test_query)
     ck_assert_int_eq (keys [4], 0);
 
     s_fails (client, "Query",
-             "{\"TableName\":\"q\",\"KeyConditionExpression\":\"sk = :s\","
+             "{\"TableName\":\"qry\",\"KeyConditionExpression\":\"sk = :s\","
              "\"ExpressionAttributeValues\":{\":s\":{\"N\":\"1\"}}}",
              ZYN_ERR_VALIDATION,
              "Query condition missed key schema element: pk");
@@ -376,19 +376,19 @@ START_TEST (test_scan)
 {
     zyn_testcluster_t *cluster = zyn_testcluster_new ("e2e-scan", 2);
     zyn_client_t *client = s_client (cluster);
-    s_create_table (client, "s", false, 4);
+    s_create_table (client, "scn", false, 4);
     int total = 300;
     for (int i = 0; i < total; i++) {
         char json [128];
         snprintf (json, sizeof (json), "{\"pk\":{\"S\":\"key-%d\"}}", i);
-        s_put (client, "s", json);
+        s_put (client, "scn", json);
     }
     char *seen = (char *) zmalloc (total);
     int count = 0, pages = 0;
     char *start = NULL;
     do {
         char json [1024];
-        snprintf (json, sizeof (json), "{\"TableName\":\"s\",\"Limit\":25%s%s}",
+        snprintf (json, sizeof (json), "{\"TableName\":\"scn\",\"Limit\":25%s%s}",
                   start ? ",\"ExclusiveStartKey\":" : "", start ? start : "");
         free (start);
         start = NULL;
@@ -461,21 +461,21 @@ START_TEST (test_stream)
 {
     zyn_testcluster_t *cluster = zyn_testcluster_new ("e2e-stream", 2);
     zyn_client_t *client = s_client (cluster);
-    s_create_table (client, "st", false, 4);
+    s_create_table (client, "strm", false, 4);
     //  Per key: INSERT, MODIFY, and for even keys REMOVE
     int expected = 0;
     for (int i = 0; i < STREAM_KEYS; i++) {
         char json [128];
         snprintf (json, sizeof (json), "{\"pk\":{\"S\":\"k%d\"},\"v\":{\"N\":\"1\"}}", i);
-        s_put (client, "st", json);
+        s_put (client, "strm", json);
         snprintf (json, sizeof (json), "{\"pk\":{\"S\":\"k%d\"},\"v\":{\"N\":\"2\"}}", i);
-        s_put (client, "st", json);
+        s_put (client, "strm", json);
         expected += 2;
         if (i % 2 == 0) {
             snprintf (json, sizeof (json), "{\"pk\":{\"S\":\"k%d\"}}", i);
             zyn_value_t *key = s_item (json);
             zyn_error_t err = { 0 };
-            ck_assert_int_eq (zyn_client_delete_item (client, "st", key, &err),
+            ck_assert_int_eq (zyn_client_delete_item (client, "strm", key, &err),
                               0);
             zyn_value_destroy (&key);
             expected++;
@@ -484,7 +484,7 @@ START_TEST (test_stream)
     //  Subscribe late, from the start of every partition
     zyn_error_t err = { 0 };
     zyn_stream_t *stream
-        = zyn_stream_new (zyn_testcluster_endpoint (cluster), "st", &err);
+        = zyn_stream_new (zyn_testcluster_endpoint (cluster), "strm", &err);
     ck_assert_msg (stream, "subscribe: %s", err.message);
     zyn_stream_set_from_start (stream);
     ck_assert_int_eq (zyn_stream_partitions (stream), 4);
@@ -529,7 +529,7 @@ START_TEST (test_stream)
     ck_assert_int_eq (err.type, ZYN_ERR_NONE);
 
     //  A live write arrives too
-    s_put (client, "st", "{\"pk\":{\"S\":\"live\"}}");
+    s_put (client, "strm", "{\"pk\":{\"S\":\"live\"}}");
     zyn_value_t *record = zyn_stream_next (stream, 10000, &err);
     ck_assert_ptr_nonnull (record);
     ck_assert_str_eq (zyn_value_map_get_s (record, "eventName"), "INSERT");
@@ -551,7 +551,7 @@ START_TEST (test_crash)
 {
     zyn_testcluster_t *cluster = zyn_testcluster_new ("e2e-crash", 2);
     zyn_client_t *client = s_client (cluster);
-    s_create_table (client, "c", false, 4);
+    s_create_table (client, "crash", false, 4);
     int total = 3000, in_flight = 64;
     char *acked = (char *) zmalloc (total);
     int sent = 0, replies = 0, acks = 0;
@@ -561,7 +561,7 @@ START_TEST (test_crash)
         while (sent < total && sent - replies < in_flight) {
             char json [128];
             snprintf (json, sizeof (json),
-                      "{\"TableName\":\"c\",\"Item\":{\"pk\":{\"S\":\"c%d\"},"
+                      "{\"TableName\":\"crash\",\"Item\":{\"pk\":{\"S\":\"c%d\"},"
                       "\"i\":{\"N\":\"%d\"}}}", sent, sent);
             zyn_value_t *request
                 = zyn_json_to_request (json, strlen (json), NULL);
@@ -600,7 +600,7 @@ START_TEST (test_crash)
         snprintf (json, sizeof (json), "{\"pk\":{\"S\":\"c%d\"}}", i);
         zyn_value_t *key = s_item (json);
         zyn_error_t err = { 0 };
-        zyn_value_t *item = zyn_client_get_item (client, "c", key, true, &err);
+        zyn_value_t *item = zyn_client_get_item (client, "crash", key, true, &err);
         ck_assert_msg (item, "acknowledged write c%d lost (%s)", i,
                        err.message);
         zyn_value_destroy (&item);
@@ -612,7 +612,7 @@ START_TEST (test_crash)
         while (true) {
             char json [256];
             snprintf (json, sizeof (json),
-                      "{\"TableName\":\"c\",\"PartitionId\":%d,"
+                      "{\"TableName\":\"crash\",\"PartitionId\":%d,"
                       "\"StartSequenceNumber\":%" PRIu64 ",\"Limit\":500}",
                       partition, next);
             zyn_error_t err = { 0 };
@@ -659,7 +659,7 @@ START_TEST (test_bad_input)
 {
     zyn_testcluster_t *cluster = zyn_testcluster_new ("e2e-bad", 2);
     zyn_client_t *client = s_client (cluster);
-    s_create_table (client, "b", false, 2);
+    s_create_table (client, "bad", false, 2);
     zsock_t *dealer = zsock_new_dealer (zyn_testcluster_endpoint (cluster));
     zsock_set_rcvtimeo (dealer, 5000);
 
@@ -705,10 +705,10 @@ START_TEST (test_bad_input)
     zmsg_send (&junk, dealer);
 
     //  Still serving, nothing changed
-    s_put (client, "b", "{\"pk\":{\"S\":\"ok\"}}");
+    s_put (client, "bad", "{\"pk\":{\"S\":\"ok\"}}");
     zyn_value_t *key = s_item ("{\"pk\":{\"S\":\"ok\"}}");
     zyn_error_t err = { 0 };
-    zyn_value_t *item = zyn_client_get_item (client, "b", key, true, &err);
+    zyn_value_t *item = zyn_client_get_item (client, "bad", key, true, &err);
     ck_assert_ptr_nonnull (item);
     zyn_value_destroy (&item);
     zyn_value_destroy (&key);

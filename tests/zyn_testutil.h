@@ -34,9 +34,9 @@ zyn_test_dir (char *path, size_t size, const char *name)
 {
     static int counter = 0;     //  Test-only: one process, one thread
     const char *builddir = getenv ("ZYN_BUILDDIR");
-    char base [1024];
+    char base [900];
     snprintf (base, sizeof (base), "%s/tests/tmp", builddir ? builddir : ".");
-    char parent [1024];
+    char parent [900];
     snprintf (parent, sizeof (parent), "%s/tests", builddir ? builddir : ".");
     mkdir (parent, 0755);
     mkdir (base, 0755);
