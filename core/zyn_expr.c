@@ -208,6 +208,21 @@ s_ptree_child (zyn_arena_t *arena, ptree_t *parent, const zyn_path_elem_t *elem)
     return child;
 }
 
+//  A tree of paths
+static ptree_t *
+s_ptree_build (zyn_arena_t *arena, const zyn_path_t *const *paths,
+               size_t count)
+{
+    ptree_t *root = (ptree_t *) zyn_arena_alloc (arena, sizeof (ptree_t));
+    for (size_t i = 0; i < count; i++) {
+        ptree_t *node = root;
+        for (size_t j = 0; j < paths [i]->count; j++)
+            node = s_ptree_child (arena, node, &paths [i]->elems [j]);
+        node->leaf = true;
+    }
+    return root;
+}
+
 static void
 s_build_projection (zyn_expr_t *self)
 {
@@ -694,4 +709,40 @@ zyn_expr_check_filter_keys (zyn_expr_t *self, const char *pk_name,
                                                       : "Filter Expression",
                                   names [i]);
     return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  For ReturnValues UPDATED_*: only the paths the update touched.
+
+zyn_value_t *
+zyn_expr_project_updated (zyn_expr_t *self, const zyn_value_t *item)
+{
+    assert (self);
+    if (!self->has_update || !item || self->action_count == 0)
+        return NULL;
+    if (!self->update_ptree) {
+        const zyn_path_t **paths = (const zyn_path_t **) zyn_arena_alloc (
+            self->arena, self->action_count * sizeof (zyn_path_t *));
+        for (size_t i = 0; i < self->action_count; i++)
+            paths [i] = &self->actions [i].path;
+        self->update_ptree = s_ptree_build (self->arena, paths,
+                                            self->action_count);
+    }
+    return s_project (item, self->update_ptree);
+}
+
+//  --------------------------------------------------------------------------
+//  True if applying the update to a missing item creates it.
+
+bool
+zyn_expr_update_creates (zyn_expr_t *self)
+{
+    assert (self);
+    if (self->action_count == 0)
+        return true;
+    for (size_t i = 0; i < self->action_count; i++)
+        if (self->actions [i].action == ZYN_ACTION_SET
+            || self->actions [i].action == ZYN_ACTION_ADD)
+            return true;
+    return false;
 }

@@ -119,6 +119,20 @@ int
                             const char *sk_name, zyn_key_condition_t *cond,
                             zyn_error_t *err);
 
+//  For ReturnValues UPDATED_OLD and UPDATED_NEW: a new map holding only
+//  the paths the update touched, taken from item (the item before the
+//  update for UPDATED_OLD, after it for UPDATED_NEW) and nested as
+//  DynamoDB returns them (SET a.b returns {"a": {"b": ...}}). NULL if
+//  there is no update or none of its paths is in item. Caller owns it.
+zyn_value_t *
+    zyn_expr_project_updated (zyn_expr_t *self, const zyn_value_t *item);
+
+//  True if applying the update to an item that does not exist creates
+//  it. DynamoDB creates no item for an update that only removes (REMOVE
+//  and DELETE actions); any SET or ADD, or no action at all, creates it.
+bool
+    zyn_expr_update_creates (zyn_expr_t *self);
+
 //  For Query: check that the filter names no key attribute of the table
 //  or index queried (pk_name, and sk_name if not NULL), as DynamoDB
 //  refuses ("Filter Expression can only contain non-primary key

@@ -148,6 +148,7 @@ struct zyn_expr {
     size_t projection_count;
     const char **projected_names;   //  NULL-terminated, in the arena
     struct ptree *ptree;        //  Projection as a tree (zyn_expr.c)
+    struct ptree *update_ptree; //  The update's paths as a tree, lazily
     bool has_update;
     zyn_update_action_t *actions;
     size_t action_count;

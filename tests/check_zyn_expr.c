@@ -1974,6 +1974,95 @@ START_TEST (test_filter_keys)
 }
 END_TEST
 
+
+//  ReturnValues UPDATED_OLD / UPDATED_NEW project the updated paths
+START_TEST (test_project_updated)
+{
+    static const struct {
+        const char *expr;
+        const char *old_json;       //  NULL: nothing
+        const char *new_json;
+        bool creates;
+    } cases [] = {
+        { "SET a.b = :v", "{\"a\":{\"M\":{\"b\":{\"S\":\"dog\"}}}}",
+          "{\"a\":{\"M\":{\"b\":{\"N\":\"2\"}}}}", true },
+        { "SET a.c[1] = :v, a.b = :w",
+          "{\"a\":{\"M\":{\"b\":{\"S\":\"dog\"},\"c\":{\"L\":["
+          "{\"N\":\"2\"}]}}}}",
+          "{\"a\":{\"M\":{\"b\":{\"N\":\"3\"},\"c\":{\"L\":["
+          "{\"N\":\"2\"}]}}}}", true },
+        { "REMOVE a.c[1], a.c[3]",
+          "{\"a\":{\"M\":{\"c\":{\"L\":[{\"N\":\"2\"}]}}}}",
+          "{\"a\":{\"M\":{\"c\":{\"L\":[{\"N\":\"3\"}]}}}}", false },
+        { "SET a.x1 = :v", NULL,
+          "{\"a\":{\"M\":{\"x1\":{\"N\":\"2\"}}}}", true },
+        { "SET a.c[100] = :v", NULL, NULL, true },
+        { "SET d = :v REMOVE a", "{\"d\":{\"S\":\"cat\"},\"a\":{\"M\":{"
+          "\"b\":{\"S\":\"dog\"},\"c\":{\"L\":[{\"N\":\"1\"},"
+          "{\"N\":\"2\"},{\"N\":\"3\"}]}}}}",
+          "{\"d\":{\"N\":\"2\"}}", true },
+        { "DELETE x :ss", NULL, NULL, false },
+        { "ADD x :v", NULL, "{\"x\":{\"N\":\"2\"}}", true },
+    };
+    const char *item_json =
+        "{\"pk\":{\"S\":\"k\"},\"a\":{\"M\":{\"b\":{\"S\":\"dog\"},"
+        "\"c\":{\"L\":[{\"N\":\"1\"},{\"N\":\"2\"},{\"N\":\"3\"}]}}},"
+        "\"d\":{\"S\":\"cat\"}}";
+    for (size_t i = 0; i < sizeof (cases) / sizeof (cases [0]); i++) {
+        zyn_value_t *request = s_pool_request ("UpdateExpression",
+                                               cases [i].expr, NULL);
+        zyn_value_t *item = s_json (item_json, true);
+        zyn_error_t err = { 0 };
+        zyn_expr_t *expr = zyn_expr_new ("UpdateItem", request, &err);
+        ck_assert_msg (expr, "case %zu: %s", i, err.message);
+        ck_assert (zyn_expr_update_creates (expr) == cases [i].creates);
+        zyn_value_t *after = zyn_expr_update (expr, item, NULL, NULL, NULL,
+                                              &err);
+        ck_assert_msg (after, "case %zu: %s", i, err.message);
+        const char *want [2] = { cases [i].old_json, cases [i].new_json };
+        const zyn_value_t *from [2] = { item, after };
+        for (int j = 0; j < 2; j++) {
+            zyn_value_t *got = zyn_expr_project_updated (expr, from [j]);
+            if (!want [j])
+                ck_assert_msg (got == NULL, "case %zu/%d: not empty", i, j);
+            else {
+                zyn_value_t *expected = s_json (want [j], true);
+                char *json = got ? zyn_value_to_json (got, true) : NULL;
+                ck_assert_msg (got && zyn_value_equal (got, expected),
+                               "case %zu/%d: got %s", i, j,
+                               json ? json : "NULL");
+                free (json);
+                zyn_value_destroy (&expected);
+            }
+            zyn_value_destroy (&got);
+        }
+        zyn_value_destroy (&after);
+        zyn_expr_destroy (&expr);
+        zyn_value_destroy (&item);
+        zyn_value_destroy (&request);
+    }
+    //  An empty AttributeUpdates still creates the item; no update at all
+    //  projects nothing
+    zyn_value_t *request = s_json ("{\"AttributeUpdates\":{\"M\":{}}}",
+                                   true);
+    zyn_error_t err = { 0 };
+    zyn_expr_t *expr = zyn_expr_new ("UpdateItem", request, &err);
+    ck_assert (expr);
+    ck_assert (zyn_expr_has_update (expr));
+    ck_assert (zyn_expr_update_creates (expr));
+    zyn_value_t *item = s_json ("{\"a\":{\"N\":\"1\"}}", true);
+    ck_assert (zyn_expr_project_updated (expr, item) == NULL);
+    zyn_expr_destroy (&expr);
+    zyn_value_destroy (&request);
+    request = zyn_value_new_m ();
+    expr = zyn_expr_new ("UpdateItem", request, &err);
+    ck_assert (zyn_expr_project_updated (expr, item) == NULL);
+    zyn_expr_destroy (&expr);
+    zyn_value_destroy (&request);
+    zyn_value_destroy (&item);
+}
+END_TEST
+
 Suite *
 zyn_expr_suite (void)
 {
@@ -2007,6 +2096,7 @@ zyn_expr_suite (void)
                          sizeof (s_new_item_cases)
                              / sizeof (s_new_item_cases [0]));
     tcase_add_test (tc, test_updated_names);
+    tcase_add_test (tc, test_project_updated);
     suite_add_tcase (suite, tc);
     tc = tcase_create ("legacy");
     tcase_add_loop_test (tc, test_legacy, 0,
