@@ -126,8 +126,14 @@ s_condition (zyn_arena_t *arena, const char *name, const legacy_op_t *op,
             begins ? "begins_with" : "contains", 2);
         node->args [0] = path;
         node->args [1] = s_value_node (arena, values [0]);
-        if (streq (op_name, "NOT_CONTAINS"))
-            node = s_binary (arena, ZYN_NODE_NOT, node, NULL);
+        if (streq (op_name, "NOT_CONTAINS")) {
+            //  Unlike NE, NOT_CONTAINS is false for a missing attribute
+            zyn_node_t *exists = s_function (arena, ZYN_FN_ATTRIBUTE_EXISTS,
+                                             "attribute_exists", 1);
+            exists->args [0] = path;
+            node = s_binary (arena, ZYN_NODE_AND, exists,
+                             s_binary (arena, ZYN_NODE_NOT, node, NULL));
+        }
         return node;
     }
     if (streq (op_name, "IN") || streq (op_name, "BETWEEN")) {
@@ -521,6 +527,18 @@ zyn_expr_legacy (zyn_expr_t *self, const char *operation,
         if (!streq (text, "AND") && !streq (text, "OR"))
             return s_enum_error (text, "conditionalOperator", "OR, AND", err);
         use_or = streq (text, "OR");
+        //  It combines the conditions of Expected or of the filter, so
+        //  it needs two of them
+        const zyn_value_t *conditions = zyn_value_map_get (
+            request, query ? "QueryFilter" : scan ? "ScanFilter" : "Expected");
+        if (read && !query && !scan)
+            conditions = NULL;
+        if (!conditions || !s_is_map (conditions)
+            || zyn_value_size (conditions) < 2)
+            return zyn_error_set (err, ZYN_ERR_VALIDATION,
+                                  "ConditionalOperator can only be used when "
+                                  "Filter or Expected has two or more "
+                                  "elements");
     }
     const zyn_value_t *param;
     if (!read && (param = zyn_value_map_get (request, "Expected"))

@@ -1602,6 +1602,17 @@ static const legacy_case_t s_legacy_cases [] = {
       NULL },
     { "PutItem", EXP ("ss", OPER ("NOT_CONTAINS") "," AVL (STR ("z"))), 1,
       NULL },
+    { "PutItem", EXP ("nope", OPER ("NOT_CONTAINS") "," AVL (STR ("z"))), 0,
+      NULL },
+    { "PutItem", EXP ("nope", OPER ("CONTAINS") "," AVL (STR ("z"))), 0,
+      NULL },
+    { "PutItem", EXP ("s", OPER ("NOT_CONTAINS") "," AVL (NUM ("1"))), 1,
+      NULL },
+    { "PutItem", EXP ("s", OPER ("CONTAINS") "," AVL ("{\"L\":[]}")), -1,
+      INV "ComparisonOperator CONTAINS is not valid for L AttributeValue "
+      "type" },
+    { "PutItem", EXP ("a", OPER ("IN") "," AVL ("{\"L\":[]}")), -1,
+      INV "ComparisonOperator IN is not valid for L AttributeValue type" },
     { "PutItem", EXP ("s", OPER ("BEGINS_WITH") "," AVL (STR ("he"))), 1,
       NULL },
     { "PutItem", EXP ("a", OPER ("IN") "," AVL (NUM ("1") "," NUM ("5"))), 1,
@@ -1666,6 +1677,21 @@ static const legacy_case_t s_legacy_cases [] = {
       "1 validation error detected: Value 'XOR' at 'conditionalOperator' "
       "failed to satisfy constraint: Member must satisfy enum value set: "
       "[OR, AND]" },
+    { "PutItem", "{\"Expected\":{\"M\":{\"a\":{\"M\":{" VALUE ("N", "5")
+                 "}}}},\"ConditionalOperator\":{\"S\":\"AND\"}}", -1,
+      "ConditionalOperator can only be used when Filter or Expected has two "
+      "or more elements" },
+    { "UpdateItem", "{\"Expected\":{\"M\":{}},"
+                    "\"ConditionalOperator\":{\"S\":\"OR\"}}", -1,
+      "ConditionalOperator can only be used when Filter or Expected has two "
+      "or more elements" },
+    { "Scan", "{\"ConditionalOperator\":{\"S\":\"OR\"}}", -1,
+      "ConditionalOperator can only be used when Filter or Expected has two "
+      "or more elements" },
+    { "Scan", "{\"ScanFilter\":{\"M\":{\"a\":{\"M\":{" OPER ("GT") ","
+              AVL (NUM ("1")) "}}}},\"ConditionalOperator\":{\"S\":\"AND\"}}",
+      -1, "ConditionalOperator can only be used when Filter or Expected has "
+      "two or more elements" },
     //  Filters
     { "Scan", SCAN ("a", OPER ("GT") "," AVL (NUM ("1"))), 1, NULL },
     { "Scan", SCAN ("a", OPER ("LT") "," AVL (NUM ("1"))), 0, NULL },
