@@ -394,6 +394,9 @@ zyn_op_kind (const zyn_op_t *op)
 }
 
 
+static void
+    s_truncate_integers (const zyn_op_t *op, zyn_value_t *request);
+
 //  --------------------------------------------------------------------------
 //  Parse and check a request body.
 
@@ -417,6 +420,7 @@ zyn_optable_parse_request (const zyn_op_t *op, const char *body, size_t size,
             return NULL;
         }
     }
+    s_truncate_integers (op, request);
     if (zyn_optable_validate (op, request, err)) {
         zyn_value_destroy (&request);
         return NULL;
@@ -433,12 +437,14 @@ s_member_name (const char *name, char *buf, size_t size)
     buf [0] = (char) tolower ((unsigned char) buf [0]);
 }
 
+//  The token name DynamoDB's JSON reader gives a scalar
 static const char *
 s_json_kind (const zyn_value_t *value)
 {
     switch (zyn_value_type (value)) {
         case ZYN_TYPE_N:
-            return "NUMBER_VALUE";
+            return strpbrk (zyn_value_data (value), ".eE") ? "DECIMAL_VALUE"
+                                                           : "NUMBER_VALUE";
         case ZYN_TYPE_S:
             return "STRING_VALUE";
         case ZYN_TYPE_BOOL:
@@ -462,27 +468,78 @@ s_check_type (const s_param_t *param, const zyn_value_t *value,
         [P_MAP] = ZYN_TYPE_M,
         [P_LIST] = ZYN_TYPE_L
     };
+    static const char *java_class [] = {
+        [P_STRING] = "java.lang.String",
+        [P_INTEGER] = "java.lang.Integer",
+        [P_BOOLEAN] = "java.lang.Boolean",
+        [P_MAP] = "java.util.Map",      //  Not used: see below
+        [P_LIST] = "java.util.List"
+    };
     if (type == expected [param->type])
         return 0;
     if (type == ZYN_TYPE_M)
         return zyn_error_set (err, ZYN_ERR_SERIALIZATION,
                               "Start of structure or map found where not "
-                              "expected.");
+                              "expected");
+    if (type == ZYN_TYPE_L && param->type == P_MAP) {
+        //  Coral names the Java type it wanted
+        const char *name = param->name;
+        if (streq (name, "ExpressionAttributeNames"))
+            return zyn_error_set (err, ZYN_ERR_SERIALIZATION,
+                                  "Unrecognized collection type "
+                                  "java.util.Map<java.lang.String, "
+                                  "java.lang.String>");
+        if (streq (name, "Item") || streq (name, "Key")
+            || streq (name, "ExclusiveStartKey")
+            || streq (name, "ExpressionAttributeValues"))
+            return zyn_error_set (err, ZYN_ERR_SERIALIZATION,
+                                  "Unrecognized collection type "
+                                  "java.util.Map<java.lang.String, "
+                                  "com.amazonaws.dynamodb.v20120810."
+                                  "AttributeValue>");
+        return zyn_error_set (err, ZYN_ERR_SERIALIZATION,
+                              "Unrecognized collection type class "
+                              "com.amazonaws.dynamodb.v20120810.%s", name);
+    }
     if (type == ZYN_TYPE_L)
         return zyn_error_set (err, ZYN_ERR_SERIALIZATION,
-                              "Start of list found where not expected");
+                              "Unrecognized collection type class %s",
+                              java_class [param->type]);
     const char *kind = s_json_kind (value);
-    if (kind && param->type == P_STRING)
+    if (param->type == P_STRING)
         return zyn_error_set (err, ZYN_ERR_SERIALIZATION,
                               "%s cannot be converted to String", kind);
-    if (kind && param->type == P_INTEGER)
+    if (param->type == P_INTEGER)
         return zyn_error_set (err, ZYN_ERR_SERIALIZATION,
                               "%s cannot be converted to Integer", kind);
-    if (kind && param->type == P_BOOLEAN)
-        return zyn_error_set (err, ZYN_ERR_SERIALIZATION,
+    if (param->type == P_BOOLEAN)
+        return type == ZYN_TYPE_S
+             ? zyn_error_set (err, ZYN_ERR_SERIALIZATION,
+                              "Unexpected token received from parser")
+             : zyn_error_set (err, ZYN_ERR_SERIALIZATION,
                               "%s cannot be converted to Boolean", kind);
     return zyn_error_set (err, ZYN_ERR_SERIALIZATION,
                           "Unexpected field type");
+}
+
+//  DynamoDB's reader takes a fraction where an integer is wanted and drops
+//  the fraction ("Limit": 5.5 is 5): do the same, so the cluster sees an
+//  integer
+static void
+s_truncate_integers (const zyn_op_t *op, zyn_value_t *request)
+{
+    for (const s_param_t *param = op->params; param->name; param++) {
+        if (param->type != P_INTEGER)
+            continue;
+        const zyn_value_t *value = zyn_value_map_get (request, param->name);
+        int64_t number = 0;
+        if (!value || zyn_value_type (value) != ZYN_TYPE_N
+            || zyn_value_map_get_int (request, param->name, &number) == 0)
+            continue;
+        double real = strtod (zyn_value_data (value), NULL);
+        if (real > -9.2e18 && real < 9.2e18)
+            zyn_value_map_put_int (request, param->name, (int64_t) real);
+    }
 }
 
 static bool
@@ -689,12 +746,16 @@ zyn_optable_error_json (const zyn_error_t *err, const zyn_value_t *extra,
     }
     json_t *object = json_object ();
     json_object_set_new (object, "__type", json_string (type));
+    //  Coral's own exceptions spell it "Message", DynamoDB's "message"
+    const char *message_key = err->type == ZYN_ERR_SERIALIZATION
+                            || err->type == ZYN_ERR_ACCESS_DENIED
+                            ? "Message" : "message";
     if (err->message [0]) {
         //  Messages may carry bytes from the request: keep the JSON valid
         json_t *message = json_stringn (err->message, strlen (err->message));
         if (!message)
             message = json_string ("Invalid UTF-8 in error message");
-        json_object_set_new (object, "message", message);
+        json_object_set_new (object, message_key, message);
     }
     text = json_dumps (object, JSON_COMPACT);
     json_decref (object);

@@ -155,12 +155,54 @@ START_TEST (test_validation)
                     "TRUE_VALUE cannot be converted to String");
     s_expect_error ("ListTables", "{\"Limit\":\"5\"}", ZYN_ERR_SERIALIZATION,
                     "STRING_VALUE cannot be converted to Integer");
-    s_expect_error ("GetItem", "{\"TableName\":\"tab1\",\"Key\":[]}",
+    s_expect_error ("GetItem", "{\"TableName\":\"tab1\",\"Key\":{},"
+                    "\"ExpressionAttributeNames\":[]}",
                     ZYN_ERR_SERIALIZATION,
-                    "Start of list found where not expected");
+                    "Unrecognized collection type java.util.Map<"
+                    "java.lang.String, java.lang.String>");
     s_expect_error ("DescribeTable", "{\"TableName\":{}}",
                     ZYN_ERR_SERIALIZATION,
-                    "Start of structure or map found where not expected.");
+                    "Start of structure or map found where not expected");
+    s_expect_error ("DescribeTable", "{\"TableName\":[]}",
+                    ZYN_ERR_SERIALIZATION,
+                    "Unrecognized collection type class java.lang.String");
+    s_expect_error ("DescribeTable", "{\"TableName\":34.56}",
+                    ZYN_ERR_SERIALIZATION,
+                    "DECIMAL_VALUE cannot be converted to String");
+    s_expect_error ("Scan", "{\"TableName\":\"tab1\",\"ConsistentRead\":"
+                    "\"yes\"}", ZYN_ERR_SERIALIZATION,
+                    "Unexpected token received from parser");
+    s_expect_error ("Scan", "{\"TableName\":\"tab1\",\"ConsistentRead\":"
+                    "1}", ZYN_ERR_SERIALIZATION,
+                    "NUMBER_VALUE cannot be converted to Boolean");
+    s_expect_error ("CreateTable", "{\"TableName\":\"tab1\","
+                    "\"KeySchema\":\"x\"}", ZYN_ERR_SERIALIZATION,
+                    "Unexpected field type");
+    s_expect_error ("CreateTable", "{\"TableName\":\"tab1\","
+                    "\"ProvisionedThroughput\":[]}", ZYN_ERR_SERIALIZATION,
+                    "Unrecognized collection type class "
+                    "com.amazonaws.dynamodb.v20120810.ProvisionedThroughput");
+
+    //  A fraction where an integer is wanted is truncated, as DynamoDB's
+    //  reader does
+    const zyn_op_t *scan = zyn_optable_lookup ("DynamoDB_20120810.Scan",
+                                               NULL);
+    zyn_error_t scan_err = { 0 };
+    const char *scan_body = "{\"TableName\":\"tab1\",\"Limit\":5.5}";
+    zyn_value_t *scan_request = zyn_optable_parse_request (
+        scan, scan_body, strlen (scan_body), &scan_err);
+    ck_assert_ptr_nonnull (scan_request);
+    ck_assert_str_eq (zyn_value_data (zyn_value_map_get (scan_request,
+                                                         "Limit")), "5");
+    zyn_value_destroy (&scan_request);
+    scan_body = "{\"TableName\":\"tab1\",\"Limit\":0.5}";
+    scan_request = zyn_optable_parse_request (scan, scan_body,
+                                              strlen (scan_body), &scan_err);
+    ck_assert_ptr_null (scan_request);
+    ck_assert_str_eq (scan_err.message,
+                      "1 validation error detected: Value '0' at 'limit' "
+                      "failed to satisfy constraint: Member must have value "
+                      "greater than or equal to 1");
 
     //  Good requests pass; an empty body is an empty request
     const zyn_op_t *op = zyn_optable_lookup ("DynamoDB_20120810.ListTables", NULL);
@@ -1053,7 +1095,8 @@ START_TEST (test_http)
     s_http (port, "POST", "DynamoDB_20120810.ListTables", "{\"a\":", &reply);
     ck_assert_int_eq (reply.status, 400);
     ck_assert_ptr_nonnull (strstr (reply.body, "com.amazon.coral.service#"
-                                               "SerializationException"));
+                                               "SerializationException\","
+                                               "\"Message\":"));
     s_http (port, "POST", "DynamoDB_20120810.Frobnicate", "{}", &reply);
     ck_assert_int_eq (reply.status, 400);
     ck_assert_str_eq (reply.body, "{\"__type\":\"com.amazon.coral.service#"

@@ -72,7 +72,7 @@ def test_wrong_parameter_type(cluster):
     assert status == 400
     error = json.loads(body)
     assert error["__type"].endswith("#SerializationException")
-    assert error["message"] == "NUMBER_VALUE cannot be converted to String"
+    assert error["Message"] == "NUMBER_VALUE cannot be converted to String"
 
 
 def test_unknown_target(cluster):
