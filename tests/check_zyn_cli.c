@@ -738,6 +738,141 @@ START_TEST (test_launcher)
     ck_assert_int_eq (zyn_client_put_item (client, "launched", item, &err),
                       0);
 
+    //  zyn against the real cluster, with the aws dynamodb flags; its
+    //  output goes to a directory of its own
+    char zyn_dir [1200];
+    snprintf (zyn_dir, sizeof (zyn_dir), "%s/zyn", dir);
+    ck_assert_int_eq (mkdir (zyn_dir, 0755), 0);
+    char zyn [200], out_text [8192], err_text [8192], arguments [2048];
+    snprintf (zyn, sizeof (zyn), "--endpoint %s", endpoint);
+    snprintf (arguments, sizeof (arguments),
+              "%s create-table --table-name music --attribute-definitions "
+              "AttributeName=artist,AttributeType=S "
+              "AttributeName=song,AttributeType=S --key-schema "
+              "AttributeName=artist,KeyType=HASH "
+              "AttributeName=song,KeyType=RANGE --billing-mode "
+              "PAY_PER_REQUEST",
+              zyn);
+    ck_assert_int_eq (s_run (zyn_dir, arguments, out_text, sizeof (out_text),
+                             err_text, sizeof (err_text)),
+                      0);
+    ck_assert_ptr_nonnull (strstr (out_text, "\"TableName\": \"music\""));
+    snprintf (arguments, sizeof (arguments),
+              "%s wait table-exists --table-name music", zyn);
+    ck_assert_int_eq (s_run (zyn_dir, arguments, out_text, sizeof (out_text),
+                             err_text, sizeof (err_text)),
+                      0);
+    snprintf (arguments, sizeof (arguments),
+              "%s put-item --table-name music --item "
+              "'{\"artist\":{\"S\":\"a\"},\"song\":{\"S\":\"s1\"},"
+              "\"plays\":{\"N\":\"1\"}}' --condition-expression "
+              "'attribute_not_exists(artist)'",
+              zyn);
+    ck_assert_int_eq (s_run (zyn_dir, arguments, out_text, sizeof (out_text),
+                             err_text, sizeof (err_text)),
+                      0);
+    ck_assert_str_eq (out_text, "");
+    ck_assert_int_eq (s_run (zyn_dir, arguments, out_text, sizeof (out_text),
+                             err_text, sizeof (err_text)),
+                      ZYN_CLI_EXIT_SERVICE);
+    ck_assert_str_eq (err_text, "\nAn error occurred "
+                                "(ConditionalCheckFailedException) when "
+                                "calling the PutItem operation: The "
+                                "conditional request failed\n");
+    snprintf (arguments, sizeof (arguments),
+              "%s update-item --table-name music --key "
+              "'{\"artist\":{\"S\":\"a\"},\"song\":{\"S\":\"s1\"}}' "
+              "--update-expression 'SET plays = plays + :one' "
+              "--expression-attribute-values '{\":one\":{\"N\":\"1\"}}' "
+              "--return-values UPDATED_NEW",
+              zyn);
+    ck_assert_int_eq (s_run (zyn_dir, arguments, out_text, sizeof (out_text),
+                             err_text, sizeof (err_text)),
+                      0);
+    ck_assert_str_eq (out_text, "{\n"
+                                "    \"Attributes\": {\n"
+                                "        \"plays\": {\n"
+                                "            \"N\": \"2\"\n"
+                                "        }\n"
+                                "    }\n"
+                                "}\n");
+    snprintf (arguments, sizeof (arguments),
+              "%s query --table-name music --key-condition-expression "
+              "'artist = :a AND begins_with(song, :s)' "
+              "--expression-attribute-values "
+              "'{\":a\":{\"S\":\"a\"},\":s\":{\"S\":\"s\"}}' "
+              "--no-scan-index-forward --projection-expression song",
+              zyn);
+    ck_assert_int_eq (s_run (zyn_dir, arguments, out_text, sizeof (out_text),
+                             err_text, sizeof (err_text)),
+                      0);
+    ck_assert_str_eq (out_text, "{\n"
+                                "    \"Items\": [\n"
+                                "        {\n"
+                                "            \"song\": {\n"
+                                "                \"S\": \"s1\"\n"
+                                "            }\n"
+                                "        }\n"
+                                "    ],\n"
+                                "    \"Count\": 1,\n"
+                                "    \"ScannedCount\": 1\n"
+                                "}\n");
+    snprintf (arguments, sizeof (arguments),
+              "%s scan --table-name music --filter-expression 'plays > :n' "
+              "--expression-attribute-values '{\":n\":{\"N\":\"1\"}}' "
+              "--select COUNT",
+              zyn);
+    ck_assert_int_eq (s_run (zyn_dir, arguments, out_text, sizeof (out_text),
+                             err_text, sizeof (err_text)),
+                      0);
+    ck_assert_str_eq (out_text, "{\n"
+                                "    \"Count\": 1,\n"
+                                "    \"ScannedCount\": 1\n"
+                                "}\n");
+    snprintf (arguments, sizeof (arguments),
+              "%s get-item --table-name music --key "
+              "'{\"artist\":{\"S\":\"a\"},\"song\":{\"S\":\"s1\"}}' "
+              "--projection-expression plays --consistent-read",
+              zyn);
+    ck_assert_int_eq (s_run (zyn_dir, arguments, out_text, sizeof (out_text),
+                             err_text, sizeof (err_text)),
+                      0);
+    ck_assert_str_eq (out_text, "{\n"
+                                "    \"Item\": {\n"
+                                "        \"plays\": {\n"
+                                "            \"N\": \"2\"\n"
+                                "        }\n"
+                                "    }\n"
+                                "}\n");
+    snprintf (arguments, sizeof (arguments),
+              "%s delete-item --table-name music --key "
+              "'{\"artist\":{\"S\":\"a\"},\"song\":{\"S\":\"s1\"}}' "
+              "--return-values ALL_OLD",
+              zyn);
+    ck_assert_int_eq (s_run (zyn_dir, arguments, out_text, sizeof (out_text),
+                             err_text, sizeof (err_text)),
+                      0);
+    ck_assert_ptr_nonnull (strstr (out_text, "\"Attributes\": {"));
+    ck_assert_ptr_nonnull (strstr (out_text, "\"N\": \"2\""));
+    snprintf (arguments, sizeof (arguments),
+              "%s delete-table --table-name music", zyn);
+    ck_assert_int_eq (s_run (zyn_dir, arguments, out_text, sizeof (out_text),
+                             err_text, sizeof (err_text)),
+                      0);
+    snprintf (arguments, sizeof (arguments),
+              "%s wait table-not-exists --table-name music", zyn);
+    ck_assert_int_eq (s_run (zyn_dir, arguments, out_text, sizeof (out_text),
+                             err_text, sizeof (err_text)),
+                      0);
+    snprintf (arguments, sizeof (arguments),
+              "%s describe-table --table-name music", zyn);
+    ck_assert_int_eq (s_run (zyn_dir, arguments, out_text, sizeof (out_text),
+                             err_text, sizeof (err_text)),
+                      ZYN_CLI_EXIT_SERVICE);
+    ck_assert_ptr_nonnull (strstr (err_text, "(ResourceNotFoundException) "
+                                             "when calling the DescribeTable "
+                                             "operation: "));
+
     //  A crashed worker is restarted and serves again
     pid_t worker = s_logged_pid (errors, "worker-1", 1);
     ck_assert_int_eq (kill (worker, SIGKILL), 0);
