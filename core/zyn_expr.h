@@ -119,6 +119,15 @@ int
                             const char *sk_name, zyn_key_condition_t *cond,
                             zyn_error_t *err);
 
+//  Check, before reading the item, that the update touches no key
+//  attribute (key_names, NULL-terminated), as DynamoDB validates it ahead
+//  of any condition: "One or more parameter values were invalid: Cannot
+//  update attribute pk. This attribute is part of the key". Returns 0 or
+//  -1 with err. zyn_expr_update makes the same check.
+int
+    zyn_expr_check_update_keys (zyn_expr_t *self, const char **key_names,
+                                zyn_error_t *err);
+
 //  For ReturnValues UPDATED_OLD and UPDATED_NEW: a new map holding only
 //  the paths the update touched, taken from item (the item before the
 //  update for UPDATED_OLD, after it for UPDATED_NEW) and nested as

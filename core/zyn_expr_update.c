@@ -262,6 +262,27 @@ s_remove_order (const void *a, const void *b)
 }
 
 //  --------------------------------------------------------------------------
+//  Check that the update touches no key attribute.
+
+int
+zyn_expr_check_update_keys (zyn_expr_t *self, const char **key_names,
+                            zyn_error_t *err)
+{
+    assert (self);
+    for (size_t i = 0; i < self->action_count; i++) {
+        const char *top = self->actions [i].path.elems [0].name;
+        for (size_t k = 0; key_names && key_names [k]; k++)
+            if (streq (key_names [k], top))
+                return zyn_error_set (err, ZYN_ERR_VALIDATION,
+                                      "One or more parameter values were "
+                                      "invalid: Cannot update attribute %s. "
+                                      "This attribute is part of the key",
+                                      top);
+    }
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
 //  Apply the update (see zyn_expr_update in zyn_expr.h).
 
 zyn_value_t *
@@ -270,17 +291,8 @@ zyn_expr_apply_update (zyn_expr_t *self, const zyn_value_t *item,
                        zyn_value_t **updated_names, zyn_error_t *err)
 {
     const zyn_value_t *original = item ? item : key;
-    for (size_t i = 0; i < self->action_count; i++) {
-        const char *top = self->actions [i].path.elems [0].name;
-        for (size_t k = 0; key_names && key_names [k]; k++)
-            if (streq (key_names [k], top)) {
-                zyn_error_set (err, ZYN_ERR_VALIDATION,
-                               "One or more parameter values were invalid: "
-                               "Cannot update attribute %s. This attribute is "
-                               "part of the key", top);
-                return NULL;
-            }
-    }
+    if (zyn_expr_check_update_keys (self, key_names, err))
+        return NULL;
     zyn_value_t *result = original ? zyn_value_dup (original)
                                    : zyn_value_new_m ();
     size_t count = self->action_count;

@@ -1447,6 +1447,10 @@ s_check_update (const update_case_t *test, int index, const char *item_json)
     zyn_error_t err = { 0 };
     zyn_expr_t *expr = zyn_expr_new ("UpdateItem", request, &err);
     zyn_value_t *updated = NULL;
+    //  The key check alone agrees with the whole update on key errors
+    zyn_error_t key_err = { 0 };
+    if (expr && zyn_expr_check_update_keys (expr, key_names, &key_err))
+        ck_assert (test->message && streq (key_err.message, test->message));
     zyn_value_t *result = expr ? zyn_expr_update (expr, item, key, key_names,
                                                   &updated, &err)
                                : NULL;
