@@ -2093,6 +2093,45 @@ START_TEST (test_project_updated)
 }
 END_TEST
 
+
+//  ExpressionAttributeValues are checked as attribute values
+START_TEST (test_placeholder_values)
+{
+    zyn_value_t *request = s_request ("UpdateExpression", "SET x = :v", NULL,
+                                      NULL);
+    zyn_value_t *values = zyn_value_new_m ();
+    zyn_value_t *empty = zyn_value_new_set (ZYN_TYPE_SS);
+    zyn_value_map_put (values, ":v", &empty);
+    zyn_value_map_put (request, "ExpressionAttributeValues", &values);
+    zyn_error_t err = { 0 };
+    zyn_expr_t *expr = zyn_expr_new ("UpdateItem", request, &err);
+    ck_assert (!expr);
+    ck_assert_str_eq (err.message,
+                      "ExpressionAttributeValues contains invalid value: One "
+                      "or more parameter values were invalid: An string set  "
+                      "may not be empty for key :v");
+    zyn_value_destroy (&request);
+
+    //  Empty strings, lists and maps are fine outside keys
+    request = s_request ("UpdateExpression", "SET x = :s, y = :l, z = :m",
+                         NULL, "{\":s\":{\"S\":\"\"},\":l\":{\"L\":[]},"
+                               "\":m\":{\"M\":{}}}");
+    expr = zyn_expr_new ("UpdateItem", request, &err);
+    ck_assert_msg (expr, "%s", err.message);
+    zyn_value_t *key = s_json ("{\"pk\":{\"S\":\"k\"}}", true);
+    zyn_value_t *item = zyn_expr_update (expr, NULL, key, NULL, NULL, &err);
+    zyn_value_t *expected = s_json (
+        "{\"pk\":{\"S\":\"k\"},\"x\":{\"S\":\"\"},\"y\":{\"L\":[]},"
+        "\"z\":{\"M\":{}}}", true);
+    ck_assert (item && zyn_value_equal (item, expected));
+    zyn_value_destroy (&expected);
+    zyn_value_destroy (&item);
+    zyn_value_destroy (&key);
+    zyn_expr_destroy (&expr);
+    zyn_value_destroy (&request);
+}
+END_TEST
+
 Suite *
 zyn_expr_suite (void)
 {
@@ -2108,6 +2147,7 @@ zyn_expr_suite (void)
                              / sizeof (s_request_cases [0]));
     tcase_add_test (tc, test_limits);
     tcase_add_test (tc, test_reserved);
+    tcase_add_test (tc, test_placeholder_values);
     suite_add_tcase (suite, tc);
     tc = tcase_create ("projections");
     tcase_add_loop_test (tc, test_projections, 0,
