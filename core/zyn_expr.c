@@ -435,7 +435,15 @@ zyn_expr_new (const char *operation, const zyn_value_t *request,
             if (zyn_value_map_get (request, params->expressions [i]))
                 used = true;
         }
-        if (value_expr_count && !used) {
+        //  An operation with no expression that takes values (GetItem)
+        //  never takes them
+        if (value_expr_count == 0) {
+            zyn_error_set (err, ZYN_ERR_VALIDATION,
+                           "ExpressionAttributeValues can only be specified "
+                           "when using expressions");
+            goto failed;
+        }
+        if (!used) {
             zyn_error_set (err, ZYN_ERR_VALIDATION,
                            "ExpressionAttributeValues can only be specified "
                            "when using expressions: %s %s null",

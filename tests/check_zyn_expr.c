@@ -579,6 +579,11 @@ static const request_case_t s_request_cases [] = {
       "{\"ExpressionAttributeNames\":{\"M\":{\"#n\":{\"S\":\"a\"}}}}",
       "ExpressionAttributeNames can only be specified when using "
       "expressions" },
+    { "GetItem",
+      "{\"ProjectionExpression\":{\"S\":\"a\"},"
+      "\"ExpressionAttributeValues\":{\"M\":{\":v\":{\"N\":\"1\"}}}}",
+      "ExpressionAttributeValues can only be specified when using "
+      "expressions" },
     { "PutItem",
       "{\"ConditionExpression\":{\"S\":\"a = :v\"},"
       "\"ExpressionAttributeValues\":{\"M\":{\"v\":{\"N\":\"1\"}}}}",
