@@ -122,6 +122,11 @@ s_check_placeholders (zyn_placeholders_t *holders, zyn_arena_t *arena,
                 return zyn_error_set (err, ZYN_ERR_VALIDATION,
                                       "ExpressionAttributeNames contains "
                                       "invalid value for key %s", key);
+            if (zyn_value_size (name) == 0)
+                return zyn_error_set (err, ZYN_ERR_VALIDATION,
+                                      "ExpressionAttributeNames contains "
+                                      "invalid value: Empty attribute name "
+                                      "for key %s", key);
         }
         holders->names_used = (bool *) zyn_arena_alloc (arena,
                                                         count * sizeof (bool));

@@ -590,6 +590,11 @@ static const request_case_t s_request_cases [] = {
       "ExpressionAttributeValues contains invalid key: Syntax error; key: "
       "\"v\"" },
     { "PutItem",
+      "{\"ConditionExpression\":{\"S\":\"attribute_exists(#a)\"},"
+      "\"ExpressionAttributeNames\":{\"M\":{\"#a\":{\"S\":\"\"}}}}",
+      "ExpressionAttributeNames contains invalid value: Empty attribute name "
+      "for key #a" },
+    { "PutItem",
       "{\"ConditionExpression\":{\"S\":\"#a = #a\"},"
       "\"ExpressionAttributeNames\":{\"M\":{\"#a-b\":{\"S\":\"a\"}}}}",
       "ExpressionAttributeNames contains invalid key: Syntax error; key: "
