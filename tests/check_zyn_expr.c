@@ -962,6 +962,12 @@ static const proj_case_t s_proj_cases [] = {
     { "size(a)", NULL, NULL,
       "Invalid ProjectionExpression: Syntax error; token: \"(\", near: "
       "\"size(a\"" },
+    { "!!! INVALID !!!", NULL, NULL,
+      "Invalid ProjectionExpression: Syntax error; token: \"!\", near: "
+      "\"!!\"" },
+    { "a-b", NULL, NULL,
+      "Invalid ProjectionExpression: Syntax error; token: \"-\", near: "
+      "\"a-b\"" },
 };
 
 START_TEST (test_projections)
