@@ -70,6 +70,7 @@ s_gather_destroy (gather_t **self_p)
     if (self) {
         zframe_destroy (&self->client);
         zyn_scan_destroy (&self->scan);
+        zyn_batch_destroy (&self->batch);
         zyn_value_destroy (&self->response);
         free (self);
         *self_p = NULL;

@@ -147,6 +147,25 @@ s_shards_finish (self_t *self, gather_t *gather)
     zyn_broker_gather_remove (self, gather);
 }
 
+//  Answer a batch once every part is in
+static void
+s_batch_finish (self_t *self, gather_t *gather)
+{
+    zyn_error_t err = { 0 };
+    size_t size;
+    void *data = zyn_batch_result (gather->batch, &size, &err);
+    if (data) {
+        zframe_t *body = zframe_new (data, size);
+        free (data);
+        zyn_broker_reply_frames (self, gather->client, gather->request_id,
+                                 ZYN_PROTO_OK, &body);
+    }
+    else
+        zyn_broker_reply_error (self, gather->client, gather->request_id,
+                                &err);
+    zyn_broker_gather_remove (self, gather);
+}
+
 //  A worker's reply (or a failure standing in for one) to a gather's
 //  sub-request. status is "OK" or an error name; body may be NULL.
 void
@@ -172,6 +191,14 @@ zyn_broker_gather_reply (self_t *self, gather_t *gather, size_t slot,
         }
         else
             s_scan_step (self, gather);
+    }
+    else
+    if (gather->kind == ZYN_GATHER_BATCH) {
+        zyn_batch_absorb (gather->batch, slot, status,
+                          body ? zframe_data (body) : NULL,
+                          body ? zframe_size (body) : 0);
+        if (zyn_batch_is_done (gather->batch))
+            s_batch_finish (self, gather);
     }
     else
     if (gather->kind == ZYN_GATHER_SHARDS) {
@@ -497,6 +524,39 @@ s_handle_scan (self_t *self, request_t *request)
     s_scan_step (self, gather);
 }
 
+//  BatchGetItem and BatchWriteItem: one sub-request per key or item
+static void
+s_handle_batch (self_t *self, request_t *request)
+{
+    zyn_error_t err = { 0 };
+    zyn_batch_t *batch = zyn_batch_new (self->catalog, request->operation,
+                                        request->body, &err);
+    if (!batch) {
+        zyn_broker_reply_error (self, request->address, request->request_id,
+                                &err);
+        return;
+    }
+    gather_t *gather = zyn_broker_gather_new (self, ZYN_GATHER_BATCH,
+                                              request, 0);
+    gather->batch = batch;
+    for (size_t i = 0; i < zyn_batch_size (batch); i++) {
+        uint64_t hash;
+        const char *operation;
+        void *data;
+        size_t size;
+        const char *name = zyn_batch_part (batch, i, &hash, &operation,
+                                           &data, &size);
+        zyn_table_t *table = zyn_catalog_lookup (self->catalog, name);
+        if (!table
+            || s_gather_send (self, gather, i, operation, table,
+                              zyn_router_lookup (table, hash), data, size))
+            zyn_batch_absorb (batch, i, "ServiceUnavailable", NULL, 0);
+        free (data);
+    }
+    if (zyn_batch_is_done (batch))
+        s_batch_finish (self, gather);
+}
+
 //  --------------------------------------------------------------------------
 //  Native operations
 
@@ -615,6 +675,8 @@ static const s_operation_t s_operations [] = {
     { "UpdateItem", s_handle_item },
     { "Query", s_handle_query },
     { "Scan", s_handle_scan },
+    { "BatchGetItem", s_handle_batch },
+    { "BatchWriteItem", s_handle_batch },
     { "ZynDescribeEndpoints", s_handle_describe_endpoints },
     { "ZynDescribeCluster", s_handle_describe_cluster },
     { "ZynGetShards", s_handle_get_shards },

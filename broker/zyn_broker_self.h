@@ -26,7 +26,8 @@ typedef struct {
 //  Kinds of gathers
 typedef enum {
     ZYN_GATHER_SCAN = 1,
-    ZYN_GATHER_SHARDS
+    ZYN_GATHER_SHARDS,
+    ZYN_GATHER_BATCH
 } gather_kind_t;
 
 //  A client request the broker answers from several worker replies
@@ -39,6 +40,7 @@ typedef struct {
     zyn_scan_t *scan;               //  Owned, ZYN_GATHER_SCAN
     zyn_value_t *response;          //  Owned, ZYN_GATHER_SHARDS being built
     size_t outstanding;             //  ZYN_GATHER_SHARDS replies awaited
+    zyn_batch_t *batch;             //  Owned, ZYN_GATHER_BATCH
 } gather_t;
 
 typedef struct {

@@ -799,6 +799,129 @@ START_TEST (test_scan_walk)
 }
 END_TEST
 
+START_TEST (test_batch)
+{
+    s_fixture_t *fixture = s_fixture_new ("broker-batch", 1000, 5);
+    s_worker_t *workers [2] = { s_worker_new (fixture, "w1", NULL),
+                                s_worker_new (fixture, "w2", NULL) };
+    s_create_active (fixture, workers, 2, "items", false, 2);
+    char keys [2][32];
+    s_key_in (keys [0], sizeof (keys [0]), 0, 2);
+    s_key_in (keys [1], sizeof (keys [1]), 1, 2);
+
+    //  BatchWriteItem: one part per item, each to its partition
+    char json [1024];
+    snprintf (json, sizeof (json),
+              "{\"RequestItems\":{\"items\":["
+              "{\"PutRequest\":{\"Item\":{\"pk\":{\"S\":\"%s\"}}}},"
+              "{\"DeleteRequest\":{\"Key\":{\"pk\":{\"S\":\"%s\"}}}}"
+              "]}}", keys [0], keys [1]);
+    uint64_t request_id = s_send (fixture, "BatchWriteItem", json);
+    s_work_t *work = s_worker_take (workers [0]);
+    ck_assert_str_eq (work->operation, "PutItem");
+    ck_assert_uint_eq (work->partition_id, 0);
+    ck_assert_str_eq (zyn_value_map_get_s (work->body, "TableName"), "items");
+    s_worker_answer (workers [0], &work, "OK", "{}");
+    work = s_worker_take (workers [1]);
+    ck_assert_str_eq (work->operation, "DeleteItem");
+    ck_assert_uint_eq (work->partition_id, 1);
+    s_worker_answer (workers [1], &work, "OK", "{}");
+    zyn_value_t *body = NULL;
+    char *status = s_recv (fixture, request_id, &body);
+    ck_assert_str_eq (status, "OK");
+    free (status);
+    ck_assert_int_eq (zyn_value_size (zyn_value_map_get (
+                          body, "UnprocessedItems")), 0);
+    zyn_value_destroy (&body);
+
+    //  BatchGetItem: found and missing items; a retryable failure is
+    //  unprocessed, not an error
+    snprintf (json, sizeof (json),
+              "{\"RequestItems\":{\"items\":{\"Keys\":["
+              "{\"pk\":{\"S\":\"%s\"}},{\"pk\":{\"S\":\"%s\"}}],"
+              "\"ConsistentRead\":true}}}", keys [0], keys [1]);
+    request_id = s_send (fixture, "BatchGetItem", json);
+    work = s_worker_take (workers [0]);
+    ck_assert_str_eq (work->operation, "GetItem");
+    ck_assert (zyn_value_bool (zyn_value_map_get (work->body,
+                                                  "ConsistentRead")));
+    s_worker_answer (workers [0], &work, "OK",
+                     "{\"Item\":{\"pk\":{\"S\":\"found\"}}}");
+    work = s_worker_take (workers [1]);
+    s_worker_answer (workers [1], &work,
+                     "ProvisionedThroughputExceededException",
+                     "{\"message\":\"slow down\"}");
+    status = s_recv (fixture, request_id, &body);
+    ck_assert_str_eq (status, "OK");
+    free (status);
+    zyn_value_t *found = zyn_value_map_get (zyn_value_map_get (
+                                                body, "Responses"), "items");
+    ck_assert_int_eq (zyn_value_size (found), 1);
+    ck_assert_str_eq (zyn_value_map_get_s (zyn_value_list_get (found, 0),
+                                           "pk"), "found");
+    zyn_value_t *unprocessed = zyn_value_map_get (zyn_value_map_get (
+                                   body, "UnprocessedKeys"), "items");
+    ck_assert_ptr_nonnull (unprocessed);
+    ck_assert_int_eq (zyn_value_size (zyn_value_map_get (unprocessed,
+                                                         "Keys")), 1);
+    ck_assert (zyn_value_bool (zyn_value_map_get (unprocessed,
+                                                  "ConsistentRead")));
+    zyn_value_destroy (&body);
+
+    //  A part's other error fails the request
+    snprintf (json, sizeof (json),
+              "{\"RequestItems\":{\"items\":{\"Keys\":["
+              "{\"pk\":{\"S\":\"%s\"}}]}}}", keys [0]);
+    request_id = s_send (fixture, "BatchGetItem", json);
+    work = s_worker_take (workers [0]);
+    s_worker_answer (workers [0], &work, "ValidationException",
+                     "{\"message\":\"bad projection\"}");
+    s_expect_error (fixture, request_id, "ValidationException",
+                    "bad projection");
+
+    //  Validation, before anything is sent
+    s_fails (fixture, "BatchWriteItem",
+             "{\"RequestItems\":{\"items\":["
+             "{\"PutRequest\":{\"Item\":{\"pk\":{\"S\":\"a\"}}}},"
+             "{\"DeleteRequest\":{\"Key\":{\"pk\":{\"S\":\"a\"}}}}"
+             "]}}",
+             "ValidationException",
+             "Provided list of item keys contains duplicates");
+    s_fails (fixture, "BatchGetItem",
+             "{\"RequestItems\":{\"items\":{\"Keys\":["
+             "{\"pk\":{\"S\":\"a\"}},{\"pk\":{\"S\":\"a\"}}]}}}",
+             "ValidationException",
+             "Provided list of item keys contains duplicates");
+    s_fails (fixture, "BatchGetItem",
+             "{\"RequestItems\":{\"nosuch\":{\"Keys\":["
+             "{\"pk\":{\"S\":\"a\"}}]}}}",
+             "ResourceNotFoundException", "Requested resource not found");
+    s_fails (fixture, "BatchWriteItem", "{\"RequestItems\":{}}",
+             "ValidationException",
+             "1 validation error detected: Value '{}' at 'requestItems' "
+             "failed to satisfy constraint: Member must have length greater "
+             "than or equal to 1");
+    s_fails (fixture, "BatchGetItem",
+             "{\"RequestItems\":{\"items\":{\"Keys\":["
+             "{\"pk\":{\"N\":\"1\"}}]}}}",
+             "ValidationException",
+             "The provided key element does not match the schema");
+    //  101 keys
+    char *big = (char *) zmalloc (8192);
+    strcpy (big, "{\"RequestItems\":{\"items\":{\"Keys\":[");
+    for (int i = 0; i < 101; i++)
+        sprintf (big + strlen (big), "%s{\"pk\":{\"S\":\"k%d\"}}",
+                 i ? "," : "", i);
+    strcat (big, "]}}}");
+    s_fails (fixture, "BatchGetItem", big, "ValidationException",
+             "Too many items requested for the BatchGetItem call");
+    free (big);
+    s_worker_destroy (&workers [0]);
+    s_worker_destroy (&workers [1]);
+    s_fixture_destroy (&fixture);
+}
+END_TEST
+
 START_TEST (test_expiry)
 {
     //  Heartbeat 100 ms, liveness 5: silent for 500 ms means gone
@@ -817,7 +940,14 @@ START_TEST (test_expiry)
     s_fails (fixture, "GetItem",
              "{\"TableName\":\"items\",\"Key\":{\"pk\":{\"S\":\"a\"}}}",
              "ServiceUnavailable", NULL);
-    zyn_value_t *reply = s_call (fixture, "ZynDescribeCluster", "{}");
+    zyn_value_t *reply = s_call (fixture, "BatchWriteItem",
+                                 "{\"RequestItems\":{\"items\":["
+                                 "{\"PutRequest\":{\"Item\":{\"pk\":"
+                                 "{\"S\":\"a\"}}}}]}}");
+    ck_assert_int_eq (zyn_value_size (zyn_value_map_get (zyn_value_map_get (
+                          reply, "UnprocessedItems"), "items")), 1);
+    zyn_value_destroy (&reply);
+    reply = s_call (fixture, "ZynDescribeCluster", "{}");
     ck_assert (!zyn_value_bool (zyn_value_map_get (
         zyn_value_list_get (zyn_value_map_get (reply, "Workers"), 0),
         "Live")));
@@ -912,6 +1042,7 @@ zyn_broker_suite (void)
     tcase_set_timeout (tc, 30);
     tcase_add_test (tc, test_routing);
     tcase_add_test (tc, test_scan_walk);
+    tcase_add_test (tc, test_batch);
     suite_add_tcase (suite, tc);
     tc = tcase_create ("failover");
     tcase_set_timeout (tc, 30);

@@ -314,7 +314,8 @@ END_TEST
 
 //  --------------------------------------------------------------------------
 
-#define KEYS_PK "\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"}]"
+#define KEYS_PK                                                             \
+    "\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"}]"
 #define ATTRS_PK                                                            \
     "\"AttributeDefinitions\":[{\"AttributeName\":\"pk\","                  \
     "\"AttributeType\":\"S\"}]"
@@ -533,7 +534,8 @@ START_TEST (test_describe_and_list)
     zyn_value_destroy (&description);
 
     //  Assign descriptor
-    zyn_value_t *assign = zyn_tables_assign_body (table, &table->partitions [1]);
+    zyn_value_t *assign
+        = zyn_tables_assign_body (table, &table->partitions [1]);
     ck_assert_int_eq (zyn_value_map_get_int (assign, "TableId", &number), 0);
     ck_assert_int_eq (number, 1);
     ck_assert_int_eq (zyn_value_map_get_int (assign, "PartitionId", &number),
@@ -544,8 +546,8 @@ START_TEST (test_describe_and_list)
     ck_assert_int_eq (zyn_value_size (hash), 8);
     ck_assert_mem_eq (zyn_value_data (hash), "\x80\0\0\0\0\0\0\0", 8);
     hash = zyn_value_map_get (assign, "HashEnd");
-    ck_assert_mem_eq (zyn_value_data (hash), "\xff\xff\xff\xff\xff\xff\xff\xff",
-                      8);
+    ck_assert_mem_eq (zyn_value_data (hash),
+                      "\xff\xff\xff\xff\xff\xff\xff\xff", 8);
     ck_assert_str_eq (zyn_value_map_get_s (assign, "StreamViewType"),
                       "NEW_AND_OLD_IMAGES");
     zyn_value_destroy (&assign);

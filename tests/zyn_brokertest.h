@@ -3,9 +3,11 @@
 
     s_request builds a request map from plain JSON (objects become maps,
     arrays lists, strings S, numbers N, booleans BOOL), so that tests can
-    write DynamoDB requests as they appear in the API reference. Attribute
-    values are written in their typed form ({"S": "x"}) and stay maps here;
-    s_attr_map turns such a map of typed values into real values.
+    write DynamoDB requests as they appear in the API reference. Members
+    that hold attribute values in DynamoDB's API (Item, Key, Attributes,
+    ExclusiveStartKey, LastEvaluatedKey, ExpressionAttributeValues, and
+    the elements of Keys and Items) are read as DynamoDB JSON ({"S": "x"})
+    into real values, at any depth.
     =========================================================================
 */
 
@@ -13,6 +15,30 @@
 #define ZYN_BROKERTEST_H_INCLUDED
 
 #include <jansson.h>
+
+//  Read json as DynamoDB JSON: a map of names to typed values
+static zyn_value_t *
+s_typed_map (json_t *json)
+{
+    char *text = json_dumps (json, 0);
+    zyn_error_t err = { 0 };
+    zyn_value_t *value = zyn_value_from_json (text, true, &err);
+    ck_assert_msg (value, "bad typed JSON %s: %s", text, err.message);
+    free (text);
+    return value;
+}
+
+static bool
+s_holds_typed_map (const char *name)
+{
+    const char *names [] = { "Item", "Key", "Attributes", "ExclusiveStartKey",
+                             "LastEvaluatedKey", "ExpressionAttributeValues",
+                             NULL };
+    for (int i = 0; names [i]; i++)
+        if (streq (name, names [i]))
+            return true;
+    return false;
+}
 
 static zyn_value_t *
 s_from_json_value (json_t *json)
@@ -22,7 +48,22 @@ s_from_json_value (json_t *json)
         const char *name;
         json_t *member;
         json_object_foreach (json, name, member) {
-            zyn_value_t *value = s_from_json_value (member);
+            zyn_value_t *value = NULL;
+            if (json_is_object (member) && s_holds_typed_map (name))
+                value = s_typed_map (member);
+            else
+            if (json_is_array (member)
+                && (streq (name, "Keys") || streq (name, "Items"))) {
+                value = zyn_value_new_l ();
+                size_t index;
+                json_t *element;
+                json_array_foreach (member, index, element) {
+                    zyn_value_t *typed = s_typed_map (element);
+                    zyn_value_list_append (value, &typed);
+                }
+            }
+            else
+                value = s_from_json_value (member);
             zyn_value_map_put (map, name, &value);
         }
         return map;
@@ -46,9 +87,7 @@ s_from_json_value (json_t *json)
     return zyn_value_new_null ();
 }
 
-//  A request map from plain JSON; typed attribute values ({"S": "x"}) under
-//  Item, Key, ExclusiveStartKey and ExpressionAttributeValues become real
-//  values.
+//  A request map from plain JSON
 static zyn_value_t *
 s_request (const char *text)
 {
@@ -57,39 +96,6 @@ s_request (const char *text)
     ck_assert_msg (json, "bad test JSON %s: %s", text, error.text);
     zyn_value_t *request = s_from_json_value (json);
     json_decref (json);
-    const char *typed [] = { "Item", "Key", "ExclusiveStartKey",
-                             "ExpressionAttributeValues", "Attributes",
-                             "LastEvaluatedKey", NULL };
-    for (int i = 0; typed [i]; i++) {
-        zyn_value_t *map = zyn_value_map_get (request, typed [i]);
-        if (!map)
-            continue;
-        json_t *original = json_loads (text, 0, &error);
-        char *member = json_dumps (json_object_get (original, typed [i]), 0);
-        json_decref (original);
-        zyn_error_t err = { 0 };
-        zyn_value_t *values = zyn_value_from_json (member, true, &err);
-        ck_assert_msg (values, "bad typed JSON %s: %s", member, err.message);
-        free (member);
-        zyn_value_map_put (request, typed [i], &values);
-    }
-    //  Items: a list of typed maps
-    if (zyn_value_map_get (request, "Items")) {
-        json_t *original = json_loads (text, 0, &error);
-        json_t *items = json_object_get (original, "Items");
-        zyn_value_t *list = zyn_value_new_l ();
-        size_t index;
-        json_t *member;
-        json_array_foreach (items, index, member) {
-            char *item_text = json_dumps (member, 0);
-            zyn_value_t *item = zyn_value_from_json (item_text, true, NULL);
-            ck_assert_ptr_nonnull (item);
-            free (item_text);
-            zyn_value_list_append (list, &item);
-        }
-        json_decref (original);
-        zyn_value_map_put (request, "Items", &list);
-    }
     return request;
 }
 
