@@ -457,20 +457,33 @@ END_TEST
 
 START_TEST (test_no_broker)
 {
-    //  Nothing listens there: reads time out into ServiceUnavailable
+    //  A broker that never answers (a ROUTER nobody reads; a closed port
+    //  could be taken by another test's broker meanwhile): a read is sent
+    //  again on fresh sockets, then times out into ServiceUnavailable
     zyn_error_t err = { 0 };
-    zsock_t *probe = zsock_new (ZMQ_ROUTER);
-    int port = zsock_bind (probe, "tcp://127.0.0.1:*");
-    zsock_destroy (&probe);
+    zsock_t *silent = zsock_new (ZMQ_ROUTER);
+    int port = zsock_bind (silent, "tcp://127.0.0.1:*");
+    ck_assert_int_gt (port, 0);
     char endpoint [64];
     snprintf (endpoint, sizeof (endpoint), "tcp://127.0.0.1:%d", port);
     zyn_client_t *client = zyn_client_new (endpoint, &err);
     ck_assert_ptr_nonnull (client);
-    zyn_client_set_timeout (client, 300);
+    zyn_client_set_timeout (client, 400);
+    int64_t start = zyn_mono_msecs ();
     zyn_value_t *response = zyn_client_call (client, "Scan", NULL, &err);
     ck_assert_ptr_null (response);
     ck_assert_int_eq (err.type, ZYN_ERR_SERVICE_UNAVAILABLE);
+    ck_assert_int_ge (zyn_mono_msecs () - start, 390);
     zyn_client_destroy (&client);
+    int sends = 0;
+    zsock_set_rcvtimeo (silent, 0);
+    zmsg_t *msg;
+    while ((msg = zmsg_recv (silent))) {
+        sends++;
+        zmsg_destroy (&msg);
+    }
+    ck_assert_int_ge (sends, 2);
+    zsock_destroy (&silent);
 
     //  Unusable endpoints
     zyn_error_clear (&err);
