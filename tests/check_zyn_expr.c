@@ -412,6 +412,9 @@ static const cond_case_t s_cond_cases [] = {
       "function; operator or function: size, operand type: BOOL" },
     { "size(:v) = :w", NULL, "{\":v\":{\"S\":\"abc\"},\":w\":{\"N\":\"3\"}}",
       1, NULL },
+    //  size () counts UTF-16 code units: U+00E9 is one, U+1D11E two
+    { "size(:v) = :w", NULL, "{\":v\":{\"S\":\"\xc3\xa9\xf0\x9d\x84\x9e\"},"
+      "\":w\":{\"N\":\"3\"}}", 1, NULL },
     { "a BETWEEN :hi AND :lo", NULL,
       "{\":lo\":{\"N\":\"1\"},\":hi\":{\"N\":\"5\"}}", -1,
       "Invalid ConditionExpression: The BETWEEN operator requires upper "
