@@ -31,33 +31,35 @@ typedef struct {
     const char *operation;
     const char *expressions [4];
     const char *legacy [5];
+    bool transact;              //  An action of a transaction
 } op_params_t;
 
 static const op_params_t s_op_params [] = {
-    { "GetItem", { "ProjectionExpression" }, { "AttributesToGet" } },
+    { "GetItem", { "ProjectionExpression" }, { "AttributesToGet" }, false },
     { "PutItem", { "ConditionExpression" },
-      { "Expected", "ConditionalOperator" } },
+      { "Expected", "ConditionalOperator" }, false },
     { "DeleteItem", { "ConditionExpression" },
-      { "Expected", "ConditionalOperator" } },
+      { "Expected", "ConditionalOperator" }, false },
     { "UpdateItem", { "UpdateExpression", "ConditionExpression" },
-      { "AttributeUpdates", "Expected", "ConditionalOperator" } },
+      { "AttributeUpdates", "Expected", "ConditionalOperator" }, false },
     { "Query",
       { "ProjectionExpression", "FilterExpression", "KeyConditionExpression" },
       { "AttributesToGet", "QueryFilter", "ConditionalOperator",
-        "KeyConditions" } },
+        "KeyConditions" }, false },
     { "Scan", { "ProjectionExpression", "FilterExpression" },
-      { "AttributesToGet", "ScanFilter", "ConditionalOperator" } },
+      { "AttributesToGet", "ScanFilter", "ConditionalOperator" }, false },
     //  TransactWriteItems and TransactGetItems actions
-    { "Put", { "ConditionExpression" }, { NULL } },
-    { "Delete", { "ConditionExpression" }, { NULL } },
-    { "ConditionCheck", { "ConditionExpression" }, { NULL } },
-    { "Update", { "UpdateExpression", "ConditionExpression" }, { NULL } },
-    { "Get", { "ProjectionExpression" }, { NULL } },
+    { "Put", { "ConditionExpression" }, { NULL }, true },
+    { "Delete", { "ConditionExpression" }, { NULL }, true },
+    { "ConditionCheck", { "ConditionExpression" }, { NULL }, true },
+    { "Update", { "UpdateExpression", "ConditionExpression" }, { NULL },
+      true },
+    { "Get", { "ProjectionExpression" }, { NULL }, true },
     { NULL,
       { "UpdateExpression", "ConditionExpression", "ProjectionExpression",
         "FilterExpression" },
       { "AttributeUpdates", "Expected", "AttributesToGet",
-        "ConditionalOperator", "ScanFilter" } },
+        "ConditionalOperator", "ScanFilter" }, false },
 };
 
 static const op_params_t *
@@ -421,6 +423,9 @@ zyn_expr_new (const char *operation, const zyn_value_t *request,
         holders.names = NULL;
     if (holders.values && zyn_value_type (holders.values) != ZYN_TYPE_M)
         holders.values = NULL;
+    //  A transaction's action without expressions ignores placeholders
+    if (params->transact && !*present)
+        holders.names = holders.values = NULL;
     if (holders.names && !*present) {
         zyn_error_set (err, ZYN_ERR_VALIDATION,
                        "ExpressionAttributeNames can only be specified when "

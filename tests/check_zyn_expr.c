@@ -657,6 +657,10 @@ static const request_case_t s_request_cases [] = {
       "\":x\":{\"N\":\"2\"}}}}",
       "Value provided in ExpressionAttributeValues unused in expressions: "
       "keys: {:x}" },
+    { "Put",
+      "{\"ExpressionAttributeNames\":{\"M\":{\"#n\":{\"S\":\"a\"}}},"
+      "\"ExpressionAttributeValues\":{\"M\":{\":v\":{\"N\":\"1\"}}}}",
+      NULL },
     { "Get",
       "{\"ProjectionExpression\":{\"S\":\"a, #b\"}}",
       "Invalid ProjectionExpression: An expression attribute name used in "
