@@ -170,3 +170,40 @@ def test_update_table_enables_stream(ddb, streams, make_table):
     assert everything[0]["dynamodb"]["NewImage"] == {"pk": {"S": "u"},
                                                      "v": {"N": "7"}}
     assert "OldImage" not in everything[0]["dynamodb"]
+
+
+def test_list_and_describe_pagination(ddb, streams, make_table):
+    names = [make_table(stream="NEW_IMAGE") for _ in range(3)]
+    arns = sorted(ddb.describe_table(TableName=name)["Table"][
+        "LatestStreamArn"] for name in names)
+    seen = []
+    start = None
+    while True:
+        params = {"Limit": 1}
+        if start:
+            params["ExclusiveStartStreamArn"] = start
+        page = streams.list_streams(**params)
+        assert len(page["Streams"]) <= 1
+        seen.extend(stream["StreamArn"] for stream in page["Streams"])
+        start = page.get("LastEvaluatedStreamArn")
+        if not start:
+            break
+    assert len(seen) == len(set(seen))
+    for arn in arns:
+        assert arn in seen
+
+    everything = streams.describe_stream(StreamArn=arns[0])[
+        "StreamDescription"]["Shards"]
+    paged = []
+    start = None
+    while True:
+        params = {"StreamArn": arns[0], "Limit": 1}
+        if start:
+            params["ExclusiveStartShardId"] = start
+        description = streams.describe_stream(**params)["StreamDescription"]
+        assert len(description["Shards"]) <= 1
+        paged.extend(description["Shards"])
+        start = description.get("LastEvaluatedShardId")
+        if not start:
+            break
+    assert paged == everything
