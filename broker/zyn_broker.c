@@ -447,9 +447,12 @@ s_self_handle_front (self_t *self)
     else {
         if (self->verbose)
             zsys_debug ("zyn_broker: request operation=%s", operation);
-        request_t request = { address, request_id, operation,
-                                         body_frame, body };
+        request_t request = { address, request_id, operation, body_frame,
+                              body };
+        body_frame = NULL;
         zyn_broker_dispatch (self, &request);
+        //  A handler that relays the body takes the frame
+        zframe_destroy (&request.body_frame);
     }
     zyn_value_destroy (&body);
     zframe_destroy (&op_frame);
@@ -926,10 +929,12 @@ s_self_new (zsock_t *pipe, s_args_t *args)
     self->hub_sub = zsock_new (ZMQ_XSUB);
     self->hub_pub = zsock_new (ZMQ_XPUB);
     assert (self->front && self->back && self->hub_sub && self->hub_pub);
-    //  Never block the loop on a slow peer: a full queue drops, and the
-    //  peers' own timeouts and retries cover it
-    zsock_set_sndtimeo (self->front, 0);
-    zsock_set_sndtimeo (self->back, 0);
+    //  A client may keep thousands of requests in flight: no high-water
+    //  mark on the request paths, so no reply is dropped for want of room
+    zsock_set_sndhwm (self->front, 0);
+    zsock_set_rcvhwm (self->front, 0);
+    zsock_set_sndhwm (self->back, 0);
+    zsock_set_rcvhwm (self->back, 0);
     zsock_set_linger (self->front, 0);
     zsock_set_linger (self->back, 0);
     zsock_set_linger (self->hub_sub, 0);

@@ -412,7 +412,8 @@ static void
 s_relay (self_t *self, request_t *request, zyn_table_t *table,
          zyn_partition_info_t *partition)
 {
-    zframe_t *body = zframe_dup (request->body_frame);
+    zframe_t *body = request->body_frame;
+    request->body_frame = NULL;
     if (zyn_broker_forward (self, request->address, request->request_id,
                             request->operation, table, partition, &body, 0, 0))
         zyn_broker_reply_unavailable (self, request->address,

@@ -81,7 +81,8 @@ typedef struct {
     zframe_t *address;              //  Borrowed, client address
     uint64_t request_id;
     const char *operation;          //  Borrowed
-    zframe_t *body_frame;           //  Borrowed, the body as received
+    zframe_t *body_frame;           //  Owned by the caller, the body as
+                                    //  received; a handler may take it
     zyn_value_t *body;              //  Borrowed, decoded body
 } request_t;
 
