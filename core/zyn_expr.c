@@ -390,9 +390,11 @@ zyn_expr_new (const char *operation, const zyn_value_t *request,
         if (!text || !s_takes (params, param))
             continue;
         if (zyn_value_type (text) != ZYN_TYPE_S) {
-            zyn_error_set (err, ZYN_ERR_VALIDATION,
-                           "Invalid %s: the expression must be a string",
-                           param);
+            //  What DynamoDB's JSON reader answers for a non-string
+            zyn_error_set (err, ZYN_ERR_SERIALIZATION, "%s",
+                           zyn_value_type (text) == ZYN_TYPE_N
+                               ? "NUMBER_VALUE cannot be converted to String"
+                               : "Unexpected value type in payload");
             goto failed;
         }
         texts [kind] = zyn_value_data (text);

@@ -2155,6 +2155,36 @@ START_TEST (test_placeholder_values)
 }
 END_TEST
 
+
+//  An expression parameter that is not a string is a serialization error
+START_TEST (test_expression_not_string)
+{
+    zyn_value_t *request = s_json ("{\"ConditionExpression\":{\"N\":\"5\"}}",
+                                   true);
+    zyn_error_t err = { 0 };
+    zyn_expr_t *expr = zyn_expr_new ("PutItem", request, &err);
+    ck_assert (!expr);
+    ck_assert_int_eq (err.type, ZYN_ERR_SERIALIZATION);
+    ck_assert_str_eq (err.message, "NUMBER_VALUE cannot be converted to String");
+    zyn_value_destroy (&request);
+    request = s_json ("{\"UpdateExpression\":{\"L\":[]}}", true);
+    expr = zyn_expr_new ("UpdateItem", request, &err);
+    ck_assert (!expr);
+    ck_assert_int_eq (err.type, ZYN_ERR_SERIALIZATION);
+    ck_assert_str_eq (err.message, "Unexpected value type in payload");
+    zyn_value_destroy (&request);
+    //  A request that is not a map holds no expression
+    request = zyn_value_new_s ("x");
+    expr = zyn_expr_new ("PutItem", request, &err);
+    ck_assert (expr && !zyn_expr_has_condition (expr));
+    zyn_expr_destroy (&expr);
+    zyn_value_destroy (&request);
+    expr = zyn_expr_new (NULL, NULL, &err);
+    ck_assert (expr && !zyn_expr_has_update (expr));
+    zyn_expr_destroy (&expr);
+}
+END_TEST
+
 Suite *
 zyn_expr_suite (void)
 {
@@ -2171,6 +2201,7 @@ zyn_expr_suite (void)
     tcase_add_test (tc, test_limits);
     tcase_add_test (tc, test_reserved);
     tcase_add_test (tc, test_placeholder_values);
+    tcase_add_test (tc, test_expression_not_string);
     suite_add_tcase (suite, tc);
     tc = tcase_create ("projections");
     tcase_add_loop_test (tc, test_projections, 0,

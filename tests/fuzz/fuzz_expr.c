@@ -87,7 +87,8 @@ s_define (zyn_value_t *names, zyn_value_t *values, const char *text)
 static void
 s_check_error (zyn_error_t *err)
 {
-    assert (err->type == ZYN_ERR_VALIDATION);
+    assert (err->type == ZYN_ERR_VALIDATION
+            || err->type == ZYN_ERR_SERIALIZATION);
     assert (strlen (err->message) > 0);
 }
 
