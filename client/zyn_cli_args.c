@@ -329,7 +329,8 @@ s_json_argument (const char *flag, const char *argument, zyn_error_t *err)
         return NULL;
     json_error_t jerr;
     json_t *json = json_loads (text, JSON_DECODE_ANY, &jerr);
-    if (!json)
+    const char *first = text + strspn (text, " \t\r\n");
+    if (!json && *first != '{' && *first != '[')
         json = s_shorthand_parse (text);
     if (!json)
         zyn_error_set (err, ZYN_ERR_VALIDATION,

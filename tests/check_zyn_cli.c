@@ -210,6 +210,11 @@ START_TEST (test_usage_errors)
                (const char *[]) { "--table-name", "t", "--key", "{", NULL },
                "Error parsing parameter '--key': Invalid JSON: string or '}' "
                "expected near end of file\nJSON received: {");
+    s_refuses ("get-item",
+               (const char *[]) { "--table-name", "t", "--key",
+                                  " {\"a=b\"", NULL },
+               "Error parsing parameter '--key': Invalid JSON: ':' expected "
+               "near end of file\nJSON received:  {\"a=b\"");
     s_refuses ("scan",
                (const char *[]) { "--table-name", "t", "--limit", "many",
                                   NULL },
