@@ -229,8 +229,36 @@ s_wait_ready (const s_config_t *config)
 //  --------------------------------------------------------------------------
 //  Reap children that exited; schedule restarts
 
+//  The last line of a child's log (for the crash report), into buf
+
 static void
-s_reap (s_child_t *children, int count)
+s_last_log_line (const char *data, const char *name, char *buf, size_t size)
+{
+    buf [0] = 0;
+    char *path = zsys_sprintf ("%s/logs/%s.log", data, name);
+    FILE *file = fopen (path, "r");
+    zstr_free (&path);
+    if (!file)
+        return;
+    char tail [1024];
+    if (fseek (file, -(long) (sizeof (tail) - 1), SEEK_END))
+        rewind (file);
+    size_t got = fread (tail, 1, sizeof (tail) - 1, file);
+    fclose (file);
+    while (got && (tail [got - 1] == '\n' || tail [got - 1] == '\r'))
+        got--;
+    tail [got] = 0;
+    const char *line = strrchr (tail, '\n');
+    line = line ? line + 1 : tail;
+    size_t length = strlen (line);
+    if (length >= size)
+        length = size - 1;
+    memcpy (buf, line, length);
+    buf [length] = 0;
+}
+
+static void
+s_reap (s_child_t *children, int count, const char *data)
 {
     int status;
     pid_t pid;
@@ -244,15 +272,18 @@ s_reap (s_child_t *children, int count)
             if (now - child->started_at >= STABLE_MSECS)
                 child->backoff = BACKOFF_MIN;
             child->restart_at = now + child->backoff;
+            char last [256];
+            s_last_log_line (data, child->name, last, sizeof (last));
             if (WIFSIGNALED (status))
                 zsys_warning ("zynamo: %s died signal=%d, restarting in "
-                              "%d ms",
-                              child->name, WTERMSIG (status), child->backoff);
+                              "%d ms; last log line: %s",
+                              child->name, WTERMSIG (status), child->backoff,
+                              last);
             else
                 zsys_warning ("zynamo: %s exited status=%d, restarting in "
-                              "%d ms",
+                              "%d ms; last log line: %s",
                               child->name, WEXITSTATUS (status),
-                              child->backoff);
+                              child->backoff, last);
             child->backoff = child->backoff * 2 > BACKOFF_MAX
                                ? BACKOFF_MAX : child->backoff * 2;
         }
@@ -466,7 +497,7 @@ s_up (int argc, char **argv, const char *argv0)
             zsys_warning ("zynamo: cluster not ready within %d ms; see %s",
                           READY_TIMEOUT, logs);
         while (!zsys_interrupted) {
-            s_reap (children, count);
+            s_reap (children, count, config.data);
             int64_t now = zyn_mono_msecs ();
             for (int i = 0; i < count; i++)
                 if (!children [i].pid && now >= children [i].restart_at)
