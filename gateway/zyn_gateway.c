@@ -25,6 +25,7 @@
 
 #include <netdb.h>
 #include <netinet/in.h>
+#include <stdatomic.h>
 #include <sys/socket.h>
 
 struct zyn_gateway {
@@ -32,6 +33,8 @@ struct zyn_gateway {
     zyn_dispatch_t *dispatch;           //  Owned: the broker connection
     zyn_sigv4_t *keys;                  //  Owned; NULL in open mode
     char region [64];
+    uint8_t id_prefix [8];              //  Random, set once: request ids
+    atomic_uint_fast64_t id_counter;    //  Shared by the HTTP threads
     int port;
     bool verbose;
 };
@@ -136,6 +139,27 @@ zyn_gateway_uuid (char *buf)
     buf [out] = 0;
 }
 
+//  A request id in UUID form: the gateway's random prefix and a counter,
+//  unique without a getrandom () call per response
+static void
+s_request_id (zyn_gateway_t *gateway, char *buf)
+{
+    uint8_t bytes [16];
+    memcpy (bytes, gateway->id_prefix, 8);
+    zyn_put_u64 (bytes + 8, atomic_fetch_add (&gateway->id_counter, 1));
+    bytes [6] = (uint8_t) ((bytes [6] & 0x0f) | 0x40);
+    bytes [8] = (uint8_t) ((bytes [8] & 0x3f) | 0x80);
+    static const char hex [] = "0123456789abcdef";
+    size_t out = 0;
+    for (int i = 0; i < 16; i++) {
+        if (i == 4 || i == 6 || i == 8 || i == 10)
+            buf [out++] = '-';
+        buf [out++] = hex [bytes [i] >> 4];
+        buf [out++] = hex [bytes [i] & 0x0f];
+    }
+    buf [out] = 0;
+}
+
 static s_request_t *
 s_request_new (zyn_gateway_t *gateway, struct MHD_Connection *connection)
 {
@@ -168,7 +192,7 @@ s_respond (s_request_t *self, unsigned int status, char *text, size_t size,
     char crc [16];
     snprintf (crc, sizeof (crc), "%" PRIu32, zyn_gateway_crc32 (text, size));
     char request_id [40];
-    zyn_gateway_uuid (request_id);
+    s_request_id (self->gateway, request_id);
     struct MHD_Response *response = MHD_create_response_from_buffer (
         size, text, MHD_RESPMEM_MUST_FREE);
     MHD_add_response_header (response, "Content-Type", content_type);
@@ -525,6 +549,10 @@ zyn_gateway_new (const zyn_gateway_config_t *config, zyn_error_t *err)
     snprintf (self->region, sizeof (self->region), "%s",
               config->region ? config->region : "us-east-1");
     self->verbose = config->verbose;
+    randombytes_buf (self->id_prefix, sizeof (self->id_prefix));
+    uint64_t counter_start = 0;
+    randombytes_buf (&counter_start, sizeof (counter_start));
+    atomic_init (&self->id_counter, counter_start);
     if (config->auth) {
         self->keys = zyn_sigv4_new ();
         if (!config->credentials) {
