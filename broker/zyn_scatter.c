@@ -153,7 +153,9 @@ zyn_scan_new (zyn_table_t *table, zyn_value_t **request_p, zyn_error_t *err)
     zyn_value_t *start_key = zyn_value_map_get (request, "ExclusiveStartKey");
     if (start_key && zyn_value_type (start_key) != ZYN_TYPE_NULL) {
         zyn_error_t key_err = { 0 };
-        if (zyn_router_key_hash (table, start_key, false, &start_hash,
+        //  An index's start key also holds the index key attributes
+        bool is_index = zyn_value_map_get (request, "IndexName") != NULL;
+        if (zyn_router_key_hash (table, start_key, is_index, &start_hash,
                                  &key_err)) {
             zyn_error_set (err, ZYN_ERR_VALIDATION,
                            "The provided starting key is invalid: %s",

@@ -212,7 +212,9 @@ s_check_create_shapes (const zyn_value_t *request, zyn_error_t *err)
                                   false, err)
         || s_check_indexes_shape (
                s_field (request, "GlobalSecondaryIndexes"), true, err)
-        || s_check_shape (s_field (request, "ZynPartitions"), S_LONG, err))
+        || s_check_shape (s_field (request, "ZynPartitions"), S_LONG, err)
+        || s_check_shape (s_field (request, "ZynItemCollectionLimit"),
+                          S_LONG, err))
         return -1;
     zyn_value_t *attrs = s_field (request, "AttributeDefinitions");
     if (s_check_shape (attrs, S_LIST, err))
@@ -649,6 +651,23 @@ s_check_index_rules (const zyn_value_t *request, zhashx_t *index_names,
                                   S_INVALID "GlobalSecondaryIndex count "
                                   "exceeds the per-table limit of 20");
     }
+    //  DynamoDB caps the NonKeyAttributes of all indexes together
+    size_t projected = 0;
+    zyn_value_t *lists [2] = { lsis, gsis };
+    for (int l = 0; l < 2; l++)
+        for (size_t i = 0; lists [l] && i < zyn_value_size (lists [l]);
+             i++) {
+            zyn_value_t *attributes = s_field (
+                s_field (zyn_value_list_get (lists [l], i), "Projection"),
+                "NonKeyAttributes");
+            projected += attributes ? zyn_value_size (attributes) : 0;
+        }
+    if (projected > 100)
+        return zyn_error_set (err, ZYN_ERR_VALIDATION,
+                              S_INVALID "Number of projected attributes in "
+                              "all indexes exceeds limit of 100, number of "
+                              "projected attributes:%zu",
+                              projected);
     return 0;
 }
 
@@ -864,7 +883,7 @@ zyn_tables_definition (const zyn_value_t *request)
     static const char *names [] = {
         "KeySchema", "AttributeDefinitions", "LocalSecondaryIndexes",
         "GlobalSecondaryIndexes", "BillingMode", "ProvisionedThroughput",
-        "StreamSpecification", NULL
+        "StreamSpecification", "ZynItemCollectionLimit", NULL
     };
     zyn_value_t *definition = zyn_value_new_m ();
     for (int i = 0; names [i]; i++) {
@@ -1124,6 +1143,8 @@ zyn_tables_assign_body (zyn_table_t *table, zyn_partition_info_t *partition)
                 s_field (table->definition, "AttributeDefinitions"));
     s_put_copy (body, "LocalSecondaryIndexes",
                 s_field (table->definition, "LocalSecondaryIndexes"));
+    s_put_copy (body, "ZynItemCollectionLimit",
+                s_field (table->definition, "ZynItemCollectionLimit"));
     //  The change log always keeps both images: consumers inside zynamo
     //  (indexer, replicator) need them whatever the table's stream shows
     zyn_value_t *stream = s_field (table->definition, "StreamSpecification");

@@ -8,8 +8,11 @@
     staged writes, mutations are staged with their change record. The
     worker commits. Error messages are DynamoDB's.
 
-    Known limits: no local secondary indexes (IndexName is refused), no
-    consumed capacity in responses.
+    Local secondary indexes (zyn_lsi) are kept by zyn_partition_write;
+    the writes here check their keys and the item collection limit first,
+    and Query and Scan read them when the request names an IndexName.
+
+    Known limits: no consumed capacity in responses.
     =========================================================================
 */
 
@@ -17,6 +20,7 @@
 #include "zyn_error.h"
 #include "zyn_expr.h"
 #include "zyn_keycode.h"
+#include "zyn_lsi.h"
 #include "zyn_partition.h"
 #include "zyn_ops.h"
 
@@ -29,7 +33,7 @@ typedef zyn_value_t *(s_handler_fn) (zyn_partition_t *partition,
 
 //  A located item key: the row it lives under and its key attributes
 typedef struct {
-    uint8_t row [ZYN_KEYCODE_MAX];
+    uint8_t row [ZYN_LSI_ROW_MAX];
     size_t row_size;
     uint64_t hash;
     zyn_value_t *keys;          //  Owned, map of the key attributes
@@ -293,6 +297,71 @@ s_map_param (const zyn_value_t *request, const char *name,
 }
 
 //  --------------------------------------------------------------------------
+//  Check a write against the table's local secondary indexes: the index
+//  key attributes of the new item, and the item collection limit
+
+static int
+s_check_indexes (zyn_partition_t *partition, const zyn_value_t *keys,
+                 const zyn_value_t *old, const zyn_value_t *new_item,
+                 zyn_error_t *err)
+{
+    zyn_lsi_t *lsi = zyn_partition_lsi (partition);
+    if (zyn_lsi_size (lsi) == 0)
+        return 0;
+    if (new_item && zyn_lsi_check_item (lsi, new_item, err))
+        return -1;
+    uint64_t size;
+    const zyn_value_t *pk = zyn_value_map_get (
+        keys, zyn_partition_pk_name (partition));
+    if (zyn_partition_collection_size (partition, pk, &size, err))
+        return -1;
+    uint64_t removed = zyn_lsi_collection_bytes (lsi, old);
+    uint64_t added = zyn_lsi_collection_bytes (lsi, new_item);
+    size = size > removed ? size - removed : 0;
+    if (added > removed && size + added > zyn_lsi_collection_limit (lsi))
+        return zyn_error_set (err,
+                              ZYN_ERR_ITEM_COLLECTION_SIZE_LIMIT_EXCEEDED,
+                              "Item collection size limit exceeded");
+    return 0;
+}
+
+static const char *const s_metrics_values [] = { "SIZE", "NONE", NULL };
+
+//  --------------------------------------------------------------------------
+//  Read ReturnItemCollectionMetrics: true for SIZE
+
+static int
+s_metrics_param (const zyn_value_t *request, bool *wanted, zyn_error_t *err)
+{
+    const char *value;
+    if (s_enum_param (request, "ReturnItemCollectionMetrics",
+                      "returnItemCollectionMetrics", s_metrics_values,
+                      "SIZE, NONE", &value, err))
+        return -1;
+    *wanted = value && streq (value, "SIZE");
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Add ItemCollectionMetrics for the collection of keys to response, if
+//  wanted and the table has local secondary indexes
+
+static void
+s_put_metrics (zyn_partition_t *partition, zyn_value_t *response,
+               const zyn_value_t *keys, bool wanted)
+{
+    if (!wanted || zyn_lsi_size (zyn_partition_lsi (partition)) == 0)
+        return;
+    const char *pk_name = zyn_partition_pk_name (partition);
+    const zyn_value_t *pk = zyn_value_map_get (keys, pk_name);
+    uint64_t size = 0;
+    if (zyn_partition_collection_size (partition, pk, &size, NULL))
+        return;
+    zyn_value_t *metrics = zyn_lsi_metrics (pk_name, pk, size);
+    zyn_value_map_put (response, "ItemCollectionMetrics", &metrics);
+}
+
+//  --------------------------------------------------------------------------
 //  PutItem
 
 static zyn_value_t *
@@ -304,10 +373,12 @@ s_put_item (zyn_partition_t *partition, const zyn_value_t *request,
     zyn_value_t *old = NULL;
     zyn_value_t *response = NULL;
     const char *return_values, *on_failure;
+    bool metrics;
 
     const zyn_value_t *item = s_map_param (request, "Item", "item", err);
     if (!item
         || s_return_params (request, true, &return_values, &on_failure, err)
+        || s_metrics_param (request, &metrics, err)
         || zyn_value_validate (item, err) || s_key_from_item (partition, item,
                                                               &key, err))
         goto done;
@@ -319,7 +390,8 @@ s_put_item (zyn_partition_t *partition, const zyn_value_t *request,
     expr = zyn_expr_new ("PutItem", request, err);
     if (!expr
         || zyn_partition_read (partition, key.row, key.row_size, &old, err)
-        || s_check_condition (expr, old, on_failure, extra_p, err))
+        || s_check_condition (expr, old, on_failure, extra_p, err)
+        || s_check_indexes (partition, key.keys, old, item, err))
         goto done;
 
     //  A put that changes nothing writes no change record, as DynamoDB
@@ -332,6 +404,7 @@ s_put_item (zyn_partition_t *partition, const zyn_value_t *request,
     response = zyn_value_new_m ();
     if (streq (return_values, "ALL_OLD"))
         s_put_attributes (response, old);
+    s_put_metrics (partition, response, key.keys, metrics);
 done:
     zyn_value_destroy (&old);
     zyn_expr_destroy (&expr);
@@ -351,10 +424,12 @@ s_delete_item (zyn_partition_t *partition, const zyn_value_t *request,
     zyn_value_t *old = NULL;
     zyn_value_t *response = NULL;
     const char *return_values, *on_failure;
+    bool metrics;
 
     const zyn_value_t *key_map = s_map_param (request, "Key", "key", err);
     if (!key_map
         || s_return_params (request, true, &return_values, &on_failure, err)
+        || s_metrics_param (request, &metrics, err)
         || s_key_from_key (partition, key_map, &key, "", err))
         goto done;
     expr = zyn_expr_new ("DeleteItem", request, err);
@@ -370,6 +445,7 @@ s_delete_item (zyn_partition_t *partition, const zyn_value_t *request,
     response = zyn_value_new_m ();
     if (streq (return_values, "ALL_OLD"))
         s_put_attributes (response, old);
+    s_put_metrics (partition, response, key.keys, metrics);
 done:
     zyn_value_destroy (&old);
     zyn_expr_destroy (&expr);
@@ -414,11 +490,13 @@ s_update_item (zyn_partition_t *partition, const zyn_value_t *request,
     zyn_value_t *updated_names = NULL;
     zyn_value_t *response = NULL;
     const char *return_values, *on_failure;
+    bool metrics;
 
     const zyn_value_t *key_map = s_map_param (request, "Key", "key", err);
     if (!key_map
         || s_return_params (request, false, &return_values, &on_failure,
                             err)
+        || s_metrics_param (request, &metrics, err)
         || s_key_from_key (partition, key_map, &key, "", err))
         goto done;
     expr = zyn_expr_new ("UpdateItem", request, err);
@@ -445,6 +523,8 @@ s_update_item (zyn_partition_t *partition, const zyn_value_t *request,
                        "allowed size");
         goto done;
     }
+    if (s_check_indexes (partition, key.keys, old, new_item, err))
+        goto done;
     response = zyn_value_new_m ();
     if (streq (return_values, "ALL_OLD"))
         s_put_attributes (response, old);
@@ -464,6 +544,7 @@ s_update_item (zyn_partition_t *partition, const zyn_value_t *request,
     if (!old || !zyn_value_equal (old, new_item))
         zyn_partition_write (partition, key.row, key.row_size, key.keys, old,
                              &new_item);
+    s_put_metrics (partition, response, key.keys, metrics);
 done:
     zyn_value_destroy (&updated_names);
     zyn_value_destroy (&new_item);
@@ -541,6 +622,9 @@ typedef struct {
     zyn_value_t *items;         //  Owned, list
     zyn_value_t *last_key;      //  Owned, key of the last item read
     bool stopped;               //  Limit or byte cap reached
+    int index;                  //  Local secondary index read, or -1
+    bool fetch_base;            //  Read the base item of each entry
+    bool all_attributes;        //  Select ALL_ATTRIBUTES on an index
 } s_page_t;
 
 static const char *const s_select_values [] = {
@@ -553,11 +637,13 @@ static const char *const s_select_values [] = {
 
 static int
 s_page_init (s_page_t *page, zyn_partition_t *partition, zyn_expr_t *expr,
-             const zyn_value_t *request, bool is_query, zyn_error_t *err)
+             const zyn_value_t *request, bool is_query, int index,
+             zyn_error_t *err)
 {
     memset (page, 0, sizeof (*page));
     page->partition = partition;
     page->expr = expr;
+    page->index = index;
     page->byte_cap = ZYN_OPS_PAGE_MAX;
     const zyn_value_t *param = zyn_value_map_get (request, "Limit");
     if (param) {
@@ -589,7 +675,7 @@ s_page_init (s_page_t *page, zyn_partition_t *partition, zyn_expr_t *expr,
                       "ALL_PROJECTED_ATTRIBUTES",
                       &select, err))
         return -1;
-    if (select && streq (select, "ALL_PROJECTED_ATTRIBUTES"))
+    if (select && streq (select, "ALL_PROJECTED_ATTRIBUTES") && index < 0)
         return zyn_error_set (err, ZYN_ERR_VALIDATION,
                               "ALL_PROJECTED_ATTRIBUTES can be used only "
                               "when Querying using an IndexName");
@@ -612,7 +698,45 @@ s_page_init (s_page_t *page, zyn_partition_t *partition, zyn_expr_t *expr,
                                        : "");
     page->count_only = select && streq (select, "COUNT");
     page->items = zyn_value_new_l ();
+    if (index >= 0) {
+        //  An index holding less than the item reads the rest from the
+        //  base item, as DynamoDB does for local indexes
+        zyn_lsi_t *lsi = zyn_partition_lsi (partition);
+        page->all_attributes = select && streq (select, "ALL_ATTRIBUTES");
+        const char **names = zyn_expr_has_projection (expr)
+                               ? zyn_expr_projected_names (expr) : NULL;
+        bool outside = false;
+        for (size_t i = 0; names && names [i]; i++)
+            if (!zyn_lsi_projects (lsi, index, names [i]))
+                outside = true;
+        page->fetch_base = !zyn_lsi_projects_all (lsi, index)
+                        && (page->all_attributes || outside
+                            || zyn_expr_has_filter (expr));
+    }
     return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Read the base item of an index entry into *base_p (NULL if it is gone)
+
+static int
+s_page_fetch_base (s_page_t *page, const zyn_value_t *entry,
+                   zyn_value_t **base_p, zyn_error_t *err)
+{
+    zyn_partition_t *partition = page->partition;
+    const zyn_value_t *pk = zyn_value_map_get (
+        entry, zyn_partition_pk_name (partition));
+    const zyn_value_t *sk = zyn_value_map_get (
+        entry, zyn_partition_sk_name (partition));
+    uint8_t row [ZYN_KEYCODE_MAX];
+    uint64_t hash;
+    size_t row_size = pk && sk ? zyn_keycode_item_row (row, pk, sk, &hash,
+                                                       err)
+                               : 0;
+    if (row_size == 0)
+        return zyn_error_set (err, ZYN_ERR_INTERNAL,
+                              "stored index entry has no table key");
+    return zyn_partition_read (partition, row, row_size, base_p, err);
 }
 
 //  --------------------------------------------------------------------------
@@ -631,24 +755,42 @@ s_page_add (s_page_t *page, const uint8_t *data, size_t size,
                               decode_err.message);
     page->scanned++;
     page->bytes += zyn_item_size (item);
+    zyn_value_t *base = NULL;
+    if (page->fetch_base && s_page_fetch_base (page, item, &base, err)) {
+        zyn_value_destroy (&item);
+        return -1;
+    }
+    const zyn_value_t *full = base ? base : item;
     bool keep = true;
     if (zyn_expr_has_filter (page->expr)
-        && zyn_expr_check_filter (page->expr, item, &keep, err)) {
+        && zyn_expr_check_filter (page->expr, full, &keep, err)) {
+        zyn_value_destroy (&base);
         zyn_value_destroy (&item);
         return -1;
     }
     if (keep) {
         page->count++;
         if (!page->count_only) {
-            zyn_value_t *projected = zyn_expr_project (page->expr, item);
+            zyn_value_t *projected
+                = page->all_attributes ? zyn_value_dup (full)
+                : zyn_expr_has_projection (page->expr)
+                    ? zyn_expr_project (page->expr, full)
+                    : zyn_value_dup (item);
             zyn_value_list_append (page->items, &projected);
         }
     }
+    zyn_value_destroy (&base);
     zyn_value_destroy (&page->last_key);
     page->last_key = zyn_value_new_m ();
-    const char *names [] = { zyn_partition_pk_name (page->partition),
-                             zyn_partition_sk_name (page->partition) };
-    for (int i = 0; i < 2; i++) {
+    //  An index page resumes from the index key and the table key
+    const char *names [] = {
+        zyn_partition_pk_name (page->partition),
+        zyn_partition_sk_name (page->partition),
+        page->index >= 0 ? zyn_lsi_sk_name (zyn_partition_lsi (page->partition),
+                                            page->index)
+                         : NULL
+    };
+    for (int i = 0; i < 3; i++) {
         const zyn_value_t *value = names [i] ? zyn_value_map_get (item,
                                                                   names [i])
                                              : NULL;
@@ -760,7 +902,70 @@ s_check_operand (const zyn_value_t *value, zyn_type_t type, zyn_error_t *err)
 }
 
 //  --------------------------------------------------------------------------
-//  Query: one range scan of the item collection of one partition key
+//  Find the local secondary index the request names (IndexName): its
+//  number in *index, -1 when the request names none
+
+static int
+s_index_param (zyn_partition_t *partition, const zyn_value_t *request,
+               int *index, zyn_error_t *err)
+{
+    *index = -1;
+    const zyn_value_t *param = zyn_value_map_get (request, "IndexName");
+    if (!param)
+        return 0;
+    if (zyn_value_type (param) != ZYN_TYPE_S)
+        return zyn_error_set (err, ZYN_ERR_SERIALIZATION,
+                              "Unexpected value type for IndexName");
+    *index = zyn_lsi_find (zyn_partition_lsi (partition),
+                           zyn_value_data (param));
+    if (*index < 0)
+        return zyn_error_set (err, ZYN_ERR_VALIDATION,
+                              "The table does not have the specified index: "
+                              "%s",
+                              zyn_value_data (param));
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  The row an index read resumes after: ExclusiveStartKey holds the table
+//  key and the index key, as DynamoDB's LastEvaluatedKey of an index
+
+static int
+s_index_start (zyn_partition_t *partition, int index,
+               const zyn_value_t *map, uint8_t *row, size_t *row_size,
+               zyn_error_t *err)
+{
+    zyn_lsi_t *lsi = zyn_partition_lsi (partition);
+    const char *names [3] = { zyn_partition_pk_name (partition),
+                              zyn_lsi_sk_name (lsi, index),
+                              zyn_partition_sk_name (partition) };
+    zyn_type_t types [3] = { zyn_partition_pk_type (partition),
+                             zyn_lsi_sk_type (lsi, index),
+                             zyn_partition_sk_type (partition) };
+    const zyn_value_t *values [3] = { NULL, NULL, NULL };
+    for (int i = 0; i < 3; i++) {
+        values [i] = map && zyn_value_type (map) == ZYN_TYPE_M
+                   ? zyn_value_map_get (map, names [i]) : NULL;
+        if (!values [i] || zyn_value_type (values [i]) != types [i])
+            return zyn_error_set (err, ZYN_ERR_VALIDATION,
+                                  "The provided starting key is invalid: The "
+                                  "provided key element does not match the "
+                                  "schema");
+    }
+    uint64_t hash;
+    zyn_error_t key_err = { 0 };
+    *row_size = zyn_lsi_row_prefix (lsi, index, values [0], values [1],
+                                    values [2], row, &hash, &key_err);
+    if (*row_size == 0)
+        return zyn_error_set (err, ZYN_ERR_VALIDATION,
+                              "The provided starting key is invalid: %s",
+                              key_err.message);
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Query: one range scan of the item collection of one partition key, in
+//  the table's item rows or in one local secondary index's rows
 
 static zyn_value_t *
 s_query (zyn_partition_t *partition, const zyn_value_t *request,
@@ -774,36 +979,39 @@ s_query (zyn_partition_t *partition, const zyn_value_t *request,
     s_key_t start = { .keys = NULL };
     bool forward, consistent;
     zyn_key_condition_t cond;
+    int index;
+    zyn_lsi_t *lsi = zyn_partition_lsi (partition);
 
-    const zyn_value_t *index = zyn_value_map_get (request, "IndexName");
-    if (index) {
-        zyn_error_set (err, ZYN_ERR_VALIDATION,
-                       "The table does not have the specified index: %s",
-                       zyn_value_data (index) ? zyn_value_data (index) : "");
-        goto done;
-    }
-    if (s_bool_param (request, "ScanIndexForward", true, &forward, err)
+    if (s_index_param (partition, request, &index, err)
+        || s_bool_param (request, "ScanIndexForward", true, &forward, err)
         || s_bool_param (request, "ConsistentRead", false, &consistent, err))
         goto done;
+    const char *sk_name = index >= 0 ? zyn_lsi_sk_name (lsi, index)
+                                     : zyn_partition_sk_name (partition);
+    zyn_type_t sk_type = index >= 0 ? zyn_lsi_sk_type (lsi, index)
+                                    : zyn_partition_sk_type (partition);
     expr = zyn_expr_new ("Query", request, err);
     if (!expr
         || zyn_expr_key_condition (expr, zyn_partition_pk_name (partition),
-                                   zyn_partition_sk_name (partition), &cond,
-                                   err)
+                                   sk_name, &cond, err)
         || s_check_operand (cond.pk, zyn_partition_pk_type (partition), err)
-        || s_check_operand (cond.sk1, zyn_partition_sk_type (partition), err)
-        || s_check_operand (cond.sk2, zyn_partition_sk_type (partition), err)
+        || s_check_operand (cond.sk1, sk_type, err)
+        || s_check_operand (cond.sk2, sk_type, err)
         || s_check_key_value (zyn_partition_pk_name (partition), cond.pk,
                               zyn_partition_pk_type (partition), true, false,
                               err)
-        || s_page_init (&page, partition, expr, request, true, err))
+        || s_page_init (&page, partition, expr, request, true, index, err))
         goto done;
 
-    //  The collection's rows all start with 'i' | hash | enc(pk)
-    uint8_t prefix [ZYN_KEYCODE_MAX];
+    //  The collection's rows all start with 'i' | hash | enc(pk), or in
+    //  an index with 'l' | index | hash | enc(pk)
+    uint8_t prefix [ZYN_LSI_ROW_MAX];
     uint64_t hash;
-    size_t prefix_size = zyn_keycode_item_row (prefix, cond.pk, NULL, &hash,
-                                               err);
+    size_t prefix_size
+        = index >= 0 ? zyn_lsi_row_prefix (lsi, index, cond.pk, NULL, NULL,
+                                           prefix, &hash, err)
+                     : zyn_keycode_item_row (prefix, cond.pk, NULL, &hash,
+                                             err);
     if (prefix_size == 0)
         goto done;
     if (!zyn_partition_owns (partition, hash)) {
@@ -813,16 +1021,25 @@ s_query (zyn_partition_t *partition, const zyn_value_t *request,
                        zyn_partition_id (partition));
         goto done;
     }
+    uint8_t start_row [ZYN_LSI_ROW_MAX];
+    size_t start_size = 0;
     const zyn_value_t *start_key = zyn_value_map_get (request,
                                                       "ExclusiveStartKey");
-    if (start_key
-        && s_key_from_key (partition, start_key, &start,
-                           "The provided starting key is invalid: ", err))
+    if (start_key && index >= 0
+        && s_index_start (partition, index, start_key, start_row,
+                          &start_size, err))
         goto done;
+    if (start_key && index < 0) {
+        if (s_key_from_key (partition, start_key, &start,
+                            "The provided starting key is invalid: ", err))
+            goto done;
+        memcpy (start_row, start.row, start.row_size);
+        start_size = start.row_size;
+    }
 
     //  Position: after the start key if there is one, else at the
     //  condition's bound nearest the direction's start
-    uint8_t seek [ZYN_KEYCODE_MAX + 1];
+    uint8_t seek [ZYN_LSI_ROW_MAX];
     size_t seek_size = 0;
     const zyn_value_t *bound = NULL;
     if (forward && (cond.sk_op == ZYN_SK_EQ || cond.sk_op == ZYN_SK_GT
@@ -837,18 +1054,21 @@ s_query (zyn_partition_t *partition, const zyn_value_t *request,
     if (!forward && cond.sk_op == ZYN_SK_BETWEEN)
         bound = cond.sk2;
     if (start_key) {
-        memcpy (seek, start.row, start.row_size);
-        seek_size = start.row_size;
+        memcpy (seek, start_row, start_size);
+        seek_size = start_size;
     }
     else
     if (bound) {
         zyn_error_t bound_err = { 0 };
-        seek_size = zyn_keycode_item_row (seek, cond.pk, bound, &hash,
+        seek_size = index >= 0
+                  ? zyn_lsi_row_prefix (lsi, index, cond.pk, bound, NULL,
+                                        seek, &hash, &bound_err)
+                  : zyn_keycode_item_row (seek, cond.pk, bound, &hash,
                                           &bound_err);
         if (seek_size && !forward)
-            //  Past every key whose sort key is <= bound: encodings are
-            //  self-delimiting, so none extends enc(bound) with 0xff
-            seek [seek_size++] = 0xff;
+            //  Past every key whose sort key is <= bound: an index row
+            //  goes on with the table's sort key after enc(bound)
+            s_prefix_successor (seek, &seek_size);
     }
     if (seek_size == 0) {
         memcpy (seek, prefix, prefix_size);
@@ -861,7 +1081,7 @@ s_query (zyn_partition_t *partition, const zyn_value_t *request,
     if (valid && start_key && forward) {
         size_t size;
         const uint8_t *row = zyn_partition_iter_key (iter, &size);
-        if (size == start.row_size && memcmp (row, start.row, size) == 0)
+        if (size == start_size && memcmp (row, start_row, size) == 0)
             valid = zyn_partition_iter_step (iter, true);
     }
     while (valid && !page.stopped) {
@@ -873,16 +1093,11 @@ s_query (zyn_partition_t *partition, const zyn_value_t *request,
         int position = 0;
         if (cond.sk_op != ZYN_SK_NONE) {
             //  Read the sort key from the row, not the item: cheaper
-            zyn_value_t *pk = NULL, *sk = NULL;
-            if (zyn_keycode_parse_item_row (row, row_size,
-                                            zyn_partition_pk_type (partition),
-                                            zyn_partition_sk_type (partition),
-                                            &pk, &sk)
-                == 0)
-                position = s_sk_position (&cond, sk);
-            else
-                position = forward ? -1 : 1;
-            zyn_value_destroy (&pk);
+            size_t used;
+            zyn_value_t *sk = zyn_keycode_decode (sk_type, row + prefix_size,
+                                                  row_size - prefix_size,
+                                                  &used);
+            position = sk ? s_sk_position (&cond, sk) : forward ? -1 : 1;
             zyn_value_destroy (&sk);
         }
         if (position == 0) {
@@ -938,28 +1153,38 @@ s_scan (zyn_partition_t *partition, const zyn_value_t *request,
     uint64_t hash_start = zyn_partition_hash_start (partition);
     uint64_t hash_end = zyn_partition_hash_end (partition);
     uint64_t segment_start = 0, segment_end = UINT64_MAX;
+    int index;
 
-    const zyn_value_t *index = zyn_value_map_get (request, "IndexName");
-    if (index) {
-        zyn_error_set (err, ZYN_ERR_VALIDATION,
-                       "The table does not have the specified index: %s",
-                       zyn_value_data (index) ? zyn_value_data (index) : "");
-        goto done;
-    }
-    if (s_bool_param (request, "ConsistentRead", false, &consistent, err)
+    if (s_index_param (partition, request, &index, err)
+        || s_bool_param (request, "ConsistentRead", false, &consistent, err)
         || s_hash_param (request, "ZynHashStart", &segment_start, err)
         || s_hash_param (request, "ZynHashEnd", &segment_end, err))
         goto done;
     expr = zyn_expr_new ("Scan", request, err);
-    if (!expr || s_page_init (&page, partition, expr, request, false, err))
+    if (!expr
+        || s_page_init (&page, partition, expr, request, false, index, err))
         goto done;
     if (segment_start > hash_start)
         hash_start = segment_start;
     if (segment_end < hash_end)
         hash_end = segment_end;
 
+    //  Item rows are 'i' | hash | ..., an index's 'l' | index | hash | ...
+    uint8_t head [2] = { ZYN_ROW_ITEM, 0 };
+    size_t head_size = 1;
+    if (index >= 0) {
+        head [0] = ZYN_ROW_LSI;
+        head [1] = (uint8_t) index;
+        head_size = 2;
+    }
     const zyn_value_t *start_key = zyn_value_map_get (request,
                                                       "ExclusiveStartKey");
+    if (start_key && index >= 0) {
+        if (s_index_start (partition, index, start_key, start.row,
+                           &start.row_size, err))
+            goto done;
+    }
+    else
     if (start_key) {
         //  The start key may lie outside this partition (the broker
         //  resumes a Scan by key): locate it without the fence
@@ -974,13 +1199,13 @@ s_scan (zyn_partition_t *partition, const zyn_value_t *request,
         if (start_err.type == ZYN_ERR_INTERNAL)
             zyn_value_destroy (&start.keys);
     }
-    uint8_t seek [ZYN_KEYCODE_MAX];
-    size_t seek_size = 9;
-    seek [0] = ZYN_ROW_ITEM;
-    zyn_put_u64 (seek + 1, hash_start);
+    uint8_t seek [ZYN_LSI_ROW_MAX];
+    size_t seek_size = head_size + 8;
+    memcpy (seek, head, head_size);
+    zyn_put_u64 (seek + head_size, hash_start);
     bool skip_equal = false;
     if (start_key && start.row_size
-        && memcmp (start.row, seek, 9) >= 0) {
+        && memcmp (start.row, seek, seek_size) >= 0) {
         memcpy (seek, start.row, start.row_size);
         seek_size = start.row_size;
         skip_equal = true;
@@ -997,8 +1222,8 @@ s_scan (zyn_partition_t *partition, const zyn_value_t *request,
     while (valid && !page.stopped) {
         size_t row_size, size;
         const uint8_t *row = zyn_partition_iter_key (iter, &row_size);
-        if (row_size < 9 || row [0] != ZYN_ROW_ITEM
-            || zyn_get_u64 (row + 1) > hash_end)
+        if (row_size < head_size + 8 || memcmp (row, head, head_size) != 0
+            || zyn_get_u64 (row + head_size) > hash_end)
             break;
         const uint8_t *data = zyn_partition_iter_value (iter, &size);
         if (s_page_add (&page, data, size, err))

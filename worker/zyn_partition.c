@@ -6,13 +6,14 @@
     worker's request execution (zyn_ops) and the worker actor. See the
     header for the row layout and the staging/commit model.
 
-    Known limits: no LSI rows, no transaction locks, no log trimming yet.
+    Known limits: no transaction locks, no log trimming yet.
     =========================================================================
 */
 
 #include "zyn_prelude.h"
 #include "zyn_error.h"
 #include "zyn_keycode.h"
+#include "zyn_lsi.h"
 #include "zyn_partition.h"
 
 #define META_DESCRIPTOR "descriptor"
@@ -49,6 +50,7 @@ struct zyn_partition {
     char *sk_name;              //  Owned, NULL without a sort key
     zyn_type_t sk_type;
     const char *key_names [3];  //  Borrowed from pk_name, sk_name
+    zyn_lsi_t *lsi;             //  Owned, the local secondary indexes
     uint64_t last_seq;          //  Last durable sequence number
     uint64_t staged_seq;        //  Last staged sequence number
     leveldb_writebatch_t *batch;    //  Owned, pending writes
@@ -194,6 +196,11 @@ s_apply_descriptor (zyn_partition_t *self, const zyn_value_t *descriptor,
     if (!pk_type || (sk_name && !sk_type))
         return zyn_error_set (err, ZYN_ERR_VALIDATION,
                               "partition descriptor: bad KeySchema");
+    zyn_lsi_t *lsi = zyn_lsi_new (descriptor, pk_name, sk_name, err);
+    if (!lsi)
+        return -1;
+    zyn_lsi_destroy (&self->lsi);
+    self->lsi = lsi;
 
     zyn_value_t *copy = zyn_value_dup (descriptor);
     zyn_value_destroy (&self->descriptor);
@@ -407,6 +414,7 @@ zyn_partition_destroy (zyn_partition_t **self_p)
     leveldb_filterpolicy_destroy (self->filter);
     leveldb_cache_destroy (self->cache);
     zyn_value_destroy (&self->descriptor);
+    zyn_lsi_destroy (&self->lsi);
     zstr_free (&self->pk_name);
     zstr_free (&self->sk_name);
     zstr_free (&self->path);
@@ -560,6 +568,13 @@ zyn_partition_key_names (zyn_partition_t *self)
     return self->key_names;
 }
 
+zyn_lsi_t *
+zyn_partition_lsi (zyn_partition_t *self)
+{
+    assert (self);
+    return self->lsi;
+}
+
 uint64_t
 zyn_partition_last_seq (zyn_partition_t *self)
 {
@@ -665,6 +680,92 @@ s_record_new (zyn_partition_t *self, uint64_t seq, const zyn_value_t *keys,
 }
 
 //  --------------------------------------------------------------------------
+//  Stage a put (value not NULL) or delete of one row in the batch and in
+//  the overlay that zyn_partition_read sees. Takes ownership of *value_p.
+
+static void
+s_stage_row (zyn_partition_t *self, const uint8_t *row, size_t row_size,
+             zyn_value_t **value_p)
+{
+    zyn_value_t *value = *value_p;
+    *value_p = NULL;
+    if (value) {
+        size_t size;
+        void *data = zyn_value_encode (value, &size);
+        leveldb_writebatch_put (self->batch, (const char *) row, row_size,
+                                (const char *) data, size);
+        free (data);
+    }
+    else
+        leveldb_writebatch_delete (self->batch, (const char *) row, row_size);
+    s_staged_t *staged = (s_staged_t *) zmalloc (sizeof (s_staged_t));
+    staged->item = value;
+    char *hex = s_row_hex (row, row_size);
+    zhashx_update (self->staged, hex, staged);
+    free (hex);
+}
+
+//  --------------------------------------------------------------------------
+//  The item collection size of pk, seeing staged writes
+
+int
+zyn_partition_collection_size (zyn_partition_t *self, const zyn_value_t *pk,
+                               uint64_t *size, zyn_error_t *err)
+{
+    assert (self);
+    *size = 0;
+    uint8_t row [ZYN_LSI_ROW_MAX];
+    size_t row_size = zyn_lsi_counter_row (pk, row, err);
+    if (row_size == 0)
+        return -1;
+    zyn_value_t *counter = NULL;
+    if (zyn_partition_read (self, row, row_size, &counter, err))
+        return -1;
+    if (counter && zyn_value_type (counter) == ZYN_TYPE_N)
+        *size = strtoull (zyn_value_data (counter), NULL, 10);
+    zyn_value_destroy (&counter);
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Stage the index rows and the collection counter of one mutation:
+//  the old image's entries go, the new image's come (docs/indexes.md)
+
+static void
+s_stage_indexes (zyn_partition_t *self, const zyn_value_t *keys,
+                 const zyn_value_t *old_item, const zyn_value_t *new_item)
+{
+    uint8_t old_row [ZYN_LSI_ROW_MAX], new_row [ZYN_LSI_ROW_MAX];
+    for (size_t i = 0; i < zyn_lsi_size (self->lsi); i++) {
+        size_t old_size = zyn_lsi_row (self->lsi, (int) i, old_item, old_row);
+        size_t new_size = zyn_lsi_row (self->lsi, (int) i, new_item, new_row);
+        zyn_value_t *none = NULL;
+        if (old_size
+            && (old_size != new_size
+                || memcmp (old_row, new_row, old_size) != 0))
+            s_stage_row (self, old_row, old_size, &none);
+        if (new_size) {
+            zyn_value_t *entry = zyn_lsi_entry (self->lsi, (int) i, new_item);
+            s_stage_row (self, new_row, new_size, &entry);
+        }
+    }
+    const zyn_value_t *pk = zyn_value_map_get (keys, self->pk_name);
+    uint64_t size = 0;
+    zyn_error_t err = { 0 };
+    uint8_t row [ZYN_LSI_ROW_MAX];
+    size_t row_size = pk ? zyn_lsi_counter_row (pk, row, &err) : 0;
+    if (row_size == 0
+        || zyn_partition_collection_size (self, pk, &size, &err))
+        return;
+    uint64_t removed = zyn_lsi_collection_bytes (self->lsi, old_item);
+    size = size > removed ? size - removed : 0;
+    size += zyn_lsi_collection_bytes (self->lsi, new_item);
+    zyn_value_t *counter = size ? zyn_value_new_n_int ((int64_t) size)
+                                : NULL;
+    s_stage_row (self, row, row_size, &counter);
+}
+
+//  --------------------------------------------------------------------------
 //  Stage one mutation of the item under row, with its change record
 
 uint64_t
@@ -699,6 +800,11 @@ zyn_partition_write (zyn_partition_t *self, const uint8_t *row,
     zyn_put_u64 (log_key + 1, seq);
     leveldb_writebatch_put (self->batch, (const char *) log_key, 9,
                             (const char *) record_data, record_size);
+
+    //  Local secondary index rows go in the same batch, so a strongly
+    //  consistent Query on an index sees the write at once
+    if (zyn_lsi_size (self->lsi))
+        s_stage_indexes (self, keys, old_item, new_item);
 
     s_record_t *staged_record = (s_record_t *) zmalloc (sizeof (s_record_t));
     staged_record->seq = seq;

@@ -16,7 +16,10 @@
     reads (zyn_partition_iter_*) see only committed rows: the caller
     commits first.
 
-    Known limits: no LSI rows, no transaction locks, no log trimming yet.
+    Local secondary index rows 'l' and item collection counters 'c' (see
+    zyn_lsi) are staged with the item.
+
+    Known limits: no transaction locks, no log trimming yet.
     =========================================================================
 */
 
@@ -24,6 +27,7 @@
 #define ZYN_PARTITION_H_INCLUDED
 
 #include "zynamo.h"
+#include "zyn_lsi.h"
 
 typedef struct zyn_partition zyn_partition_t;
 
@@ -95,6 +99,20 @@ zyn_type_t
 const char **
     zyn_partition_key_names (zyn_partition_t *self);
 
+//  The table's local secondary indexes (possibly none). Borrowed, valid
+//  while self lives and its descriptor is not replaced.
+zyn_lsi_t *
+    zyn_partition_lsi (zyn_partition_t *self);
+
+//  The item collection size of partition key value pk (items and their
+//  local secondary index entries, see zyn_lsi), seeing staged writes.
+//  Kept only for tables with local secondary indexes. Returns 0, or -1
+//  with err.
+int
+    zyn_partition_collection_size (zyn_partition_t *self,
+                                   const zyn_value_t *pk, uint64_t *size,
+                                   zyn_error_t *err);
+
 //  The sequence number of the last durable change record (0 if none).
 uint64_t
     zyn_partition_last_seq (zyn_partition_t *self);
@@ -119,8 +137,10 @@ int
 //  keys is the item's key attributes, old_item the item before (NULL if
 //  there was none). Builds the change record (INSERT, MODIFY or REMOVE,
 //  the next sequence number) and stages it with the item change in the
-//  pending batch. Takes ownership of *new_item_p and sets it to NULL.
-//  Returns the record's sequence number.
+//  pending batch, with the item's local secondary index rows and its
+//  item collection counter (the caller checks zyn_lsi_check_item and
+//  the collection limit first). Takes ownership of *new_item_p and sets
+//  it to NULL. Returns the record's sequence number.
 uint64_t
     zyn_partition_write (zyn_partition_t *self, const uint8_t *row,
                          size_t row_size, const zyn_value_t *keys,
