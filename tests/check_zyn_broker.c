@@ -922,6 +922,119 @@ START_TEST (test_batch)
 }
 END_TEST
 
+//  Wait until worker id is reported not live, keeping alive the worker
+//  alive (answering its heartbeats)
+static void
+s_wait_expired (s_fixture_t *fixture, const char *id, s_worker_t *alive)
+{
+    int64_t deadline = zyn_mono_msecs () + 5000;
+    while (true) {
+        zyn_value_t *reply = s_call (fixture, "ZynDescribeCluster", "{}");
+        zyn_value_t *workers = zyn_value_map_get (reply, "Workers");
+        bool live = false;
+        for (size_t i = 0; i < zyn_value_size (workers); i++) {
+            zyn_value_t *worker = zyn_value_list_get (workers, i);
+            if (streq (zyn_value_map_get_s (worker, "WorkerId"), id))
+                live = zyn_value_bool (zyn_value_map_get (worker, "Live"));
+        }
+        zyn_value_destroy (&reply);
+        if (!live)
+            return;
+        ck_assert_msg (zyn_mono_msecs () < deadline, "%s never expired", id);
+        zmsg_t *msg = s_worker_recv (alive, 50);
+        ck_assert_ptr_null (msg);
+    }
+}
+
+START_TEST (test_unavailable)
+{
+    s_fixture_t *fixture = s_fixture_new ("broker-unavailable", 100, 5);
+    s_worker_t *workers [2] = { s_worker_new (fixture, "w1", NULL),
+                                s_worker_new (fixture, "w2", NULL) };
+    s_create_active (fixture, workers, 2, "items", false, 2);
+    zsock_destroy (&workers [1]->dealer);
+    s_wait_expired (fixture, "w2", workers [0]);
+
+    //  A Scan walk that reaches the missing partition fails retryably
+    uint64_t request_id
+        = s_send (fixture, "Scan", "{\"TableName\":\"items\"}");
+    s_work_t *work = s_worker_take (workers [0]);
+    ck_assert_uint_eq (work->partition_id, 0);
+    s_worker_answer (workers [0], &work, "OK",
+                     "{\"Items\":[],\"Count\":0,\"ScannedCount\":0}");
+    s_expect_error (fixture, request_id, "ServiceUnavailable",
+                    "Partition 1 of table items is unavailable: its worker "
+                    "is not connected");
+
+    //  Shards: the live partition is asked, the other one is what the
+    //  broker last knew (its ASSIGNED said 11)
+    request_id = s_send (fixture, "ZynGetShards", "{\"TableName\":\"items\"}");
+    work = s_worker_take (workers [0]);
+    ck_assert_str_eq (work->operation, "ZynGetStreamRecords");
+    s_worker_answer (workers [0], &work, "OK",
+                     "{\"Records\":[],\"LastSequenceNumber\":42}");
+    zyn_value_t *body = NULL;
+    char *status = s_recv (fixture, request_id, &body);
+    ck_assert_str_eq (status, "OK");
+    free (status);
+    zyn_value_t *shards = zyn_value_map_get (body, "Shards");
+    int64_t number = 0;
+    zyn_value_map_get_int (zyn_value_list_get (shards, 0),
+                           "LastSequenceNumber", &number);
+    ck_assert_int_eq (number, 42);
+    zyn_value_map_get_int (zyn_value_list_get (shards, 1),
+                           "LastSequenceNumber", &number);
+    ck_assert_int_eq (number, 11);
+    zyn_value_destroy (&body);
+    s_fails (fixture, "ZynGetStreamRecords",
+             "{\"TableName\":\"items\",\"PartitionId\":7}",
+             "ResourceNotFoundException",
+             "Requested resource not found: Shard does not exist");
+
+    //  A worker the broker does not know is told to register
+    zsock_t *stranger = zsock_new_dealer (fixture->back);
+    zsock_set_rcvtimeo (stranger, 5000);
+    zstr_sendx (stranger, "ZYN1", "HEARTBEAT", NULL);
+    char *signature = NULL, *command = NULL;
+    ck_assert_int_eq (zstr_recvx (stranger, &signature, &command, NULL), 2);
+    ck_assert_str_eq (signature, "ZYN1");
+    ck_assert_str_eq (command, "DISCONNECT");
+    zstr_free (&signature);
+    zstr_free (&command);
+    zsock_destroy (&stranger);
+
+    //  DeleteTable: the gone worker's partition counts as dropped, the
+    //  live one must answer DROPPED
+    zyn_value_t *reply = s_call (fixture, "DeleteTable",
+                                 "{\"TableName\":\"items\"}");
+    zyn_value_destroy (&reply);
+    zyn_value_t *drop = s_worker_expect (workers [0], "DROP");
+    number = -1;
+    zyn_value_map_get_int (drop, "PartitionId", &number);
+    ck_assert_int_eq (number, 0);
+    reply = s_call (fixture, "DescribeTable", "{\"TableName\":\"items\"}");
+    ck_assert_str_eq (zyn_value_map_get_s (zyn_value_map_get (reply, "Table"),
+                                           "TableStatus"),
+                      "DELETING");
+    zyn_value_destroy (&reply);
+    s_worker_send (workers [0], "DROPPED", &drop);
+    int64_t deadline = zyn_mono_msecs () + 5000;
+    while (true) {
+        request_id = s_send (fixture, "DescribeTable",
+                             "{\"TableName\":\"items\"}");
+        status = s_recv (fixture, request_id, NULL);
+        bool gone = streq (status, "ResourceNotFoundException");
+        free (status);
+        if (gone)
+            break;
+        ck_assert_msg (zyn_mono_msecs () < deadline, "table never deleted");
+    }
+    s_worker_destroy (&workers [0]);
+    s_worker_destroy (&workers [1]);
+    s_fixture_destroy (&fixture);
+}
+END_TEST
+
 START_TEST (test_expiry)
 {
     //  Heartbeat 100 ms, liveness 5: silent for 500 ms means gone
@@ -1047,6 +1160,7 @@ zyn_broker_suite (void)
     tc = tcase_create ("failover");
     tcase_set_timeout (tc, 30);
     tcase_add_test (tc, test_expiry);
+    tcase_add_test (tc, test_unavailable);
     suite_add_tcase (suite, tc);
     return suite;
 }
