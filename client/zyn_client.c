@@ -376,6 +376,8 @@ zyn_client_call (zyn_client_t *self, const char *operation,
             s_reply_t reply;
             s_reply_parse (msg, &reply);
             if (streq (reply.status, ZYN_PROTO_OK)) {
+                //  An error body of a retried attempt is not this call's
+                zyn_value_destroy (&self->error_body);
                 response = s_decode_body (&reply, err);
                 zmsg_destroy (&msg);
                 break;

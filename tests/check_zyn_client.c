@@ -407,6 +407,7 @@ START_TEST (test_retries)
     ck_assert_int_eq (zyn_value_map_get_int (response, "Attempts", &attempts),
                       0);
     ck_assert_int_eq (attempts, 3);
+    ck_assert_ptr_null (zyn_client_error_body (client));
     zyn_value_destroy (&response);
     response = zyn_client_call (client, "Throttled", NULL, &err);
     ck_assert_ptr_nonnull (response);
