@@ -160,6 +160,9 @@ s_request_id (zyn_gateway_t *gateway, char *buf)
     buf [out] = 0;
 }
 
+static const char *
+    s_header (void *arg, const char *name);
+
 static s_request_t *
 s_request_new (zyn_gateway_t *gateway, struct MHD_Connection *connection)
 {
@@ -198,6 +201,15 @@ s_respond (s_request_t *self, unsigned int status, char *text, size_t size,
     MHD_add_response_header (response, "Content-Type", content_type);
     MHD_add_response_header (response, "x-amzn-RequestId", request_id);
     MHD_add_response_header (response, "x-amz-crc32", crc);
+    if (s_header (self->connection, "Origin")) {
+        //  Browsers (the JavaScript SDK) may read the answer and the
+        //  headers SDKs check, as DynamoDB allows
+        MHD_add_response_header (response, "Access-Control-Allow-Origin",
+                                 "*");
+        MHD_add_response_header (response, "Access-Control-Expose-Headers",
+                                 "x-amzn-RequestId,x-amzn-ErrorType,"
+                                 "x-amzn-ErrorMessage,x-amz-crc32,Date");
+    }
     enum MHD_Result result = MHD_queue_response (self->connection, status,
                                                  response);
     MHD_destroy_response (response);
@@ -420,6 +432,31 @@ s_handle_plain (s_request_t *self, unsigned int status, const char *text)
     return s_respond (self, status, copy, strlen (copy), "text/plain");
 }
 
+//  A CORS preflight: any origin may POST DynamoDB requests, as DynamoDB
+//  allows
+static enum MHD_Result
+s_handle_preflight (s_request_t *self)
+{
+    self->phase = S_DONE;
+    struct MHD_Response *response = MHD_create_response_from_buffer (
+        0, NULL, MHD_RESPMEM_PERSISTENT);
+    const char *asked = s_header (self->connection,
+                                  "Access-Control-Request-Headers");
+    MHD_add_response_header (response, "Access-Control-Allow-Origin", "*");
+    MHD_add_response_header (response, "Access-Control-Allow-Methods",
+                             "GET, POST, OPTIONS");
+    MHD_add_response_header (response, "Access-Control-Allow-Headers",
+                             asked ? asked
+                                   : "Content-Type, X-Amz-Target, X-Amz-Date, "
+                                     "Authorization, X-Amz-Security-Token, "
+                                     "X-Amz-User-Agent");
+    MHD_add_response_header (response, "Access-Control-Max-Age", "172800");
+    enum MHD_Result result = MHD_queue_response (self->connection,
+                                                 MHD_HTTP_OK, response);
+    MHD_destroy_response (response);
+    return result;
+}
+
 //  libmicrohttpd's access handler: called when headers are in, once per
 //  body chunk, once when the body is complete, and once after each resume
 static enum MHD_Result
@@ -437,6 +474,8 @@ s_access_handler (void *cls, struct MHD_Connection *connection,
         if (!streq (method, MHD_HTTP_METHOD_POST)) {
             //  DynamoDB's health check answers GET /; nothing else but
             //  POST is an operation
+            if (streq (method, MHD_HTTP_METHOD_OPTIONS))
+                return s_handle_preflight (self);
             if (streq (method, MHD_HTTP_METHOD_GET) && streq (url, "/")) {
                 char text [128];
                 snprintf (text, sizeof (text),

@@ -160,3 +160,29 @@ def test_concurrent_clients(cluster, make_table):
     for thread in threads:
         thread.join()
     assert failures == []
+
+
+def test_cors(cluster):
+    """Browsers running the JavaScript SDK: preflight, then the answer
+    with the headers it may read."""
+    host, port = cluster.gateway.split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    connection.request("OPTIONS", "/", headers={
+        "Origin": "http://example.test",
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type,x-amz-target"})
+    response = connection.getresponse()
+    response.read()
+    assert response.status == 200
+    assert response.getheader("Access-Control-Allow-Origin") == "*"
+    assert "POST" in response.getheader("Access-Control-Allow-Methods")
+    assert response.getheader("Access-Control-Allow-Headers") == \
+        "content-type,x-amz-target"
+    connection.close()
+    status, headers, _ = post(cluster, "DynamoDB_20120810.ListTables", "{}",
+                              {"Origin": "http://example.test"})
+    assert status == 200
+    assert headers["Access-Control-Allow-Origin"] == "*"
+    assert "x-amz-crc32" in headers["Access-Control-Expose-Headers"]
+    _, headers, _ = post(cluster, "DynamoDB_20120810.ListTables", "{}")
+    assert "Access-Control-Allow-Origin" not in headers
