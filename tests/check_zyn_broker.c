@@ -118,6 +118,21 @@ s_recv (s_fixture_t *self, uint64_t request_id, zyn_value_t **body_p)
     return status;
 }
 
+//  Receive the reply to request_id whatever its body; returns its status
+//  (caller frees)
+static char *
+s_recv_any (s_fixture_t *self, uint64_t request_id)
+{
+    zmsg_t *msg = zmsg_recv (self->client);
+    ck_assert_msg (msg, "no reply from broker");
+    ck_assert_int_eq (zmsg_size (msg), 4);
+    ck_assert (zframe_streq (zmsg_first (msg), "ZYN1"));
+    ck_assert_uint_eq (zyn_proto_request_id (zmsg_next (msg)), request_id);
+    char *status = zframe_strdup (zmsg_next (msg));
+    zmsg_destroy (&msg);
+    return status;
+}
+
 //  Call and expect OK; returns the reply body
 static zyn_value_t *
 s_call (s_fixture_t *self, const char *operation, const char *json)
@@ -1142,6 +1157,74 @@ START_TEST (test_restart)
 }
 END_TEST
 
+//  Mutated requests of every operation: each gets exactly one reply and
+//  the broker keeps serving
+START_TEST (test_mutations)
+{
+    s_fixture_t *fixture = s_fixture_new ("broker-mutations", 1000, 5);
+    const char *seeds [][2] = {
+        { "CreateTable",
+          "{\"TableName\":\"mut\",\"KeySchema\":[{\"AttributeName\":"
+          "\"pk\",\"KeyType\":\"HASH\"},{\"AttributeName\":\"sk\","
+          "\"KeyType\":\"RANGE\"}],\"AttributeDefinitions\":[{"
+          "\"AttributeName\":\"pk\",\"AttributeType\":\"S\"},{"
+          "\"AttributeName\":\"sk\",\"AttributeType\":\"N\"}],"
+          "\"ProvisionedThroughput\":{\"ReadCapacityUnits\":1,"
+          "\"WriteCapacityUnits\":1},\"LocalSecondaryIndexes\":[{"
+          "\"IndexName\":\"lsi\",\"KeySchema\":[{\"AttributeName\":"
+          "\"pk\",\"KeyType\":\"HASH\"},{\"AttributeName\":\"sk\","
+          "\"KeyType\":\"RANGE\"}],\"Projection\":{\"ProjectionType\":"
+          "\"ALL\"}}],\"StreamSpecification\":{\"StreamEnabled\":true,"
+          "\"StreamViewType\":\"NEW_IMAGE\"}}" },
+        { "PutItem", "{\"TableName\":\"mut\",\"Item\":{\"pk\":{\"S\":"
+          "\"a\"},\"sk\":{\"N\":\"1\"}}}" },
+        { "Query", "{\"TableName\":\"mut\",\"KeyConditionExpression\":"
+          "\"pk = :v AND sk > :w\",\"ExpressionAttributeValues\":{\":v\":"
+          "{\"S\":\"a\"},\":w\":{\"N\":\"1\"}}}" },
+        { "Scan", "{\"TableName\":\"mut\",\"Limit\":3,\"Segment\":0,"
+          "\"TotalSegments\":2,\"ExclusiveStartKey\":{\"pk\":{\"S\":"
+          "\"a\"},\"sk\":{\"N\":\"1\"}}}" },
+        { "BatchWriteItem", "{\"RequestItems\":{\"mut\":[{\"PutRequest\":"
+          "{\"Item\":{\"pk\":{\"S\":\"a\"},\"sk\":{\"N\":\"1\"}}}}]}}" },
+        { "BatchGetItem", "{\"RequestItems\":{\"mut\":{\"Keys\":[{\"pk\":"
+          "{\"S\":\"a\"},\"sk\":{\"N\":\"1\"}}]}}}" },
+        { "ListTables", "{\"Limit\":2,\"ExclusiveStartTableName\":\"abc\"}" },
+        { "ZynGetShards", "{\"TableName\":\"mut\"}" },
+        { "DeleteTable", "{\"TableName\":\"mut\"}" },
+    };
+    size_t seed_count = sizeof (seeds) / sizeof (seeds [0]);
+    uint32_t random = 12345;
+    for (int round = 0; round < 3000; round++) {
+        size_t which = (size_t) round % seed_count;
+        zyn_value_t *request = s_request (seeds [which][1]);
+        size_t size;
+        uint8_t *data = (uint8_t *) zyn_value_encode (request, &size);
+        zyn_value_destroy (&request);
+        int flips = 1 + round % 4;
+        for (int f = 0; f < flips; f++) {
+            random = random * 1103515245 + 12345;
+            size_t at = (random >> 8) % size;
+            random = random * 1103515245 + 12345;
+            data [at] = (uint8_t) (random >> 16);
+        }
+        random = random * 1103515245 + 12345;
+        if ((random >> 16) % 8 == 0)
+            size = (random >> 4) % size;
+        uint64_t request_id = fixture->next_id++;
+        zmsg_t *msg = zyn_proto_request_new (request_id, seeds [which][0],
+                                             data, size);
+        free (data);
+        zmsg_send (&msg, fixture->client);
+        char *status = s_recv_any (fixture, request_id);
+        ck_assert_ptr_nonnull (status);
+        free (status);
+    }
+    zyn_value_t *reply = s_call (fixture, "ListTables", "{}");
+    zyn_value_destroy (&reply);
+    s_fixture_destroy (&fixture);
+}
+END_TEST
+
 Suite *
 zyn_broker_suite (void)
 {
@@ -1156,6 +1239,7 @@ zyn_broker_suite (void)
     tcase_add_test (tc, test_routing);
     tcase_add_test (tc, test_scan_walk);
     tcase_add_test (tc, test_batch);
+    tcase_add_test (tc, test_mutations);
     suite_add_tcase (suite, tc);
     tc = tcase_create ("failover");
     tcase_set_timeout (tc, 30);
