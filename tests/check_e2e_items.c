@@ -245,7 +245,17 @@ START_TEST (test_update)
                   "\"UpdateExpression\":\"SET m.a.b = m.a.b + :one\","
                   "\"ExpressionAttributeValues\":{\":one\":{\"N\":\"1\"}},"
                   "\"ReturnValues\":\"UPDATED_NEW\"}");
+    //  Only the updated path, nested
+    s_assert_item (zyn_value_map_get (reply, "Attributes"),
+                   "{\"m\":{\"M\":{\"a\":{\"M\":{\"b\":{\"N\":\"2\"}}}}}}");
     zyn_value_destroy (&reply);
+    //  An update that only removes creates no item
+    reply = s_ok (client, "UpdateItem",
+                  "{\"TableName\":\"upd\",\"Key\":{\"pk\":{\"S\":\"none\"}},"
+                  "\"UpdateExpression\":\"REMOVE x\"}");
+    zyn_value_destroy (&reply);
+    zyn_value_t *none = s_get (client, "upd", "{\"pk\":{\"S\":\"none\"}}");
+    ck_assert_ptr_null (none);
     item = s_get (client, "upd", "{\"pk\":{\"S\":\"u\"}}");
     s_assert_item (item,
                    "{\"pk\":{\"S\":\"u\"},\"c\":{\"N\":\"1.5\"},"

@@ -454,29 +454,6 @@ done:
 }
 
 //  --------------------------------------------------------------------------
-//  The attributes of item named in names (a list of S), or NULL if none
-
-static zyn_value_t *
-s_pick_attributes (const zyn_value_t *item, const zyn_value_t *names)
-{
-    if (!item || !names)
-        return NULL;
-    zyn_value_t *picked = zyn_value_new_m ();
-    for (size_t i = 0; i < zyn_value_size (names); i++) {
-        const zyn_value_t *name = zyn_value_list_get (names, i);
-        if (zyn_value_type (name) != ZYN_TYPE_S)
-            continue;
-        const zyn_value_t *value = zyn_value_map_get (item,
-                                                      zyn_value_data (name));
-        if (value) {
-            zyn_value_t *copy = zyn_value_dup (value);
-            zyn_value_map_put (picked, zyn_value_data (name), &copy);
-        }
-    }
-    return picked;
-}
-
-//  --------------------------------------------------------------------------
 //  UpdateItem
 
 static zyn_value_t *
@@ -487,7 +464,6 @@ s_update_item (zyn_partition_t *partition, const zyn_value_t *request,
     zyn_expr_t *expr = NULL;
     zyn_value_t *old = NULL;
     zyn_value_t *new_item = NULL;
-    zyn_value_t *updated_names = NULL;
     zyn_value_t *response = NULL;
     const char *return_values, *on_failure;
     bool metrics;
@@ -499,15 +475,25 @@ s_update_item (zyn_partition_t *partition, const zyn_value_t *request,
         || s_metrics_param (request, &metrics, err)
         || s_key_from_key (partition, key_map, &key, "", err))
         goto done;
+    //  DynamoDB reports an update of a key attribute before it looks at
+    //  the item or the condition
     expr = zyn_expr_new ("UpdateItem", request, err);
     if (!expr
+        || zyn_expr_check_update_keys (
+            expr, zyn_partition_key_names (partition), err)
         || zyn_partition_read (partition, key.row, key.row_size, &old, err)
         || s_check_condition (expr, old, on_failure, extra_p, err))
         goto done;
+    if (!old && zyn_expr_has_update (expr) && !zyn_expr_update_creates (expr)) {
+        //  An update that only removes creates no item
+        response = zyn_value_new_m ();
+        s_put_metrics (partition, response, key.keys, metrics);
+        goto done;
+    }
     if (zyn_expr_has_update (expr)) {
         new_item = zyn_expr_update (expr, old, key.keys,
                                     zyn_partition_key_names (partition),
-                                    &updated_names, err);
+                                    NULL, err);
         if (!new_item)
             goto done;
     }
@@ -534,9 +520,9 @@ s_update_item (zyn_partition_t *partition, const zyn_value_t *request,
     else
     if (streq (return_values, "UPDATED_OLD")
         || streq (return_values, "UPDATED_NEW")) {
-        zyn_value_t *picked = s_pick_attributes (
-            streq (return_values, "UPDATED_OLD") ? old : new_item,
-            updated_names);
+        //  Only the paths the update touched, nested as DynamoDB returns
+        zyn_value_t *picked = zyn_expr_project_updated (
+            expr, streq (return_values, "UPDATED_OLD") ? old : new_item);
         s_put_attributes (response, picked);
         zyn_value_destroy (&picked);
     }
@@ -546,7 +532,6 @@ s_update_item (zyn_partition_t *partition, const zyn_value_t *request,
                              &new_item);
     s_put_metrics (partition, response, key.keys, metrics);
 done:
-    zyn_value_destroy (&updated_names);
     zyn_value_destroy (&new_item);
     zyn_value_destroy (&old);
     zyn_expr_destroy (&expr);
@@ -994,6 +979,8 @@ s_query (zyn_partition_t *partition, const zyn_value_t *request,
     if (!expr
         || zyn_expr_key_condition (expr, zyn_partition_pk_name (partition),
                                    sk_name, &cond, err)
+        || zyn_expr_check_filter_keys (expr, zyn_partition_pk_name (partition),
+                                       sk_name, err)
         || s_check_operand (cond.pk, zyn_partition_pk_type (partition), err)
         || s_check_operand (cond.sk1, sk_type, err)
         || s_check_operand (cond.sk2, sk_type, err)
