@@ -72,6 +72,7 @@ s_gather_destroy (gather_t **self_p)
         zyn_scan_destroy (&self->scan);
         zyn_batch_destroy (&self->batch);
         zyn_value_destroy (&self->response);
+        free (self->index_name);
         free (self);
         *self_p = NULL;
     }

@@ -16,6 +16,7 @@
 #include "zyn_router.h"
 #include "zyn_tables.h"
 #include "zyn_scatter.h"
+#include "zyn_gsi.h"
 #include "zyn_broker.h"
 #include "zyn_broker_self.h"
 
@@ -71,8 +72,8 @@ s_gather_send (self_t *self, gather_t *gather, size_t slot,
 }
 
 //  Send the next step of a Scan walk, or its answer when the walk is over
-static void
-s_scan_step (self_t *self, gather_t *gather)
+void
+zyn_broker_scan_step (self_t *self, gather_t *gather)
 {
     zyn_table_t *table = zyn_catalog_lookup_id (self->catalog,
                                                 gather->table_id);
@@ -102,8 +103,12 @@ s_scan_step (self_t *self, gather_t *gather)
         data = zyn_scan_result (gather->scan, &size);
         zframe_t *body = zframe_new (data, size);
         free (data);
-        zyn_broker_reply_frames (self, gather->client, gather->request_id,
-                                 ZYN_PROTO_OK, &body);
+        if (gather->index_name)
+            zyn_broker_gsi_reply (self, gather, ZYN_PROTO_OK, &body);
+        else
+            zyn_broker_reply_frames (self, gather->client,
+                                     gather->request_id, ZYN_PROTO_OK,
+                                     &body);
     }
     zyn_broker_gather_remove (self, gather);
 }
@@ -190,7 +195,13 @@ zyn_broker_gather_reply (self_t *self, gather_t *gather, size_t slot,
             zyn_broker_gather_remove (self, gather);
         }
         else
-            s_scan_step (self, gather);
+            zyn_broker_scan_step (self, gather);
+    }
+    else
+    if (gather->kind == ZYN_GATHER_INDEX) {
+        zframe_t *copy = body ? zframe_dup (body) : NULL;
+        zyn_broker_gsi_reply (self, gather, status, &copy);
+        zyn_broker_gather_remove (self, gather);
     }
     else
     if (gather->kind == ZYN_GATHER_BATCH) {
@@ -231,8 +242,8 @@ s_compare_ids (const void *item1, const void *item2)
 
 //  Ids of the live workers, sorted, in a NULL-terminated array the caller
 //  frees (the strings are borrowed)
-static const char **
-s_live_workers (self_t *self)
+const char **
+zyn_broker_live_workers (self_t *self)
 {
     zlistx_t *ids = zlistx_new ();
     zlistx_set_comparator (ids, s_compare_ids);
@@ -269,7 +280,7 @@ s_handle_create_table (self_t *self, request_t *request)
     if (zyn_value_map_get (request->body, "ZynPartitions"))
         zyn_value_map_get_int (request->body, "ZynPartitions", &partitions);
     zyn_value_t *definition = zyn_tables_definition (request->body);
-    const char **workers = s_live_workers (self);
+    const char **workers = zyn_broker_live_workers (self);
     zyn_table_t *table
         = zyn_catalog_create (self->catalog, name, &definition,
                               (uint32_t) partitions, workers, &err);
@@ -288,6 +299,8 @@ s_handle_create_table (self_t *self, request_t *request)
         if (worker)
             zyn_broker_send_assign (self, worker, table, partition);
     }
+    zyn_broker_gsi_table_created (self, table);
+    zyn_broker_gsi_refresh (self, table);
     zyn_value_t *response = zyn_value_new_m ();
     zyn_value_t *description = zyn_tables_describe (table, self->region);
     zyn_value_map_put (response, "TableDescription", &description);
@@ -319,6 +332,7 @@ s_handle_describe_table (self_t *self, request_t *request)
     zyn_table_t *table = s_ddl_table (self, request);
     if (!table)
         return;
+    zyn_broker_gsi_refresh (self, table);
     zyn_value_t *response = zyn_value_new_m ();
     zyn_value_t *description = zyn_tables_describe (table, self->region);
     zyn_value_map_put (response, "Table", &description);
@@ -351,6 +365,7 @@ s_handle_delete_table (self_t *self, request_t *request)
         return;
     }
     zsys_info ("zyn_broker: table deleting name=%s", table->name);
+    zyn_broker_gsi_table_deleting (self, table);
     zyn_value_t *response = zyn_value_new_m ();
     zyn_value_t *description = zyn_tables_describe (table, self->region);
     zyn_value_map_put (response, "TableDescription", &description);
@@ -451,7 +466,7 @@ static void
 s_handle_query (self_t *self, request_t *request)
 {
     zyn_table_t *table = s_item_table (self, request);
-    if (!table)
+    if (!table || zyn_broker_gsi_read (self, request, table))
         return;
     zyn_error_t err = { 0 };
     //  A local index shares the table's partition key and has its own sort
@@ -509,7 +524,7 @@ static void
 s_handle_scan (self_t *self, request_t *request)
 {
     zyn_table_t *table = s_item_table (self, request);
-    if (!table)
+    if (!table || zyn_broker_gsi_read (self, request, table))
         return;
     zyn_error_t err = { 0 };
     zyn_value_t *copy = zyn_value_dup (request->body);
@@ -522,7 +537,7 @@ s_handle_scan (self_t *self, request_t *request)
     gather_t *gather = zyn_broker_gather_new (self, ZYN_GATHER_SCAN, request,
                                               table->id);
     gather->scan = scan;
-    s_scan_step (self, gather);
+    zyn_broker_scan_step (self, gather);
 }
 
 //  BatchGetItem and BatchWriteItem: one sub-request per key or item
@@ -694,7 +709,7 @@ zyn_broker_is_operation (const char *operation)
     for (const s_operation_t *entry = s_operations; entry->name; entry++)
         if (streq (entry->name, operation))
             return true;
-    return false;
+    return zyn_broker_gsi_handler (operation) != NULL;
 }
 
 //  --------------------------------------------------------------------------
@@ -708,5 +723,7 @@ zyn_broker_dispatch (self_t *self, request_t *request)
             entry->handler (self, request);
             return;
         }
-    assert (false);
+    zyn_broker_handler_fn *handler = zyn_broker_gsi_handler (request->operation);
+    assert (handler);
+    handler (self, request);
 }

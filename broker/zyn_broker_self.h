@@ -27,7 +27,8 @@ typedef struct {
 typedef enum {
     ZYN_GATHER_SCAN = 1,
     ZYN_GATHER_SHARDS,
-    ZYN_GATHER_BATCH
+    ZYN_GATHER_BATCH,
+    ZYN_GATHER_INDEX                //  Query on a global secondary index
 } gather_kind_t;
 
 //  A client request the broker answers from several worker replies
@@ -41,6 +42,9 @@ typedef struct {
     zyn_value_t *response;          //  Owned, ZYN_GATHER_SHARDS being built
     size_t outstanding;             //  ZYN_GATHER_SHARDS replies awaited
     zyn_batch_t *batch;             //  Owned, ZYN_GATHER_BATCH
+    char *index_name;               //  Owned, the global secondary index
+                                    //  read (Query or Scan), else NULL
+    uint64_t base_id;               //  Its base table
 } gather_t;
 
 typedef struct {
@@ -148,6 +152,37 @@ gather_t *
 void
     zyn_broker_gather_reply (self_t *self, gather_t *gather, size_t slot,
                              const char *status, zframe_t *body);
+//  Next step of a Scan walk, or its answer (zyn_broker_ops.c)
+void
+    zyn_broker_scan_step (self_t *self, gather_t *gather);
+//  Ids of the live workers, sorted, NULL-terminated; the caller frees the
+//  array, the strings are borrowed
+const char **
+    zyn_broker_live_workers (self_t *self);
+
+//  Global secondary indexes (zyn_broker_gsi.c)
+typedef void (zyn_broker_handler_fn) (self_t *self, request_t *request);
+//  The handler of a native or table operation of the module, or NULL
+zyn_broker_handler_fn *
+    zyn_broker_gsi_handler (const char *operation);
+//  Create (delete) the hidden tables of a table's indexes
+void
+    zyn_broker_gsi_table_created (self_t *self, zyn_table_t *table);
+void
+    zyn_broker_gsi_table_deleting (self_t *self, zyn_table_t *table);
+//  Set each index's IndexStatus for DescribeTable
+void
+    zyn_broker_gsi_refresh (self_t *self, zyn_table_t *table);
+//  Answer a Query or Scan whose IndexName is a global secondary index of
+//  table; returns false (nothing done) if it names none
+bool
+    zyn_broker_gsi_read (self_t *self, request_t *request,
+                         zyn_table_t *table);
+//  Relay an index read's reply, rewritten. Takes ownership of *body_p.
+void
+    zyn_broker_gsi_reply (self_t *self, gather_t *gather, const char *status,
+                          zframe_t **body_p);
+
 //  Operations (zyn_broker_ops.c)
 bool
     zyn_broker_is_operation (const char *operation);

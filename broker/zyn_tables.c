@@ -972,7 +972,13 @@ s_describe_indexes (const zyn_value_t *indexes, const char *table_arn,
         s_put_copy (index, "KeySchema", s_field (given, "KeySchema"));
         s_put_copy (index, "Projection", s_field (given, "Projection"));
         if (global) {
-            zyn_value_map_put_s (index, "IndexStatus", "ACTIVE");
+            //  The broker sets IndexStatus (zyn_broker_gsi_refresh)
+            const char *status = s_field_s (given, "IndexStatus");
+            zyn_value_map_put_s (index, "IndexStatus",
+                                 status ? status : "ACTIVE");
+            zyn_value_t *backfilling = s_field (given, "ZynBackfilling");
+            if (backfilling && zyn_value_bool (backfilling))
+                zyn_value_map_put_bool (index, "Backfilling", true);
             zyn_value_t *throughput = s_describe_throughput (
                 s_field (given, "ProvisionedThroughput"));
             zyn_value_map_put (index, "ProvisionedThroughput", &throughput);
@@ -1103,6 +1109,10 @@ zyn_tables_list (zyn_catalog_t *catalog, const zyn_value_t *request,
     const char *name = (const char *) zlist_first (all);
     const char *last = NULL;
     while (name) {
+        //  Hidden tables (global secondary indexes) have a '/' in the name
+        if (strchr (name, '/'))
+            ;
+        else
         if (!start || strcmp (name, start) > 0) {
             if ((int64_t) zyn_value_size (names) == limit)
                 break;
