@@ -28,6 +28,8 @@ s_usage (FILE *out)
              "  --partitions N        partitions of a new table "
              "(default 4)\n"
              "  --heartbeat MS        heartbeat interval (default 1000)\n"
+             "  --request-timeout MS  longest wait for a worker's reply "
+             "(default 30000)\n"
              "  --region NAME         region in ARNs (default us-east-1)\n"
              "  --port-file FILE      write the bound endpoints to FILE\n"
              "  --verbose             log every request\n"
@@ -81,6 +83,7 @@ main (int argc, char *argv [])
     config.partitions = 4;
     config.heartbeat_msecs = 1000;
     config.heartbeat_liveness = 3;
+    config.request_timeout_msecs = 30000;
     config.region = "us-east-1";
     const char *port_file = NULL;
 
@@ -102,7 +105,8 @@ main (int argc, char *argv [])
             && !streq (flag, "--hub-pub") && !streq (flag, "--hub-sub")
             && !streq (flag, "--data") && !streq (flag, "--region")
             && !streq (flag, "--port-file") && !streq (flag, "--partitions")
-            && !streq (flag, "--heartbeat")) {
+            && !streq (flag, "--heartbeat")
+            && !streq (flag, "--request-timeout")) {
             fprintf (stderr, "zynamo-broker: unknown option %s (try "
                              "--help)\n", flag);
             return 1;
@@ -155,9 +159,15 @@ main (int argc, char *argv [])
             config.heartbeat_msecs = (int) msecs;
         }
         else {
-            fprintf (stderr, "zynamo-broker: unknown option %s (try "
-                             "--help)\n", flag);
-            return 1;
+            //  --request-timeout, the last of the known flags
+            long msecs = s_positive (value, 3600000);
+            if (msecs < 0) {
+                fprintf (stderr, "zynamo-broker: --request-timeout must be "
+                                 "a positive number of ms, not '%s'\n",
+                         value);
+                return 1;
+            }
+            config.request_timeout_msecs = (int) msecs;
         }
         if (takes_value)
             i++;

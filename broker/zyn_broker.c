@@ -10,8 +10,9 @@
     No request vanishes (DESIGN.md section 10, rule 6): every request a
     client sends gets exactly one reply. A request forwarded to a worker is
     remembered until the worker answers; when the worker is expired or
-    comes back as a new process, every request it still held is failed
-    with ServiceUnavailable, which the client may retry.
+    comes back as a new process, or does not answer within the request
+    timeout, the request is failed with ServiceUnavailable, which the
+    client may retry. The operations themselves are in zyn_broker_ops.c.
 
     Limits: one replica per partition, so a partition is unavailable while
     its worker is down; partitions never move between workers.
@@ -36,13 +37,12 @@ typedef struct {
     uint32_t partitions;
     int heartbeat_msecs;
     int heartbeat_liveness;
+    int request_timeout_msecs;
     bool verbose;
 } s_args_t;
 
-//  A request forwarded to a worker and not yet answered
 //  Endpoint kinds, in the order of self->endpoint
 static const char *s_kinds [4] = { "FRONT", "BACK", "HUB-PUB", "HUB-SUB" };
-
 
 static void
 s_worker_destroy (worker_t **self_p)
@@ -85,9 +85,9 @@ s_gather_destructor (void **item)
 }
 
 static void
-s_pending_destroy (s_pending_t **self_p)
+s_pending_destroy (pending_t **self_p)
 {
-    s_pending_t *self = *self_p;
+    pending_t *self = *self_p;
     if (self) {
         zframe_destroy (&self->client);
         free (self->worker_id);
@@ -100,7 +100,7 @@ s_pending_destroy (s_pending_t **self_p)
 static void
 s_pending_destructor (void **item)
 {
-    s_pending_destroy ((s_pending_t **) item);
+    s_pending_destroy ((pending_t **) item);
 }
 
 //  The pending-table key of a request: client address in hex, request id
@@ -256,13 +256,14 @@ zyn_broker_forward (self_t *self, zframe_t *client, uint64_t request_id,
     zmsg_append (msg, body_p);
     zmsg_send (&msg, self->back);
 
-    s_pending_t *pending = (s_pending_t *) zmalloc (sizeof (s_pending_t));
+    pending_t *pending = (pending_t *) zmalloc (sizeof (pending_t));
     pending->key = s_pending_key (client, request_id);
     pending->worker_id = strdup (worker->id);
     pending->client = zframe_dup (client);
     pending->request_id = request_id;
     pending->gather_id = gather_id;
     pending->slot = slot;
+    pending->deadline = zyn_mono_msecs () + self->request_timeout_msecs;
     //  A client that reuses a request id still in flight replaces the old
     //  entry; its first reply is then relayed and the second dropped
     zhashx_update (self->pending, pending->key, pending);
@@ -275,15 +276,15 @@ zyn_broker_forward (self_t *self, zframe_t *client, uint64_t request_id,
 
 //  A pending request will never be answered by its worker: fail it
 static void
-s_pending_fail (self_t *self, s_pending_t *pending)
+s_pending_fail (self_t *self, pending_t *pending, const char *why)
 {
     if (pending->gather_id) {
         gather_t *gather = zyn_broker_gather_lookup (self, pending->gather_id);
         if (gather) {
             zyn_error_t err = { 0 };
             zyn_error_set (&err, ZYN_ERR_SERVICE_UNAVAILABLE,
-                           "The worker holding a partition of this table "
-                           "went away; retry the request");
+                           "The worker holding a partition of this table %s; "
+                           "retry the request", why);
             size_t size;
             void *data = zyn_proto_error_body (&err, NULL, &size);
             zframe_t *body = zframe_new (data, size);
@@ -296,31 +297,38 @@ s_pending_fail (self_t *self, s_pending_t *pending)
     else {
         zyn_error_t err = { 0 };
         zyn_error_set (&err, ZYN_ERR_SERVICE_UNAVAILABLE,
-                       "The worker holding this partition went away before "
-                       "answering; retry the request");
+                       "The worker holding this partition %s; retry the "
+                       "request", why);
         zyn_broker_reply_error (self, pending->client, pending->request_id,
                                 &err);
     }
 }
 
-//  Fail every request held by worker_id
+//  Fail every request held by worker_id, or (worker_id NULL) every
+//  request whose deadline is past
 static void
-s_fail_pending_of (self_t *self, const char *worker_id)
+s_fail_pending_where (self_t *self, const char *worker_id, int64_t now)
 {
     //  Collect first: failing a gather's part may send its next step
     zlist_t *keys = zlist_new ();
     zlist_autofree (keys);
-    s_pending_t *pending = (s_pending_t *) zhashx_first (self->pending);
+    pending_t *pending = (pending_t *) zhashx_first (self->pending);
     while (pending) {
-        if (streq (pending->worker_id, worker_id))
+        if ((worker_id && streq (pending->worker_id, worker_id))
+            || (!worker_id && pending->deadline <= now))
             zlist_append (keys, pending->key);
-        pending = (s_pending_t *) zhashx_next (self->pending);
+        pending = (pending_t *) zhashx_next (self->pending);
     }
     char *key = (char *) zlist_first (keys);
     while (key) {
-        pending = (s_pending_t *) zhashx_lookup (self->pending, key);
+        pending = (pending_t *) zhashx_lookup (self->pending, key);
         if (pending) {
-            s_pending_fail (self, pending);
+            if (!worker_id)
+                zsys_warning ("zyn_broker: request timed out worker=%s",
+                              pending->worker_id);
+            s_pending_fail (self, pending,
+                            worker_id ? "went away before answering"
+                                      : "did not answer in time");
             zhashx_delete (self->pending, key);
         }
         key = (char *) zlist_next (keys);
@@ -498,7 +506,7 @@ s_worker_expire (self_t *self, worker_t *worker, const char *why)
         table = (zyn_table_t *) zlist_next (dropped);
     }
     zlist_destroy (&dropped);
-    s_fail_pending_of (self, worker->id);
+    s_fail_pending_where (self, worker->id, 0);
 }
 
 //  READY: a worker (new, or back after a restart or reconnect) registers
@@ -680,7 +688,7 @@ s_worker_reply (self_t *self, worker_t *worker, zmsg_t *msg)
         goto done;
     }
     char *key = s_pending_key (client, request_id);
-    s_pending_t *pending = (s_pending_t *) zhashx_lookup (self->pending, key);
+    pending_t *pending = (pending_t *) zhashx_lookup (self->pending, key);
     free (key);
     if (!pending || !streq (pending->worker_id, worker->id)) {
         //  Already failed (the worker was expired, then answered late)
@@ -808,6 +816,9 @@ s_self_heartbeat (self_t *self)
             worker = (worker_t *) zhashx_next (self->workers);
         }
         self->next_heartbeat = now + self->heartbeat_msecs;
+        //  A live worker that never answers must not hold a request
+        //  forever (docs/protocol.md, "Sequence numbers and recovery")
+        s_fail_pending_where (self, NULL, now);
     }
 }
 
@@ -924,6 +935,7 @@ s_self_new (zsock_t *pipe, s_args_t *args)
     self->partitions = args->partitions;
     self->heartbeat_msecs = args->heartbeat_msecs;
     self->heartbeat_liveness = args->heartbeat_liveness;
+    self->request_timeout_msecs = args->request_timeout_msecs;
     self->verbose = args->verbose;
     self->front = zsock_new (ZMQ_ROUTER);
     self->back = zsock_new (ZMQ_ROUTER);
@@ -1083,6 +1095,8 @@ zyn_broker_new (const zyn_broker_config_t *config, zyn_error_t *err)
         = config->heartbeat_msecs > 0 ? config->heartbeat_msecs : 1000;
     args->heartbeat_liveness
         = config->heartbeat_liveness > 0 ? config->heartbeat_liveness : 3;
+    args->request_timeout_msecs = config->request_timeout_msecs > 0
+                                ? config->request_timeout_msecs : 30000;
     args->verbose = config->verbose;
     return zactor_new (zyn_broker_actor, args);
 }

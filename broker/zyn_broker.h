@@ -31,6 +31,8 @@ typedef struct {
     uint32_t partitions;        //  Partitions of a new table (default 4)
     int heartbeat_msecs;        //  Heartbeat interval (default 1000)
     int heartbeat_liveness;     //  Intervals of silence before expiry (3)
+    int request_timeout_msecs;  //  Longest wait for a worker's reply
+                                //  before ServiceUnavailable (30000)
     const char *region;         //  For ARNs (default "us-east-1")
     bool verbose;
 } zyn_broker_config_t;

@@ -47,6 +47,7 @@ typedef struct {
     uint64_t base_id;               //  Its base table
 } gather_t;
 
+//  A request forwarded to a worker and not yet answered
 typedef struct {
     char *key;                      //  Owned, "<client hex>/<request id>"
     char *worker_id;                //  Owned
@@ -54,7 +55,8 @@ typedef struct {
     uint64_t request_id;
     uint64_t gather_id;             //  0 if relayed to the client as is
     size_t slot;                    //  Which part of the gather
-} s_pending_t;
+    int64_t deadline;               //  Monotonic ms; failed after it
+} pending_t;
 
 typedef struct {
     zsock_t *pipe;                  //  Actor pipe
@@ -69,9 +71,10 @@ typedef struct {
     uint32_t partitions;
     int heartbeat_msecs;
     int heartbeat_liveness;
+    int request_timeout_msecs;      //  Longest wait for a worker's reply
     zhashx_t *workers;              //  Owned, id -> worker_t
     zhashx_t *addresses;            //  Owned, address hex -> worker_t
-    zhashx_t *pending;              //  Owned, key -> s_pending_t
+    zhashx_t *pending;              //  Owned, key -> pending_t
     zhashx_t *gathers;              //  Owned, id text -> gather_t
     uint64_t next_request_id;       //  For broker-made requests
     uint64_t next_gather_id;

@@ -28,7 +28,18 @@ typedef struct {
 } s_fixture_t;
 
 static s_fixture_t *
+s_fixture_new_timeout (const char *name, int heartbeat, int liveness,
+                       int timeout);
+
+static s_fixture_t *
 s_fixture_new (const char *name, int heartbeat, int liveness)
+{
+    return s_fixture_new_timeout (name, heartbeat, liveness, 0);
+}
+
+static s_fixture_t *
+s_fixture_new_timeout (const char *name, int heartbeat, int liveness,
+                       int timeout)
 {
     s_fixture_t *self = (s_fixture_t *) zmalloc (sizeof (s_fixture_t));
     zyn_test_dir (self->dir, sizeof (self->dir), name);
@@ -37,6 +48,7 @@ s_fixture_new (const char *name, int heartbeat, int liveness)
     config.partitions = 4;
     config.heartbeat_msecs = heartbeat;
     config.heartbeat_liveness = liveness;
+    config.request_timeout_msecs = timeout;
     zyn_error_t err = { 0 };
     self->broker = zyn_broker_new (&config, &err);
     ck_assert_msg (self->broker, "broker: %s", err.message);
@@ -1050,6 +1062,40 @@ START_TEST (test_unavailable)
 }
 END_TEST
 
+//  A live worker that never answers: the request fails after the timeout
+START_TEST (test_request_timeout)
+{
+    s_fixture_t *fixture
+        = s_fixture_new_timeout ("broker-timeout", 100, 50, 300);
+    s_worker_t *worker = s_worker_new (fixture, "w1", NULL);
+    s_create_active (fixture, &worker, 1, "items", false, 1);
+    uint64_t request_id = s_send (fixture, "GetItem",
+                                  "{\"TableName\":\"items\",\"Key\":{\"pk\":"
+                                  "{\"S\":\"a\"}}}");
+    s_work_t *work = s_worker_take (worker);
+    //  Keep answering heartbeats, never the request
+    zmsg_t *msg = s_worker_recv (worker, 600);
+    ck_assert_ptr_null (msg);
+    s_expect_error (fixture, request_id, "ServiceUnavailable",
+                    "The worker holding this partition did not answer in "
+                    "time; retry the request");
+    //  Its late answer is dropped; the next request is served
+    s_worker_answer (worker, &work, "OK", "{}");
+    request_id = s_send (fixture, "GetItem",
+                         "{\"TableName\":\"items\",\"Key\":{\"pk\":"
+                         "{\"S\":\"b\"}}}");
+    work = s_worker_take (worker);
+    s_worker_answer (worker, &work, "OK", "{\"Item\":{\"pk\":{\"S\":\"b\"}}}");
+    zyn_value_t *body = NULL;
+    char *status = s_recv (fixture, request_id, &body);
+    ck_assert_str_eq (status, "OK");
+    free (status);
+    zyn_value_destroy (&body);
+    s_worker_destroy (&worker);
+    s_fixture_destroy (&fixture);
+}
+END_TEST
+
 START_TEST (test_expiry)
 {
     //  Heartbeat 100 ms, liveness 5: silent for 500 ms means gone
@@ -1245,6 +1291,7 @@ zyn_broker_suite (void)
     tcase_set_timeout (tc, 30);
     tcase_add_test (tc, test_expiry);
     tcase_add_test (tc, test_unavailable);
+    tcase_add_test (tc, test_request_timeout);
     suite_add_tcase (suite, tc);
     return suite;
 }
