@@ -260,6 +260,9 @@ zyn_broker_forward (self_t *self, zframe_t *client, uint64_t request_id,
     pending->key = s_pending_key (client, request_id);
     pending->worker_id = strdup (worker->id);
     pending->client = zframe_dup (client);
+    pending->mutation = streq (operation, "PutItem")
+                     || streq (operation, "UpdateItem")
+                     || streq (operation, "DeleteItem");
     pending->request_id = request_id;
     pending->gather_id = gather_id;
     pending->slot = slot;
@@ -293,6 +296,19 @@ s_pending_fail (self_t *self, pending_t *pending, const char *why)
                                      zyn_error_name (err.type), body);
             zframe_destroy (&body);
         }
+    }
+    else
+    if (pending->mutation) {
+        //  The worker may have committed the write before it died, so
+        //  the outcome is unknown: that is InternalServerError in
+        //  DynamoDB's terms, which clients do not blindly retry (a
+        //  retried ADD would count twice), never ServiceUnavailable
+        zyn_error_t err = { 0 };
+        zyn_error_set (&err, ZYN_ERR_INTERNAL,
+                       "The worker holding this partition %s; the write "
+                       "may or may not have been applied", why);
+        zyn_broker_reply_error (self, pending->client, pending->request_id,
+                                &err);
     }
     else {
         zyn_error_t err = { 0 };

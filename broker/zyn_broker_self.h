@@ -56,6 +56,7 @@ typedef struct {
     uint64_t gather_id;             //  0 if relayed to the client as is
     size_t slot;                    //  Which part of the gather
     int64_t deadline;               //  Monotonic ms; failed after it
+    bool mutation;                  //  May have been applied unanswered
 } pending_t;
 
 typedef struct {

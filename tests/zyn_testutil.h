@@ -40,10 +40,14 @@ zyn_test_dir (char *path, size_t size, const char *name)
     snprintf (parent, sizeof (parent), "%s/tests", builddir ? builddir : ".");
     mkdir (parent, 0755);
     mkdir (base, 0755);
-    snprintf (path, size, "%s/%s-%d-%d", base, name, (int) getpid (),
-              counter++);
+    int length = snprintf (path, size, "%s/%s-%d-%d", base, name,
+                           (int) getpid (), counter++);
+    if (length < 0 || (size_t) length >= size)
+        ck_abort_msg ("test directory path too long");
     char command [2048];
-    snprintf (command, sizeof (command), "rm -rf '%s'", path);
+    if (snprintf (command, sizeof (command), "rm -rf '%s'", path)
+        >= (int) sizeof (command))
+        ck_abort_msg ("test directory path too long");
     if (system (command) != 0)
         ck_abort_msg ("cannot clear %s", path);
     ck_assert_int_eq (mkdir (path, 0755), 0);
