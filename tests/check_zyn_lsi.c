@@ -650,6 +650,51 @@ START_TEST (test_collection_limit)
 END_TEST
 
 //  --------------------------------------------------------------------------
+//  A reopened partition knows its indexes and limit from its descriptor
+
+START_TEST (test_reopen)
+{
+    char dir [1024];
+    zyn_test_dir (dir, sizeof (dir), "lsi-reopen");
+    zyn_partition_t *partition = s_open (dir, 4321);
+    s_put (partition, "{\"pk\": {\"S\": \"a\"}, \"sk\": {\"S\": \"1\"}, "
+                      "\"num\": {\"N\": \"7\"}}");
+    s_commit (partition);
+    zyn_partition_destroy (&partition);
+
+    char path [1200];
+    snprintf (path, sizeof (path), "%s/p-9-1", dir);
+    zyn_error_t err = { 0 };
+    partition = zyn_partition_new (path, NULL, &err);
+    ck_assert_msg (partition, "reopen failed: %s", err.message);
+    zyn_lsi_t *lsi = zyn_partition_lsi (partition);
+    ck_assert_int_eq (zyn_lsi_size (lsi), 3);
+    ck_assert_int_eq (zyn_lsi_collection_limit (lsi), 4321);
+    ck_assert_str_eq (zyn_lsi_sk_name (lsi, 1), "tag");
+    ck_assert (zyn_lsi_projects (lsi, 1, "color"));
+    ck_assert (!zyn_lsi_projects (lsi, 1, "size"));
+    ck_assert (zyn_lsi_projects (lsi, 2, "size"));
+    zyn_value_t *request = s_query_request ("byNum", "pk = :p AND num = :n",
+                                            "{\":p\": {\"S\": \"a\"}, "
+                                            "\":n\": {\"N\": \"7\"}}");
+    zyn_value_t *response = s_ok (partition, "Query", &request);
+    char column [64];
+    s_column (response, "sk", column, sizeof (column));
+    ck_assert_str_eq (column, "1");
+    zyn_value_destroy (&response);
+    uint64_t size = 0;
+    zyn_value_t *pk = zyn_value_new_s ("a");
+    ck_assert_int_eq (zyn_partition_collection_size (partition, pk, &size,
+                                                     NULL),
+                      0);
+    ck_assert_uint_gt (size, 0);
+    zyn_value_destroy (&pk);
+    zyn_partition_destroy (&partition);
+    zyn_test_dir_remove (dir);
+}
+END_TEST
+
+//  --------------------------------------------------------------------------
 
 static Suite *
 zyn_lsi_suite (void)
@@ -658,6 +703,7 @@ zyn_lsi_suite (void)
     TCase *tcase = tcase_create ("rows");
     tcase_add_test (tcase, test_rows);
     tcase_add_test (tcase, test_key_types);
+    tcase_add_test (tcase, test_reopen);
     suite_add_tcase (suite, tcase);
     tcase = tcase_create ("query");
     tcase_add_test (tcase, test_query);
