@@ -68,6 +68,13 @@ s_id_compare (const void *a, const void *b)
     return x < y ? -1 : x > y ? 1 : 0;
 }
 
+static void
+s_free_body (void *data, void *hint)
+{
+    (void) hint;
+    free (data);
+}
+
 //  Take every queued call and send it
 static void
 s_self_drain_queue (s_self_t *self)
@@ -90,7 +97,7 @@ s_self_drain_queue (s_self_t *self)
         call->deadline = now + self->dispatch->timeout_ms;
         uint8_t id [8];
         zyn_put_u64 (id, call->request_id);
-        //  DEALER: empty-free framing, ZYN1 | id | operation | body
+        //  DEALER, no envelope: ZYN1 | id | operation | body
         int rc = zmq_send (socket, ZYN_PROTO_SIGNATURE, 4,
                            ZMQ_SNDMORE | ZMQ_DONTWAIT);
         if (rc >= 0)
@@ -98,60 +105,89 @@ s_self_drain_queue (s_self_t *self)
         if (rc >= 0)
             rc = zmq_send (socket, call->operation, strlen (call->operation),
                            ZMQ_SNDMORE);
-        if (rc >= 0)
-            rc = zmq_send (socket, call->body ? call->body : "",
-                           call->body ? call->size : 0, 0);
+        if (rc >= 0) {
+            //  The body goes as it is; ZeroMQ frees it once sent
+            zmq_msg_t body;
+            if (call->body)
+                zmq_msg_init_data (&body, call->body, call->size, s_free_body,
+                                   NULL);
+            else
+                zmq_msg_init (&body);
+            call->body = NULL;
+            rc = zmq_msg_send (&body, socket, 0);
+            if (rc < 0)
+                zmq_msg_close (&body);
+        }
         if (rc < 0)
             s_call_fail (call, ZYN_ERR_SERVICE_UNAVAILABLE,
                          "The broker cannot take more requests");
-        else {
-            free (call->body);
-            call->body = NULL;
+        else
             zhashx_insert (self->pending,
                            (void *) (uintptr_t) call->request_id, call);
-        }
         call = next;
     }
 }
 
-//  Receive one reply and complete its call
-static void
+//  Receive one reply, if one is waiting, and complete its call. Returns
+//  false if there was none. The reply is four frames: ZYN1 | request-id |
+//  status | body
+static bool
 s_self_handle_dealer (s_self_t *self)
 {
-    zmsg_t *msg = zmsg_recv (self->dealer);
-    if (!msg)
-        return;
-    if (zyn_proto_pop_signature (msg) || zmsg_size (msg) != 3) {
+    void *socket = zsock_resolve (self->dealer);
+    zmq_msg_t frames [4];
+    int count = 0;
+    bool more = true;
+    while (more) {
+        zmq_msg_t frame;
+        zmq_msg_init (&frame);
+        //  Only the first frame may be missing; the rest arrive with it
+        if (zmq_msg_recv (&frame, socket, count ? 0 : ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close (&frame);
+            if (count == 0)
+                return false;
+            break;
+        }
+        more = zmq_msg_more (&frame);
+        if (count < 4)
+            frames [count++] = frame;
+        else {
+            zmq_msg_close (&frame);
+            count = 5;          //  Too many frames: malformed
+        }
+    }
+    zyn_call_t *call = NULL;
+    if (count == 4 && zmq_msg_size (&frames [0]) == 4
+        && memcmp (zmq_msg_data (&frames [0]), ZYN_PROTO_SIGNATURE, 4) == 0
+        && zmq_msg_size (&frames [1]) == 8) {
+        uint64_t request_id = zyn_get_u64 (
+            (const uint8_t *) zmq_msg_data (&frames [1]));
+        call = (zyn_call_t *) zhashx_lookup (self->pending,
+                                             (void *) (uintptr_t) request_id);
+        //  A late reply to a call that timed out finds nobody waiting
+        if (call)
+            zhashx_delete (self->pending, (void *) (uintptr_t) request_id);
+    }
+    else
         zsys_warning ("zyn_dispatch: malformed reply from broker");
-        zmsg_destroy (&msg);
-        return;
+    if (call) {
+        size_t length = zmq_msg_size (&frames [2]);
+        if (length >= sizeof (call->status))
+            length = sizeof (call->status) - 1;
+        memcpy (call->status, zmq_msg_data (&frames [2]), length);
+        call->status [length] = 0;
+        //  The body frame moves into the call, uncopied
+        zmq_msg_init (&call->reply_msg);
+        zmq_msg_move (&call->reply_msg, &frames [3]);
+        call->has_reply_msg = true;
+        call->reply = zmq_msg_data (&call->reply_msg);
+        call->reply_size = zmq_msg_size (&call->reply_msg);
     }
-    zframe_t *id_frame = zmsg_pop (msg);
-    uint64_t request_id = zyn_proto_request_id (id_frame);
-    zframe_destroy (&id_frame);
-    zyn_call_t *call = (zyn_call_t *) zhashx_lookup (
-        self->pending, (void *) (uintptr_t) request_id);
-    if (!call) {
-        //  Late reply to a call that timed out: nobody waits for it
-        zmsg_destroy (&msg);
-        return;
-    }
-    zhashx_delete (self->pending, (void *) (uintptr_t) request_id);
-    zframe_t *status = zmsg_pop (msg);
-    size_t length = zframe_size (status);
-    if (length >= sizeof (call->status))
-        length = sizeof (call->status) - 1;
-    memcpy (call->status, zframe_data (status), length);
-    call->status [length] = 0;
-    zframe_destroy (&status);
-    zframe_t *body = zmsg_pop (msg);
-    call->reply_size = zframe_size (body);
-    call->reply = malloc (call->reply_size ? call->reply_size : 1);
-    assert (call->reply);
-    memcpy (call->reply, zframe_data (body), call->reply_size);
-    zframe_destroy (&body);
-    zmsg_destroy (&msg);
-    call->done (call, call->arg);
+    for (int i = 0; i < count && i < 4; i++)
+        zmq_msg_close (&frames [i]);
+    if (call)
+        call->done (call, call->arg);
+    return true;
 }
 
 //  Fail every pending call whose deadline passed (all, if force)
@@ -221,11 +257,9 @@ s_dispatch_actor (zsock_t *pipe, void *args)
             zstr_free (&command);
         }
         //  Replies first: they free HTTP threads; then new calls
-        for (int batch = 0; batch < 1000; batch++) {
-            if (!(zsock_events (self.dealer) & ZMQ_POLLIN))
+        for (int batch = 0; batch < 1000; batch++)
+            if (!s_self_handle_dealer (&self))
                 break;
-            s_self_handle_dealer (&self);
-        }
         if (items [2].revents & ZMQ_POLLIN)
             s_self_drain_queue (&self);
         if (zyn_mono_msecs () >= next_expiry) {
@@ -344,7 +378,9 @@ zyn_call_reset (zyn_call_t *call)
     free (call->body);
     call->body = NULL;
     call->size = 0;
-    free (call->reply);
+    if (call->has_reply_msg)
+        zmq_msg_close (&call->reply_msg);
+    call->has_reply_msg = false;
     call->reply = NULL;
     call->reply_size = 0;
     call->status [0] = 0;

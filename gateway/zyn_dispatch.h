@@ -10,7 +10,9 @@
     must not be shared between threads. Calls that wait longer than the
     timeout complete with ServiceUnavailable; at destroy every call still
     queued or in flight completes the same way. Bodies are MessagePack,
-    never decoded here.
+    never decoded here and never copied: request bodies go to ZeroMQ as
+    they are, reply bodies stay in their frames. Include zyn_prelude.h
+    (for zmq_msg_t) before this header.
     =========================================================================
 */
 
@@ -30,16 +32,18 @@ typedef void (zyn_call_done_fn) (zyn_call_t *call, void *arg);
 //  request) and fills the first block; the dispatcher fills the second.
 struct zyn_call {
     char operation [64];                //  "PutItem", "ZynGetShards", ...
-    void *body;                         //  Request (MessagePack), owned;
-    size_t size;                        //  freed once sent
+    void *body;                         //  Request (MessagePack, malloc),
+    size_t size;                        //  owned; handed to ZeroMQ to send
     zyn_call_done_fn *done;             //  Completion callback
     void *arg;                          //  Its argument
     //  Results
     char status [64];                   //  "OK" or a DynamoDB error name
     char message [128];                 //  Set when the gateway failed the
                                         //  call itself (timeout, shutdown)
-    void *reply;                        //  Reply body (MessagePack), owned
-    size_t reply_size;                  //  by the call: free () it
+    const void *reply;                  //  Reply body (MessagePack), in
+    size_t reply_size;                  //  reply_msg; zyn_call_reset frees
+    zmq_msg_t reply_msg;                //  The body frame, zero-copy
+    bool has_reply_msg;
     //  Dispatcher's own
     uint64_t request_id;
     int64_t deadline;                   //  Monotonic msecs
