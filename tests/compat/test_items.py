@@ -181,3 +181,36 @@ def test_consumed_capacity(ddb, make_table):
     assert response["ConsumedCapacity"]["Table"]["CapacityUnits"] == 1.0
     response = ddb.get_item(TableName=name, Key={"pk": {"S": "a"}})
     assert "ConsumedCapacity" not in response
+
+
+def test_consumed_capacity_reads_and_batches(ddb, make_table):
+    name = make_table(sort_key="N")
+    for index in range(3):
+        ddb.put_item(TableName=name, Item={"pk": {"S": "q"},
+                                           "sk": {"N": str(index)},
+                                           "v": {"S": "x" * 3000}})
+    # about 9 KB read at once: 3 units strongly consistent, 1.5 eventually
+    page = ddb.query(TableName=name, KeyConditionExpression="pk = :p",
+                     ExpressionAttributeValues={":p": {"S": "q"}},
+                     ConsistentRead=True, ReturnConsumedCapacity="TOTAL")
+    assert page["ConsumedCapacity"] == {"TableName": name,
+                                        "CapacityUnits": 3.0,
+                                        "ReadCapacityUnits": 3.0}
+    page = ddb.scan(TableName=name, ReturnConsumedCapacity="TOTAL")
+    assert page["ConsumedCapacity"]["CapacityUnits"] == 1.5
+    written = skip_if_unsupported(
+        ddb.batch_write_item, "BatchWriteItem",
+        RequestItems={name: [{"PutRequest": {"Item": {
+            "pk": {"S": "b"}, "sk": {"N": str(index)}}}}
+            for index in range(4)]},
+        ReturnConsumedCapacity="TOTAL")
+    assert written["ConsumedCapacity"] == [{"TableName": name,
+                                            "CapacityUnits": 4.0,
+                                            "WriteCapacityUnits": 4.0}]
+    got = ddb.batch_get_item(RequestItems={name: {"Keys": [
+        {"pk": {"S": "q"}, "sk": {"N": "0"}},
+        {"pk": {"S": "b"}, "sk": {"N": "0"}}]}},
+        ReturnConsumedCapacity="TOTAL")
+    assert got["ConsumedCapacity"] == [{"TableName": name,
+                                        "CapacityUnits": 1.0,
+                                        "ReadCapacityUnits": 1.0}]
