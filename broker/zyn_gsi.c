@@ -416,7 +416,7 @@ zyn_gsi_rewrite (zyn_table_t *base, const zyn_value_t *gsi,
     if (backfilling && zyn_value_bool (backfilling)) {
         zyn_error_set (err, ZYN_ERR_VALIDATION,
                        "Cannot read from backfilling global secondary "
-                       "index: %s", index_name);
+                       "index");
         return NULL;
     }
     const char *projection = zyn_value_map_get_s (

@@ -1,8 +1,8 @@
 /*  =========================================================================
     zynamo - the launcher: `zynamo up` runs a whole local cluster
 
-    Starts zynamo-broker, N zynamo-workers and (when it is installed beside
-    this program) zynamo-gateway as child processes, each logging to
+    Starts zynamo-broker, N zynamo-workers and (when installed beside
+    this program) zynamo-indexer and zynamo-gateway as child processes, each logging to
     <data>/logs/<name>.log. A child that dies is restarted with back-off;
     SIGINT or SIGTERM stops them all (SIGTERM, then SIGKILL after 10 s)
     and the launcher exits 0. Once the broker answers and the workers have
@@ -17,7 +17,7 @@
 #include <fcntl.h>
 #include <sys/prctl.h>
 
-#define CHILD_MAX 66
+#define CHILD_MAX 67                    //  Broker, 64 workers, indexer, gateway
 #define ARGS_MAX 24
 #define BACKOFF_MIN 500
 #define BACKOFF_MAX 30000
@@ -367,7 +367,7 @@ s_parse (int argc, char **argv, s_config_t *config)
         char *end;
         long number = strtol (value, &end, 10);
         long low = 1;
-        long high = streq (arg, "--workers") ? CHILD_MAX - 2
+        long high = streq (arg, "--workers") ? CHILD_MAX - 3
                   : streq (arg, "--partitions") ? 1024 : 65532;
         if (!*value || *end || number < low || number > high) {
             fprintf (stderr, "zynamo: %s wants a number from %ld to %ld, "
@@ -446,6 +446,21 @@ s_up (int argc, char **argv, const char *argv0)
         s_child_arg (worker, "%s/worker-%d", config.data, index);
         if (config.verbose)
             s_child_arg (worker, "--verbose");
+    }
+    //  The indexer keeps global secondary indexes (when installed)
+    char indexer_path [1200];
+    snprintf (indexer_path, sizeof (indexer_path), "%s/zynamo-indexer",
+              config.bindir);
+    if (access (indexer_path, X_OK) == 0) {
+        s_child_t *child = &children [count++];
+        snprintf (child->name, sizeof (child->name), "indexer");
+        s_child_arg (child, "%s", indexer_path);
+        s_child_arg (child, "--broker");
+        s_child_arg (child, "tcp://127.0.0.1:%d", config.port);
+        s_child_arg (child, "--data");
+        s_child_arg (child, "%s/indexer", config.data);
+        if (config.verbose)
+            s_child_arg (child, "--verbose");
     }
     char gateway_path [1200];
     snprintf (gateway_path, sizeof (gateway_path), "%s/zynamo-gateway",

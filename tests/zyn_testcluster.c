@@ -32,6 +32,7 @@ struct zyn_testcluster {
     int workers;
     s_child_t broker;
     s_child_t worker [MAX_WORKERS];
+    s_child_t indexer;
 };
 
 static void
@@ -285,11 +286,14 @@ zyn_testcluster_destroy (zyn_testcluster_t **self_p)
     zyn_testcluster_t *self = *self_p;
     if (!self)
         return;
+    s_stop (self, &self->indexer, SIGTERM);
     for (int index = 0; index < self->workers; index++)
         s_stop (self, &self->worker [index], SIGTERM);
     s_stop (self, &self->broker, SIGTERM);
     if (getenv ("ZYN_E2E_LOGS")) {
         s_print_log (self, "broker");
+        if (*self->indexer.name)
+            s_print_log (self, "indexer");
         for (int index = 0; index < self->workers; index++)
             s_print_log (self, self->worker [index].name);
     }
@@ -344,4 +348,28 @@ zyn_testcluster_restart_broker (zyn_testcluster_t *self)
     s_stop (self, &self->broker, SIGTERM);
     s_start_broker (self, true);
     s_wait_running_workers (self);
+}
+
+//  --------------------------------------------------------------------------
+//  Start zynamo-indexer for the cluster
+
+void
+zyn_testcluster_start_indexer (zyn_testcluster_t *self)
+{
+    assert (self->indexer.pid == 0);
+    snprintf (self->indexer.name, sizeof (self->indexer.name), "indexer");
+    char data [1200];
+    snprintf (data, sizeof (data), "%s/indexer", self->dir);
+    char *argv [] = { "zynamo-indexer", "--broker", self->front, "--data",
+                      data, NULL };
+    s_spawn (self, &self->indexer, argv);
+}
+
+//  --------------------------------------------------------------------------
+//  Send signal to the indexer and wait for it to end
+
+void
+zyn_testcluster_stop_indexer (zyn_testcluster_t *self, int signal)
+{
+    s_stop (self, &self->indexer, signal);
 }

@@ -50,6 +50,16 @@ void
 void
     zyn_testcluster_restart_broker (zyn_testcluster_t *self);
 
+//  Start zynamo-indexer for the cluster (data under <dir>/indexer). Use
+//  again after zyn_testcluster_stop_indexer to restart it on its data.
+void
+    zyn_testcluster_start_indexer (zyn_testcluster_t *self);
+
+//  Send signal to the indexer and wait for it to end. With SIGTERM,
+//  asserts a clean exit 0. destroy stops a running indexer.
+void
+    zyn_testcluster_stop_indexer (zyn_testcluster_t *self, int signal);
+
 //  Wait until the broker reports workers live workers, at most timeout_ms.
 //  Returns 0 or -1.
 int

@@ -81,6 +81,11 @@ class Cluster:
                 binary("zynamo-worker"), "--broker", endpoints["back"],
                 "--data", os.path.join(self.tmp, "worker-%d" % index),
                 "--id", "worker-%d" % index])
+        # Global secondary indexes are kept by the indexer
+        if os.access(binary("zynamo-indexer"), os.X_OK):
+            self.spawn("indexer", [
+                binary("zynamo-indexer"), "--broker", self.front,
+                "--data", os.path.join(self.tmp, "indexer")])
         self.gateway = self.start_gateway("gateway", [])
         self.endpoint = "http://" + self.gateway
         self.wait_ready()
