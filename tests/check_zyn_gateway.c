@@ -983,7 +983,7 @@ s_http (int port, const char *method, const char *target, const char *body,
     address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
     ck_assert_int_eq (connect (fd, (struct sockaddr *) &address,
                                sizeof (address)), 0);
-    struct timeval timeout = { 5, 0 };
+    struct timeval timeout = { 15, 0 };
     setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof (timeout));
     char request [8192];
     int length = snprintf (request, sizeof (request),
@@ -1149,7 +1149,7 @@ START_TEST (test_http_limits)
     address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
     ck_assert_int_eq (connect (fd, (struct sockaddr *) &address,
                                sizeof (address)), 0);
-    struct timeval timeout = { 5, 0 };
+    struct timeval timeout = { 15, 0 };
     setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof (timeout));
     const char *head = "POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: "
                        "DynamoDB_20120810.ListTables\r\nContent-Length: "
@@ -1276,7 +1276,7 @@ START_TEST (test_program)
     pid_t pid = s_spawn (run);
     //  Wait for the port file (written atomically once bound)
     int port = 0;
-    for (int attempt = 0; attempt < 500 && !port; attempt++) {
+    for (int attempt = 0; attempt < 2000 && !port; attempt++) {
         FILE *file = fopen (port_file, "r");
         if (file) {
             if (fscanf (file, "http=127.0.0.1:%d", &port) != 1)
@@ -1329,7 +1329,7 @@ zyn_gateway_suite (void)
     tcase_add_test (streams, test_streams_records);
     suite_add_tcase (suite, streams);
     TCase *http = tcase_create ("http");
-    tcase_set_timeout (http, 30);
+    tcase_set_timeout (http, 60);
     tcase_add_test (http, test_http);
     tcase_add_test (http, test_http_limits);
     tcase_add_test (http, test_http_timeout);
