@@ -7,17 +7,20 @@
     JSON parse and validation (zyn_optable), the error body, local
     answers, the first step of a Streams request (iterator and ARN
     parsing), and the response completion (ConsumedCapacity, stream ARNs)
-    with the request itself standing in for a response. Any input must
+    with the request itself standing in for a response. An input whose
+    first line starts "AUTH " is an Authorization header instead, checked
+    by zyn_sigv4 against one key with the rest as body. Any input must
     end in a request or a DynamoDB error whose body is valid JSON; never a
     crash, leak or hang. Built and run by tests/fuzz/run.sh.
     =========================================================================
 */
-// fuzz-sources: gateway/zyn_optable.c gateway/zyn_streams_api.c core/zyn_json.c core/zyn_value.c core/zyn_decimal.c core/zyn_error.c
+// fuzz-sources: gateway/zyn_optable.c gateway/zyn_streams_api.c gateway/zyn_sigv4.c core/zyn_json.c core/zyn_value.c core/zyn_decimal.c core/zyn_error.c
 
 #include "zyn_prelude.h"
 #include "zyn_error.h"
 #include "../../gateway/zyn_optable.h"
 #include "../../gateway/zyn_streams_api.h"
+#include "../../gateway/zyn_sigv4.h"
 
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
@@ -36,6 +39,18 @@ s_check_error (const zyn_error_t *err)
     free (text);
 }
 
+static const char *
+s_auth_header (void *arg, const char *name)
+{
+    if (strcasecmp (name, "Authorization") == 0)
+        return (const char *) arg;
+    if (strcasecmp (name, "X-Amz-Date") == 0)
+        return "20261123T200000Z";
+    if (strcasecmp (name, "Host") == 0)
+        return "localhost:8000";
+    return NULL;
+}
+
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
@@ -50,6 +65,15 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     size_t body_size = newline ? size - target_size - 1 : 0;
 
     zyn_error_t err = { 0 };
+    if (strncmp (target, "AUTH ", 5) == 0) {
+        zyn_sigv4_t *keys = zyn_sigv4_new ();
+        zyn_sigv4_add (keys, "AKIDFUZZ", "fuzz-secret");
+        if (zyn_sigv4_verify (keys, "POST", "/", "", s_auth_header,
+                              target + 5, body, body_size, 1795464000, &err))
+            s_check_error (&err);
+        zyn_sigv4_destroy (&keys);
+        return 0;
+    }
     const zyn_op_t *op = zyn_optable_lookup (target, &err);
     if (!op) {
         s_check_error (&err);
