@@ -117,11 +117,26 @@ wait_port () {
     return 1
 }
 
+#   The children of a process, from /proc (no procps needed)
+children_of () {
+    local stat
+    for stat in /proc/[0-9]*/stat; do
+        local fields
+        fields=$(sed 's/^.*) //' "$stat" 2>/dev/null) || continue
+        local -a field
+        read -r -a field <<<"$fields"
+        if [ "${field[1]}" = "$1" ]; then
+            stat=${stat#/proc/}
+            echo "${stat%/stat}"
+        fi
+    done
+}
+
 #   A process and all its descendants
 descendants () {
     local pid=$1
     echo "$pid"
-    for child in $(pgrep -P "$pid" 2>/dev/null || true); do
+    for child in $(children_of "$pid"); do
         descendants "$child"
     done
 }

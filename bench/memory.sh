@@ -55,6 +55,21 @@ cleanup () {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+#   The children of a process, from /proc (no procps needed)
+children_of () {
+    local stat
+    for stat in /proc/[0-9]*/stat; do
+        local fields
+        fields=$(sed 's/^.*) //' "$stat" 2>/dev/null) || continue
+        local -a field
+        read -r -a field <<<"$fields"
+        if [ "${field[1]}" = "$1" ]; then
+            stat=${stat#/proc/}
+            echo "${stat%/stat}"
+        fi
+    done
+}
+
 port=$(python3 - <<'PY'
 import random, socket
 while True:
@@ -101,7 +116,7 @@ samples=$tmp/samples.txt
 start=$SECONDS
 while kill -0 "$bench_pid" 2>/dev/null; do
     elapsed=$((SECONDS - start))
-    for pid in $(pgrep -P "$zynamo_pid" || true); do
+    for pid in $(children_of "$zynamo_pid"); do
         name=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null \
             | awk '{ n = $1; sub(".*/", "", n); for (i = 2; i <= NF; i++) if ($i == "--id") n = $(i + 1); print n }')
         rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || echo 0)
