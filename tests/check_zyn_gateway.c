@@ -910,8 +910,9 @@ END_TEST
 static void
 s_fake_broker (zsock_t *pipe, void *args)
 {
-    (void) args;
-    zsock_t *router = zsock_new_router ("tcp://127.0.0.1:*");
+    //  args: the endpoint to bind, or NULL for an ephemeral port
+    zsock_t *router = zsock_new_router (args ? (const char *) args
+                                             : "tcp://127.0.0.1:*");
     assert (router);
     zsock_signal (pipe, 0);
     zstr_sendf (pipe, "%s", zsock_endpoint (router));
@@ -1202,6 +1203,42 @@ START_TEST (test_http_limits)
 }
 END_TEST
 
+START_TEST (test_broker_restart)
+{
+    //  The broker goes away and comes back on the same endpoint: calls
+    //  meanwhile get ServiceUnavailable, then the gateway serves again
+    zactor_t *broker = zactor_new (s_fake_broker, NULL);
+    char *endpoint = zstr_recv (broker);
+    zyn_gateway_config_t config = { 0 };
+    config.http = "127.0.0.1:0";
+    config.broker = endpoint;
+    config.timeout_ms = 300;
+    zyn_gateway_t *gateway = zyn_gateway_new (&config, NULL);
+    ck_assert_ptr_nonnull (gateway);
+    int port = zyn_gateway_port (gateway);
+    s_http_reply_t reply;
+    s_http (port, "POST", "DynamoDB_20120810.ListTables", "{}", &reply);
+    ck_assert_int_eq (reply.status, 200);
+    zactor_destroy (&broker);
+    s_http (port, "POST", "DynamoDB_20120810.ListTables", "{}", &reply);
+    ck_assert_int_eq (reply.status, 503);
+    broker = zactor_new (s_fake_broker, endpoint);
+    char *again = zstr_recv (broker);
+    ck_assert_str_eq (again, endpoint);
+    //  ZeroMQ reconnects on its own; a few tries cover its back-off
+    int status = 0;
+    for (int attempt = 0; attempt < 20 && status != 200; attempt++) {
+        s_http (port, "POST", "DynamoDB_20120810.ListTables", "{}", &reply);
+        status = reply.status;
+    }
+    ck_assert_int_eq (status, 200);
+    zyn_gateway_destroy (&gateway);
+    zstr_free (&again);
+    zstr_free (&endpoint);
+    zactor_destroy (&broker);
+}
+END_TEST
+
 START_TEST (test_http_timeout)
 {
     //  A broker that never answers: ServiceUnavailable after the timeout,
@@ -1333,6 +1370,7 @@ zyn_gateway_suite (void)
     tcase_add_test (http, test_http);
     tcase_add_test (http, test_http_limits);
     tcase_add_test (http, test_http_timeout);
+    tcase_add_test (http, test_broker_restart);
     tcase_add_test (http, test_program);
     suite_add_tcase (suite, http);
     return suite;
