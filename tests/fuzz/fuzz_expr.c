@@ -10,7 +10,7 @@
     never crash, leak or hang. Built and run by tests/fuzz/run.sh.
     =========================================================================
 */
-// fuzz-sources: core/zyn_expr.c core/zyn_expr_parse.c core/zyn_expr_eval.c core/zyn_expr_update.c core/zyn_expr_legacy.c core/zyn_reserved.c core/zyn_value.c core/zyn_decimal.c core/zyn_error.c
+// fuzz-sources: core/zyn_expr.c core/zyn_expr_parse.c core/zyn_expr_eval.c core/zyn_expr_update.c core/zyn_expr_legacy.c core/zyn_reserved.c core/zyn_value.c core/zyn_value_codec.c core/zyn_decimal.c core/zyn_error.c
 
 #include "zyn_prelude.h"
 #include "zyn_error.h"

@@ -14,7 +14,7 @@
     crash, leak or hang. Built and run by tests/fuzz/run.sh.
     =========================================================================
 */
-// fuzz-sources: gateway/zyn_optable.c gateway/zyn_streams_api.c gateway/zyn_sigv4.c core/zyn_json.c core/zyn_value.c core/zyn_decimal.c core/zyn_error.c
+// fuzz-sources: gateway/zyn_optable.c gateway/zyn_streams_api.c gateway/zyn_sigv4.c core/zyn_json.c core/zyn_value.c core/zyn_value_codec.c core/zyn_decimal.c core/zyn_error.c
 
 #include "zyn_prelude.h"
 #include "zyn_error.h"

@@ -9,7 +9,7 @@
     tests/fuzz/run.sh.
     =========================================================================
 */
-// fuzz-sources: core/zyn_json.c core/zyn_value.c core/zyn_decimal.c core/zyn_error.c
+// fuzz-sources: core/zyn_json.c core/zyn_value.c core/zyn_value_codec.c core/zyn_decimal.c core/zyn_error.c
 
 #include "zyn_prelude.h"
 #include "zyn_error.h"

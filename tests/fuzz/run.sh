@@ -5,7 +5,7 @@
 #   tests/fuzz/corpus/<name>/ (so the corpus in git does not grow).
 #
 #   Each target names the core sources it needs on one comment line:
-#       // fuzz-sources: core/zyn_value.c core/zyn_decimal.c core/zyn_error.c
+#       // fuzz-sources: core/zyn_value.c core/zyn_value_codec.c core/zyn_decimal.c core/zyn_error.c
 #   Exits non-zero if a target fails to build or the fuzzer finds a crash,
 #   a leak or undefined behaviour; the crashing input is kept in BUILD-DIR.
 set -euo pipefail
