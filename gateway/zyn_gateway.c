@@ -57,6 +57,7 @@ typedef struct {
     zyn_value_t *request;               //  Owned: native request
     zyn_streams_call_t *streams;        //  Owned: Streams state
     zyn_call_t call;                    //  Owns its bodies
+    int64_t started;                    //  Monotonic msecs, for the log
 } s_request_t;
 
 static const uint32_t s_crc32_table [256] = {
@@ -169,6 +170,8 @@ s_request_new (zyn_gateway_t *gateway, struct MHD_Connection *connection)
     s_request_t *self = (s_request_t *) zmalloc (sizeof (s_request_t));
     self->gateway = gateway;
     self->connection = connection;
+    if (gateway->verbose)
+        self->started = zyn_mono_msecs ();
     return self;
 }
 
@@ -213,6 +216,10 @@ s_respond (s_request_t *self, unsigned int status, char *text, size_t size,
     enum MHD_Result result = MHD_queue_response (self->connection, status,
                                                  response);
     MHD_destroy_response (response);
+    if (self->gateway->verbose)
+        zsys_debug ("zyn_gateway: answered op=%s status=%u size=%zu "
+                    "msecs=%" PRId64, self->op ? zyn_op_name (self->op) : "-",
+                    status, size, zyn_mono_msecs () - self->started);
     return result;
 }
 
@@ -642,8 +649,10 @@ zyn_gateway_new (const zyn_gateway_config_t *config, zyn_error_t *err)
     if (info && getsockname (info->listen_fd, (struct sockaddr *) &bound,
                              &bound_size) == 0)
         self->port = ntohs (bound.sin_port);
-    zsys_info ("zyn_gateway: listening port=%d mode=%s", self->port,
-               self->keys ? "auth" : "open");
+    zsys_info ("zyn_gateway: listening port=%d broker=%s mode=%s threads=%u",
+               self->port,
+               config->broker ? config->broker : "tcp://127.0.0.1:7100",
+               self->keys ? "auth" : "open", threads);
     return self;
 }
 
