@@ -7,7 +7,9 @@ endpoint=$1
 export AWS_ACCESS_KEY_ID=zynamo AWS_SECRET_ACCESS_KEY=zynamo
 export AWS_DEFAULT_REGION=us-east-1 AWS_EC2_METADATA_DISABLED=true
 export AWS_PAGER="" AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
-aws=(aws dynamodb --endpoint-url "$endpoint" --output json)
+#   Debian's awscli unless AWS_CLI names another
+cli=${AWS_CLI:-$( [ -x /usr/bin/aws ] && echo /usr/bin/aws || command -v aws )}
+aws=("$cli" dynamodb --endpoint-url "$endpoint" --output json)
 table="cli-$$-$RANDOM"
 
 fail () { echo "test_awscli: $*" >&2; exit 1; }
