@@ -11,7 +11,10 @@
 #include "zyn_testcluster.h"
 #include "zyn_testutil.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
@@ -149,14 +152,51 @@ s_read_ports (zyn_testcluster_t *self)
     return *self->front && *self->back ? 0 : -1;
 }
 
+//  Free TCP ports on 127.0.0.1 below the kernel's ephemeral range. Ports
+//  from that range would let a peer reconnecting to a stopped broker
+//  take the broker's port as its own source port (a TCP self-connect),
+//  so the broker could not bind it again on restart.
+static void
+s_free_ports (int *ports, int count)
+{
+    //  Seeded per process: parallel suites must not share picks
+    unsigned seed = (unsigned) getpid () * 2654435761u
+                  ^ (unsigned) zyn_mono_msecs ();
+    for (int index = 0; index < count; index++) {
+        ports [index] = 0;
+        for (int attempt = 0; attempt < 200 && !ports [index]; attempt++) {
+            int port = 20000 + (int) (rand_r (&seed) % 12000);
+            bool taken = false;
+            for (int other = 0; other < index; other++)
+                taken |= ports [other] == port;
+            int fd = socket (AF_INET, SOCK_STREAM, 0);
+            ck_assert_int_ge (fd, 0);
+            struct sockaddr_in address = { .sin_family = AF_INET };
+            address.sin_port = htons ((uint16_t) port);
+            address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+            if (!taken
+                && bind (fd, (struct sockaddr *) &address, sizeof (address))
+                       == 0)
+                ports [index] = port;
+            close (fd);
+        }
+        ck_assert_msg (ports [index], "no free port");
+    }
+}
+
 static void
 s_start_broker (zyn_testcluster_t *self, bool same_ports)
 {
     char data [1200], ports [1200];
     snprintf (data, sizeof (data), "%s/broker-data", self->dir);
     snprintf (ports, sizeof (ports), "%s/broker.ports", self->dir);
-    char front [128] = "tcp://127.0.0.1:*", back [128] = "tcp://127.0.0.1:*";
-    char pub [128] = "tcp://127.0.0.1:*", sub [128] = "tcp://127.0.0.1:*";
+    int port [4];
+    s_free_ports (port, 4);
+    char front [128], back [128], pub [128], sub [128];
+    snprintf (front, sizeof (front), "tcp://127.0.0.1:%d", port [0]);
+    snprintf (back, sizeof (back), "tcp://127.0.0.1:%d", port [1]);
+    snprintf (pub, sizeof (pub), "tcp://127.0.0.1:%d", port [2]);
+    snprintf (sub, sizeof (sub), "tcp://127.0.0.1:%d", port [3]);
     if (same_ports) {
         snprintf (front, sizeof (front), "%s", self->front);
         snprintf (back, sizeof (back), "%s", self->back);
