@@ -132,6 +132,20 @@ children_of () {
     done
 }
 
+#   Wait until all $1 workers joined the broker (it logs each), at most
+#   $2 seconds: a table created earlier would have all its partitions on
+#   the workers that were there
+wait_workers () {
+    local log=$3 deadline=$((SECONDS + $2))
+    while [ $SECONDS -lt $deadline ]; do
+        if [ "$(grep -c 'worker joined' "$log" 2>/dev/null || true)" -ge "$1" ]; then
+            return 0
+        fi
+        sleep 0.2
+    done
+    echo "warning: not all $1 workers joined within $2 s" >&2
+}
+
 #   A process and all its descendants
 descendants () {
     local pid=$1
@@ -176,6 +190,7 @@ if wants native || wants http; then
             >"$tmp/zynamo.log" 2>&1 &
         zynamo_pid=$!
         if wait_port "$port" 30 && wait_port "$http_port" 30; then
+            wait_workers "$WORKERS" 30 "$tmp/zynamo/logs/broker.log"
             native_endpoint=tcp://127.0.0.1:$port
             http_endpoint=http://127.0.0.1:$http_port
         else

@@ -70,6 +70,20 @@ children_of () {
     done
 }
 
+#   Wait until all $1 workers joined the broker (it logs each), at most
+#   $2 seconds: a table created earlier would have all its partitions on
+#   the workers that were there
+wait_workers () {
+    local log=$3 deadline=$((SECONDS + $2))
+    while [ $SECONDS -lt $deadline ]; do
+        if [ "$(grep -c 'worker joined' "$log" 2>/dev/null || true)" -ge "$1" ]; then
+            return 0
+        fi
+        sleep 0.2
+    done
+    echo "warning: not all $1 workers joined within $2 s" >&2
+}
+
 port=$(python3 - <<'PY'
 import random, socket
 while True:
@@ -98,6 +112,7 @@ for _ in $(seq 150); do
     sleep 0.2
 done
 
+wait_workers "$WORKERS" 30 "$tmp/data/logs/broker.log"
 echo "memory: loading $RECORDS records" >&2
 "$build/bench/zynamo-bench" --driver native --endpoint "$endpoint" \
     --records "$RECORDS" --phase load --threads 2 --inflight 32 --quiet \
