@@ -2,6 +2,9 @@
 //  program against a fake broker
 
 #include "zyn_prelude.h"
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include "zyn_proto.h"
 #include "zyn_cli.h"
 #include "../tests/zyn_testutil.h"
@@ -626,9 +629,17 @@ s_free_ports (int count)
                                   + getpid ()) % 12000;
         bool free_all = true;
         for (int port = base; port < base + count && free_all; port++) {
-            zsock_t *probe = zsock_new (ZMQ_ROUTER);
-            free_all = zsock_bind (probe, "tcp://127.0.0.1:%d", port) == port;
-            zsock_destroy (&probe);
+            //  A plain socket: ZeroMQ would release the port only later,
+            //  in its I/O thread
+            int fd = socket (AF_INET, SOCK_STREAM, 0);
+            struct sockaddr_in address = { .sin_family = AF_INET };
+            address.sin_port = htons ((uint16_t) port);
+            address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+            free_all = fd >= 0
+                    && bind (fd, (struct sockaddr *) &address,
+                             sizeof (address)) == 0;
+            if (fd >= 0)
+                close (fd);
         }
         if (free_all)
             return base;
