@@ -8,6 +8,9 @@
         c/<id>/<partition>   checkpoint: last applied seq of that base
                              partition (decimal text)
         b/<id>/<partition>   a backfill's starting seq S of the partition
+        k/<id>               where the backfill scan resumes: the last
+                             acknowledged page's LastEvaluatedKey
+                             (MessagePack)
         f/<id>               present once the index follows its stream
 
     See zyn_indexer.h and docs/indexes.md.
@@ -26,8 +29,10 @@
 #define S_BATCH_MAX 2000
 //  How long a batch's writes may take before it is retried, ms
 #define S_WRITE_TIMEOUT 20000
+//  Items per backfill Scan page
+#define S_SCAN_PAGE 1000
 //  Most index writes in flight
-#define S_WINDOW 500
+#define S_WINDOW 200
 //  Wait before retrying an index that failed, ms
 #define S_RETRY_MSECS 500
 
@@ -45,6 +50,8 @@ typedef struct {
     uint32_t partitions;        //  Checkpoints kept, one per partition
     uint64_t *checkpoints;      //  Owned, durable checkpoints
     uint64_t *targets;          //  Owned, seqs to pass before ACTIVE
+    zyn_value_t *scan_key;      //  Owned, where the backfill resumes
+    bool scan_loaded;           //  scan_key read from the store
     int64_t lag;                //  Records not applied, last measured
     int64_t retry_at;           //  Monotonic ms
 } s_index_t;
@@ -74,6 +81,7 @@ s_index_destroy (s_index_t **self_p)
         free (self->sk);
         free (self->checkpoints);
         free (self->targets);
+        zyn_value_destroy (&self->scan_key);
         free (self);
         *self_p = NULL;
     }
@@ -193,7 +201,7 @@ zyn_indexer_new (const char *endpoint, const char *data, zyn_error_t *err)
     zyn_indexer_t *self = (zyn_indexer_t *) zmalloc (sizeof (zyn_indexer_t));
     self->endpoint = strdup (endpoint);
     self->client = client;
-    zyn_client_set_timeout (self->client, 5000);
+    zyn_client_set_timeout (self->client, 10000);
     self->options = leveldb_options_create ();
     leveldb_options_set_create_if_missing (self->options, 1);
     self->sync = leveldb_writeoptions_create ();
@@ -430,17 +438,34 @@ s_backfill (zyn_indexer_t *self, s_index_t *index, zyn_error_t *err)
         if (rc)
             return zyn_error_set (err, ZYN_ERR_INTERNAL, "store failed");
     }
-    zsys_info ("zyn_indexer: backfill started table=%s index=%s",
-               index->table, index->index);
+    char cursor_key [64];
+    snprintf (cursor_key, sizeof (cursor_key), "k/%" PRIu64, index->id);
+    if (!index->scan_loaded) {
+        //  A backfill interrupted by a crash resumes its scan
+        size_t size = 0;
+        char *errptr = NULL;
+        char *data = leveldb_get (self->db, self->read, cursor_key,
+                                  strlen (cursor_key), &size, &errptr);
+        leveldb_free (errptr);
+        if (data)
+            index->scan_key = zyn_value_decode (data, size, NULL);
+        leveldb_free (data);
+        index->scan_loaded = true;
+    }
+    zsys_info ("zyn_indexer: backfill %s table=%s index=%s",
+               index->scan_key ? "resumed" : "started", index->table,
+               index->index);
     int64_t items = 0;
-    zyn_value_t *start_key = NULL;
     zhashx_t *ids = zhashx_new ();
     int rc = 0;
     do {
         zyn_value_t *request = zyn_value_new_m ();
         zyn_value_map_put_s (request, "TableName", index->table);
-        if (start_key)
-            zyn_value_map_put (request, "ExclusiveStartKey", &start_key);
+        zyn_value_map_put_int (request, "Limit", S_SCAN_PAGE);
+        if (index->scan_key) {
+            zyn_value_t *copy = zyn_value_dup (index->scan_key);
+            zyn_value_map_put (request, "ExclusiveStartKey", &copy);
+        }
         zyn_value_t *page = zyn_client_call (self->client, "Scan", request,
                                              err);
         zyn_value_destroy (&request);
@@ -456,12 +481,30 @@ s_backfill (zyn_indexer_t *self, s_index_t *index, zyn_error_t *err)
                 rc = s_send_write (self, index, item, false, ids, err);
         }
         items += list ? (int64_t) zyn_value_size (list) : 0;
-        start_key = zyn_value_map_take (page, "LastEvaluatedKey");
-        zyn_value_destroy (&page);
         if (rc == 0)
             rc = s_wait_writes (self, ids, err);
-    } while (rc == 0 && start_key);
-    zyn_value_destroy (&start_key);
+        if (rc == 0) {
+            //  The page is in the index: the scan goes on after it
+            zyn_value_destroy (&index->scan_key);
+            index->scan_key = zyn_value_map_take (page, "LastEvaluatedKey");
+            leveldb_writebatch_t *batch = leveldb_writebatch_create ();
+            if (index->scan_key) {
+                size_t size;
+                void *data = zyn_value_encode (index->scan_key, &size);
+                leveldb_writebatch_put (batch, cursor_key,
+                                        strlen (cursor_key), data, size);
+                free (data);
+            }
+            else
+                leveldb_writebatch_delete (batch, cursor_key,
+                                           strlen (cursor_key));
+            rc = s_store_write (self, batch);
+            leveldb_writebatch_destroy (batch);
+            if (rc)
+                zyn_error_set (err, ZYN_ERR_INTERNAL, "store failed");
+        }
+        zyn_value_destroy (&page);
+    } while (rc == 0 && index->scan_key);
     zhashx_destroy (&ids);
     if (rc)
         return -1;
@@ -485,6 +528,7 @@ s_backfill (zyn_indexer_t *self, s_index_t *index, zyn_error_t *err)
     snprintf (key, sizeof (key), "f/%" PRIu64, index->id);
     s_batch_put (batch, key, 1);
     s_store_scan (self, prefix, NULL, NULL, batch);
+    leveldb_writebatch_delete (batch, cursor_key, strlen (cursor_key));
     rc = s_store_write (self, batch);
     leveldb_writebatch_destroy (batch);
     if (rc)
@@ -654,8 +698,8 @@ s_index_forget (zyn_indexer_t *self, s_index_t *index)
 {
     leveldb_writebatch_t *batch = leveldb_writebatch_create ();
     const char *families [] = { "c/%" PRIu64 "/", "b/%" PRIu64 "/",
-                                "f/%" PRIu64 };
-    for (int i = 0; i < 3; i++) {
+                                "f/%" PRIu64, "k/%" PRIu64 };
+    for (int i = 0; i < 4; i++) {
         char prefix [64];
         snprintf (prefix, sizeof (prefix), families [i], index->id);
         s_store_scan (self, prefix, NULL, NULL, batch);

@@ -17,7 +17,7 @@
     records not yet applied) to the broker and in its log.
 
     See docs/indexes.md. Known limits: one index at a time is backfilled,
-    and a backfill interrupted by a crash starts its scan again.
+    and while it is, the indexer's other indexes wait.
     =========================================================================
 */
 
