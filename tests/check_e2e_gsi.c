@@ -250,6 +250,9 @@ s_scan_entries (zyn_client_t *client, const char *table, bool index)
     do {
         zyn_value_t *request = zyn_value_new_m ();
         zyn_value_map_put_s (request, "TableName", table);
+        //  Small pages: a worker under ASan on a busy machine must not
+        //  spend its heartbeat interval on one page
+        zyn_value_map_put_int (request, "Limit", 1000);
         if (index)
             zyn_value_map_put_s (request, "IndexName", "byg");
         if (start)
