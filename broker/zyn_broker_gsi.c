@@ -659,9 +659,9 @@ s_handle_index_write (self_t *self, request_t *request)
 
 //  --------------------------------------------------------------------------
 //  ZynIndexStatus: {"TableName", "IndexName", "IndexTableId", "Backfilled":
-//  bool, "Lag": n}. The indexer reports progress: a backfilled index
-//  becomes ACTIVE; Lag (records not yet applied) is kept for
-//  ZynListIndexes.
+//  bool, "Lag": n, "ItemCount": n}. The indexer reports progress: a
+//  backfilled index becomes ACTIVE; Lag (records not yet applied) is kept
+//  for ZynListIndexes, ItemCount for DescribeTable.
 
 static void
 s_handle_index_status (self_t *self, request_t *request)
@@ -673,6 +673,12 @@ s_handle_index_status (self_t *self, request_t *request)
     int64_t lag = 0;
     if (zyn_value_map_get_int (request->body, "Lag", &lag) == 0)
         zyn_value_map_put_int (gsi, "ZynLag", lag);
+    int64_t item_count = 0;
+    if (zyn_value_map_get (request->body, "ItemCount")
+        && zyn_value_map_get_int (request->body, "ItemCount", &item_count)
+               == 0
+        && item_count >= 0)
+        zyn_value_map_put_int (gsi, "ZynItemCount", item_count);
     zyn_value_t *backfilled = zyn_value_map_get (request->body, "Backfilled");
     zyn_value_t *backfilling = zyn_value_map_get (gsi, "ZynBackfilling");
     zyn_error_t err = { 0 };

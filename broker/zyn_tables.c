@@ -984,7 +984,11 @@ s_describe_indexes (const zyn_value_t *indexes, const char *table_arn,
             zyn_value_map_put (index, "ProvisionedThroughput", &throughput);
         }
         zyn_value_map_put_int (index, "IndexSizeBytes", 0);
-        zyn_value_map_put_int (index, "ItemCount", 0);
+        //  A global index's count comes from the indexer (ZynIndexStatus)
+        int64_t item_count = 0;
+        if (s_field (given, "ZynItemCount"))
+            zyn_value_map_get_int (given, "ZynItemCount", &item_count);
+        zyn_value_map_put_int (index, "ItemCount", item_count);
         char arn [600];
         snprintf (arn, sizeof (arn), "%s/index/%s", table_arn, index_name);
         zyn_value_map_put_s (index, "IndexArn", arn);

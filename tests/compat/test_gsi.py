@@ -291,6 +291,9 @@ def test_add_index_backfills_then_delete(ddb, make_table):
     assert entry["IndexStatus"] == "CREATING"
     assert entry["Backfilling"] is True
     wait_index_active(ddb, name, "by_color")
+    # The indexer counts the entries once caught up
+    assert wait_until(lambda: index_status(ddb, name, "by_color")
+                      ["ItemCount"] == 300)
     result = ddb.query(TableName=name, IndexName="by_color",
                        KeyConditionExpression="color = :c",
                        ExpressionAttributeValues={":c": {"S": "c1"}})
