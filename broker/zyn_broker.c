@@ -810,10 +810,13 @@ static void
 s_self_heartbeat (self_t *self)
 {
     int64_t now = zyn_mono_msecs ();
+    //  Messages still waiting on the back door may be the heartbeats we
+    //  were too busy to read: read them before calling anyone dead
+    bool backlog = (zsock_events (self->back) & ZMQ_POLLIN) != 0;
     zlist_t *expired = zlist_new ();
     worker_t *worker = (worker_t *) zhashx_first (self->workers);
     while (worker) {
-        if (worker->live && now >= worker->expiry)
+        if (worker->live && now >= worker->expiry && !backlog)
             zlist_append (expired, worker);
         worker = (worker_t *) zhashx_next (self->workers);
     }

@@ -19,7 +19,7 @@ run_suite () {             #   run_suite NAME BUILD-DIR CONFIGURE-FLAGS...
         && make -j"$jobs" >/dev/null \
         && make -j"$jobs" check) || {
         for log in "$dir"/tests/*.log; do
-            grep -q -E '^(FAIL|ERROR)' "${log%.log}.trs" 2>/dev/null \
+            grep -q -E '^:test-result: (FAIL|ERROR)' "${log%.log}.trs" 2>/dev/null \
                 && { echo "--- $log"; tail -50 "$log"; }
         done
         return 1

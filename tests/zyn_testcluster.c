@@ -206,7 +206,7 @@ s_start_broker (zyn_testcluster_t *self, bool same_ports)
     unlink (ports);
     char *argv [] = { "zynamo-broker", "--front", front, "--back", back,
                       "--hub-pub", pub, "--hub-sub", sub, "--data", data,
-                      "--heartbeat", "100", "--port-file", ports, NULL };
+                      "--heartbeat", "200", "--port-file", ports, NULL };
     s_spawn (self, &self->broker, argv);
     int64_t deadline = zyn_mono_msecs () + 10000;
     while (s_read_ports (self) != 0) {

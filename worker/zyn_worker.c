@@ -862,7 +862,10 @@ s_handle_timers (self_t *self)
 {
     int64_t now = zyn_mono_msecs ();
     if (self->dealer) {
-        if (now >= self->expiry_at) {
+        //  A busy batch may have kept us from reading the broker's
+        //  heartbeats: what waits on the socket counts before expiry
+        if (now >= self->expiry_at
+            && !(zsock_events (self->dealer) & ZMQ_POLLIN)) {
             s_flush (self);
             s_disconnect (self);
             return;
