@@ -307,3 +307,40 @@ def test_add_index_backfills_then_delete(ddb, make_table):
                      ExpressionAttributeValues={":c": {"S": "c1"}})
     assert error["Message"] == ("The table does not have the specified "
                                 "index: by_color")
+
+
+def test_filters_projections_and_legacy_conditions(ddb, people):
+    put_person(ddb, people, "f1", "1", city="Fez", age=10, nick="a")
+    put_person(ddb, people, "f2", "1", city="Fez", age=20, nick="b")
+    put_person(ddb, people, "f3", "1", city="Fez", age=30, nick="a")
+    assert wait_until(lambda: query_city(ddb, people, "Fez")["Count"] == 3)
+    # Placeholders used by the key condition, the filter and the
+    # projection, one of them in two places
+    result = ddb.query(
+        TableName=people, IndexName="by_city",
+        KeyConditionExpression="#c = :c AND #a >= :a",
+        FilterExpression="#n = :n",
+        ProjectionExpression="pk, #n, #a",
+        ExpressionAttributeNames={"#c": "city", "#a": "age", "#n": "nick"},
+        ExpressionAttributeValues={":c": {"S": "Fez"}, ":a": {"N": "15"},
+                                   ":n": {"S": "a"}})
+    assert result["Items"] == [{"pk": {"S": "f3"}, "nick": {"S": "a"},
+                                "age": {"N": "30"}}]
+    assert result["ScannedCount"] == 2
+    error = error_of(ddb.query, TableName=people, IndexName="by_city",
+                     KeyConditionExpression="city = :c",
+                     FilterExpression="age > :a",
+                     ExpressionAttributeValues={":c": {"S": "Fez"},
+                                                ":a": {"N": "1"}})
+    assert error == {"Code": "ValidationException", "Message":
+                     "Filter Expression can only contain non-primary key "
+                     "attributes: Primary key attribute: age"}
+    # The legacy parameters
+    legacy = ddb.query(
+        TableName=people, IndexName="by_city",
+        KeyConditions={
+            "city": {"ComparisonOperator": "EQ",
+                     "AttributeValueList": [{"S": "Fez"}]},
+            "age": {"ComparisonOperator": "LE",
+                    "AttributeValueList": [{"N": "20"}]}})
+    assert [item["pk"]["S"] for item in legacy["Items"]] == ["f1", "f2"]
