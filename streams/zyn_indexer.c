@@ -271,6 +271,11 @@ s_wait_writes_until (zyn_indexer_t *self, zhashx_t *ids, size_t max,
     int64_t deadline = zyn_mono_msecs () + S_WRITE_TIMEOUT;
     while (zhashx_size (ids) > max) {
         int64_t wait = deadline - zyn_mono_msecs ();
+        if (zsys_interrupted) {
+            zyn_error_set (err, ZYN_ERR_SERVICE_UNAVAILABLE,
+                           "interrupted");
+            return -1;
+        }
         if (wait <= 0) {
             zyn_error_set (err, ZYN_ERR_SERVICE_UNAVAILABLE,
                            "index writes not acknowledged in time");
@@ -508,6 +513,10 @@ s_backfill (zyn_indexer_t *self, s_index_t *index, zyn_error_t *err)
                 zyn_error_set (err, ZYN_ERR_INTERNAL, "store failed");
         }
         zyn_value_destroy (&page);
+        //  Stopping: the scan resumes from its stored position
+        if (rc == 0 && zsys_interrupted)
+            rc = zyn_error_set (err, ZYN_ERR_SERVICE_UNAVAILABLE,
+                                "interrupted");
     } while (rc == 0 && index->scan_key);
     zhashx_destroy (&ids);
     if (rc)

@@ -476,8 +476,14 @@ START_TEST (test_backfill_while_writing)
     ck_assert_str_eq (err.message,
                       "Cannot read from backfilling global secondary index");
 
-    //  Writes go on while the index fills
-    s_burst (client, "filled", 0, 5000, 3);
+    //  Writes go on while the index fills, and the indexer is killed and
+    //  stopped mid-backfill: it resumes from its stored scan position
+    s_burst (client, "filled", 0, 2500, 3);
+    zyn_testcluster_stop_indexer (cluster, SIGKILL);
+    zyn_testcluster_start_indexer (cluster);
+    s_burst (client, "filled", 2500, 2500, 3);
+    zyn_testcluster_stop_indexer (cluster, SIGTERM);
+    zyn_testcluster_start_indexer (cluster);
     int64_t deadline = zyn_mono_msecs () + 120000;
     do {
         ck_assert_msg (zyn_mono_msecs () < deadline, "backfill not done");
