@@ -723,7 +723,8 @@ zyn_broker_dispatch (self_t *self, request_t *request)
             entry->handler (self, request);
             return;
         }
-    zyn_broker_handler_fn *handler = zyn_broker_gsi_handler (request->operation);
+    zyn_broker_handler_fn *handler
+        = zyn_broker_gsi_handler (request->operation);
     assert (handler);
     handler (self, request);
 }

@@ -2,11 +2,11 @@
     zynamo - the launcher: `zynamo up` runs a whole local cluster
 
     Starts zynamo-broker, N zynamo-workers and (when installed beside
-    this program) zynamo-indexer and zynamo-gateway as child processes, each logging to
-    <data>/logs/<name>.log. A child that dies is restarted with back-off;
-    SIGINT or SIGTERM stops them all (SIGTERM, then SIGKILL after 10 s)
-    and the launcher exits 0. Once the broker answers and the workers have
-    registered it prints the endpoints.
+    this program) zynamo-indexer and zynamo-gateway as child processes,
+    each logging to <data>/logs/<name>.log. A child that dies is
+    restarted with back-off; SIGINT or SIGTERM stops them all (SIGTERM,
+    then SIGKILL after 10 s) and the launcher exits 0. Once the broker
+    answers and the workers have registered it prints the endpoints.
     =========================================================================
 */
 
@@ -17,7 +17,8 @@
 #include <fcntl.h>
 #include <sys/prctl.h>
 
-#define CHILD_MAX 67                    //  Broker, 64 workers, indexer, gateway
+//  Broker, 64 workers, indexer, gateway
+#define CHILD_MAX 67
 #define ARGS_MAX 24
 #define BACKOFF_MIN 500
 #define BACKOFF_MAX 30000

@@ -274,7 +274,8 @@ s_scan_entries (zyn_client_t *client, const char *table, bool index)
         zyn_value_t *items = zyn_value_map_get (page, "Items");
         for (size_t i = 0; i < zyn_value_size (items); i++) {
             zyn_value_t *item = zyn_value_list_get (items, i);
-            if (!zyn_value_map_get (item, "g") || !zyn_value_map_get (item, "n"))
+            if (!zyn_value_map_get (item, "g")
+                || !zyn_value_map_get (item, "n"))
                 continue;
             ck_assert_msg (!index || !zyn_value_map_get (item, "w"),
                            "index projects an attribute it should not");
