@@ -53,9 +53,9 @@ s_usage (FILE *file)
     fprintf (file,
              "usage: zynamo up [options]\n"
              "\n"
-             "Starts a local zynamo cluster: a broker, N workers and the "
-             "HTTP gateway,\nsupervised (a crashed process is restarted); "
-             "Ctrl-C stops them all.\n"
+             "Starts a local zynamo cluster: a broker, N workers, the "
+             "index builder and\nthe HTTP gateway, supervised (a crashed "
+             "process is restarted); Ctrl-C\nstops them all.\n"
              "\n"
              "  --data DIR          data directory (default ./zynamo-data)\n"
              "  --workers N         worker processes (default 2)\n"
