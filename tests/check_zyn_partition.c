@@ -83,11 +83,50 @@ s_request (const char *name, const char *json)
     return request;
 }
 
+//  For a read-only operation: zyn_ops_execute_encoded gives the encoding
+//  of zyn_ops_execute's response, or the same error
+static void
+s_assert_encoded_same (zyn_partition_t *partition, const char *operation,
+                       const zyn_value_t *request)
+{
+    zyn_error_t err = { 0 };
+    zyn_error_t encoded_err = { 0 };
+    zyn_value_t *extra = NULL;
+    zyn_value_t *encoded_extra = NULL;
+    zyn_value_t *response = zyn_ops_execute (partition, operation, request,
+                                             &extra, &err);
+    size_t encoded_size = 0;
+    void *encoded = zyn_ops_execute_encoded (partition, operation, request,
+                                             &encoded_size, &encoded_extra,
+                                             &encoded_err);
+    if (response) {
+        ck_assert_ptr_nonnull (encoded);
+        size_t size;
+        void *expected = zyn_value_encode (response, &size);
+        ck_assert_uint_eq (encoded_size, size);
+        ck_assert_mem_eq (encoded, expected, size);
+        free (expected);
+    }
+    else {
+        ck_assert_ptr_null (encoded);
+        ck_assert_str_eq (zyn_error_name (encoded_err.type),
+                          zyn_error_name (err.type));
+        ck_assert_str_eq (encoded_err.message, err.message);
+        ck_assert ((extra == NULL) == (encoded_extra == NULL));
+    }
+    free (encoded);
+    zyn_value_destroy (&response);
+    zyn_value_destroy (&extra);
+    zyn_value_destroy (&encoded_extra);
+}
+
 //  Execute and expect success; returns the response
 static zyn_value_t *
 s_ok (zyn_partition_t *partition, const char *operation,
       zyn_value_t **request_p)
 {
+    if (streq (operation, "GetItem"))
+        s_assert_encoded_same (partition, operation, *request_p);
     zyn_error_t err = { 0 };
     zyn_value_t *extra = NULL;
     zyn_value_t *response = zyn_ops_execute (partition, operation,
@@ -104,6 +143,8 @@ static void
 s_fails (zyn_partition_t *partition, const char *operation,
          zyn_value_t **request_p, zyn_errtype_t type, const char *message)
 {
+    if (streq (operation, "GetItem"))
+        s_assert_encoded_same (partition, operation, *request_p);
     zyn_error_t err = { 0 };
     zyn_value_t *extra = NULL;
     zyn_value_t *response = zyn_ops_execute (partition, operation,

@@ -44,4 +44,14 @@ zyn_value_t *
                      const zyn_value_t *request, zyn_value_t **extra_p,
                      zyn_error_t *err);
 
+//  As zyn_ops_execute, but returns the response encoded as MessagePack
+//  (caller frees it) with its size in *size_p: the same bytes as
+//  zyn_value_encode of zyn_ops_execute's response. GetItem without a
+//  projection is answered from the stored bytes without decoding them.
+void *
+    zyn_ops_execute_encoded (zyn_partition_t *partition,
+                             const char *operation,
+                             const zyn_value_t *request, size_t *size_p,
+                             zyn_value_t **extra_p, zyn_error_t *err);
+
 #endif

@@ -643,6 +643,52 @@ zyn_partition_read (zyn_partition_t *self, const uint8_t *row,
 }
 
 //  --------------------------------------------------------------------------
+//  Read the stored bytes of the item under row, seeing staged writes
+
+int
+zyn_partition_read_raw (zyn_partition_t *self, const uint8_t *row,
+                        size_t row_size, size_t headroom, uint8_t **data_p,
+                        size_t *size_p, zyn_error_t *err)
+{
+    assert (self);
+    *data_p = NULL;
+    *size_p = 0;
+    if (zhashx_size (self->staged)) {
+        char *hex = s_row_hex (row, row_size);
+        s_staged_t *staged = (s_staged_t *) zhashx_lookup (self->staged, hex);
+        free (hex);
+        if (staged) {
+            if (staged->item) {
+                size_t size;
+                void *encoded = zyn_value_encode (staged->item, &size);
+                *data_p = (uint8_t *) zmalloc (headroom + size);
+                memcpy (*data_p + headroom, encoded, size);
+                *size_p = size;
+                free (encoded);
+            }
+            return 0;
+        }
+    }
+    char *errptr = NULL;
+    size_t size = 0;
+    char *data = leveldb_get (self->db, self->read_options,
+                              (const char *) row, row_size, &size, &errptr);
+    if (errptr) {
+        zyn_error_set (err, ZYN_ERR_INTERNAL, "storage read failed: %s",
+                       errptr);
+        leveldb_free (errptr);
+        return -1;
+    }
+    if (!data)
+        return 0;
+    *data_p = (uint8_t *) zmalloc (headroom + size);
+    memcpy (*data_p + headroom, data, size);
+    *size_p = size;
+    leveldb_free (data);
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
 //  Build the change record of one mutation (docs/protocol.md, "Stream
 //  records")
 

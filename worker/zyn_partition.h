@@ -133,6 +133,18 @@ int
                         size_t row_size, zyn_value_t **item_p,
                         zyn_error_t *err);
 
+//  Read the stored MessagePack bytes of the item under row, seeing staged
+//  writes, into a new buffer that starts with headroom bytes left free for
+//  the caller. Returns 0 and the buffer in *data_p (caller frees it) with
+//  the item's size (not counting headroom) in *size_p, or NULL in *data_p
+//  if there is none; -1 with err on a storage error. The bytes are not
+//  decoded: they are the item as zyn_value_encode wrote it.
+int
+    zyn_partition_read_raw (zyn_partition_t *self, const uint8_t *row,
+                            size_t row_size, size_t headroom,
+                            uint8_t **data_p, size_t *size_p,
+                            zyn_error_t *err);
+
 //  Stage one mutation of the item under row: new_item NULL deletes it.
 //  keys is the item's key attributes, old_item the item before (NULL if
 //  there was none). Builds the change record (INSERT, MODIFY or REMOVE,

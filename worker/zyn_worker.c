@@ -470,7 +470,8 @@ s_handle_request (self_t *self, zmsg_t *msg)
     zframe_t *body = zmsg_pop (msg);
     zyn_error_t err = { 0 };
     zyn_value_t *request = NULL;
-    zyn_value_t *response = NULL;
+    void *response = NULL;
+    size_t response_size = 0;
     zyn_value_t *extra = NULL;
     zyn_partition_t *partition = NULL;
     uint64_t table_id = 0;
@@ -517,16 +518,14 @@ s_handle_request (self_t *self, zmsg_t *msg)
     //  wrote
     if (zyn_ops_needs_commit (operation) && zyn_partition_is_dirty (partition))
         s_flush (self);
-    response = zyn_ops_execute (partition, operation, request, &extra, &err);
+    response_size = 0;
+    response = zyn_ops_execute_encoded (partition, operation, request,
+                                        &response_size, &extra, &err);
 
 reply:
-    if (response) {
-        size_t size;
-        void *data = zyn_value_encode (response, &size);
+    if (response)
         reply = s_reply_msg (zframe_dup (client), request_id, ZYN_PROTO_OK,
-                             data, size);
-        free (data);
-    }
+                             response, response_size);
     else
         reply = s_error_msg (zframe_dup (client), request_id, &err, extra);
     //  A reply waits for its partition's commit if the partition holds
@@ -536,7 +535,7 @@ reply:
                    partition && zyn_partition_is_dirty (partition)
                        ? partition : NULL);
     zyn_value_destroy (&extra);
-    zyn_value_destroy (&response);
+    free (response);
     zyn_value_destroy (&request);
     zframe_destroy (&body);
     zframe_destroy (&partition_frame);
