@@ -29,6 +29,9 @@
 #include "zyn_broker.h"
 #include "zyn_broker_self.h"
 
+//  Most messages handled from one socket per poll
+#define BROKER_DRAIN_MAX 64
+
 //  What zyn_broker_new hands to the actor
 typedef struct {
     zyn_catalog_t *catalog;         //  Handed over to the actor
@@ -811,16 +814,21 @@ s_self_heartbeat (self_t *self)
 {
     int64_t now = zyn_mono_msecs ();
     //  Messages still waiting on the back door may be the heartbeats we
-    //  were too busy to read: read them before calling anyone dead
+    //  were too busy to read: read them before calling anyone dead.
+    //  Called after every batch of messages: allocate nothing unless a
+    //  worker expires
     bool backlog = (zsock_events (self->back) & ZMQ_POLLIN) != 0;
-    zlist_t *expired = zlist_new ();
+    zlist_t *expired = NULL;
     worker_t *worker = (worker_t *) zhashx_first (self->workers);
     while (worker) {
-        if (worker->live && now >= worker->expiry && !backlog)
+        if (worker->live && now >= worker->expiry && !backlog) {
+            if (!expired)
+                expired = zlist_new ();
             zlist_append (expired, worker);
+        }
         worker = (worker_t *) zhashx_next (self->workers);
     }
-    worker = (worker_t *) zlist_first (expired);
+    worker = expired ? (worker_t *) zlist_first (expired) : NULL;
     while (worker) {
         s_worker_expire (self, worker, "heartbeat");
         worker = (worker_t *) zlist_next (expired);
@@ -1050,6 +1058,17 @@ s_args_destroy (s_args_t **args_p)
 //  --------------------------------------------------------------------------
 //  The actor function
 
+//  True if another message is already waiting on sock and fewer than
+//  BROKER_DRAIN_MAX were handled since the last poll: a busy socket costs
+//  one poll per batch of messages rather than one per message
+
+static bool
+s_self_has_more (self_t *self, zsock_t *sock, int *drained)
+{
+    return !self->terminated && ++*drained < BROKER_DRAIN_MAX
+        && (zsock_events (sock) & ZMQ_POLLIN);
+}
+
 void
 zyn_broker_actor (zsock_t *pipe, void *args)
 {
@@ -1057,6 +1076,7 @@ zyn_broker_actor (zsock_t *pipe, void *args)
     self_t *self = s_self_new (pipe, broker_args);
     s_args_destroy (&broker_args);
     zsock_signal (pipe, 0);
+    int drained = 0;
     while (!self->terminated) {
         int64_t timeout = self->next_heartbeat - zyn_mono_msecs ();
         if (timeout < 0)
@@ -1067,16 +1087,25 @@ zyn_broker_actor (zsock_t *pipe, void *args)
             s_self_handle_pipe (self);
         else
         if (which == self->front)
-            s_self_handle_front (self);
+            do
+                s_self_handle_front (self);
+            while (s_self_has_more (self, self->front, &drained));
         else
         if (which == self->back)
-            s_self_handle_back (self);
+            do
+                s_self_handle_back (self);
+            while (s_self_has_more (self, self->back, &drained));
         else
         if (which == self->hub_sub)
-            s_self_handle_hub (self, self->hub_sub, self->hub_pub);
+            do
+                s_self_handle_hub (self, self->hub_sub, self->hub_pub);
+            while (s_self_has_more (self, self->hub_sub, &drained));
         else
         if (which == self->hub_pub)
-            s_self_handle_hub (self, self->hub_pub, self->hub_sub);
+            do
+                s_self_handle_hub (self, self->hub_pub, self->hub_sub);
+            while (s_self_has_more (self, self->hub_pub, &drained));
+        drained = 0;
         s_self_heartbeat (self);
     }
     s_self_destroy (&self);
