@@ -106,13 +106,32 @@ s_pending_destructor (void **item)
     s_pending_destroy ((pending_t **) item);
 }
 
-//  The pending-table key of a request: client address in hex, request id
+//  Room for the pending-table key of a client with a routing id of up to
+//  255 octets (the longest ZeroMQ gives)
+#define PENDING_KEY_MAX (2 * 255 + 1 + 16 + 1)
+
+//  The pending-table key of a request: client address in hex, '/', the
+//  request id in 16 hex digits. Written into buf (of PENDING_KEY_MAX
+//  bytes) if it fits, else into a new string; the caller frees the
+//  result if it is not buf. Allocates nothing on the request path.
 static char *
-s_pending_key (zframe_t *client, uint64_t request_id)
+s_pending_key (char *buf, zframe_t *client, uint64_t request_id)
 {
-    char *hex = zframe_strhex (client);
-    char *key = zsys_sprintf ("%s/%016" PRIx64, hex, request_id);
-    free (hex);
+    static const char upper [] = "0123456789ABCDEF";
+    static const char lower [] = "0123456789abcdef";
+    size_t size = zframe_size (client);
+    const uint8_t *data = zframe_data (client);
+    size_t key_size = size * 2 + 1 + 16;
+    char *key = key_size < PENDING_KEY_MAX ? buf
+                                           : (char *) zmalloc (key_size + 1);
+    for (size_t i = 0; i < size; i++) {
+        key [i * 2] = upper [data [i] >> 4];
+        key [i * 2 + 1] = upper [data [i] & 15];
+    }
+    key [size * 2] = '/';
+    for (int i = 0; i < 16; i++)
+        key [size * 2 + 1 + i] = lower [(request_id >> (60 - 4 * i)) & 15];
+    key [key_size] = '\0';
     return key;
 }
 
@@ -260,7 +279,9 @@ zyn_broker_forward (self_t *self, zframe_t *client, uint64_t request_id,
     zmsg_send (&msg, self->back);
 
     pending_t *pending = (pending_t *) zmalloc (sizeof (pending_t));
-    pending->key = s_pending_key (client, request_id);
+    char key_buf [PENDING_KEY_MAX];
+    char *key = s_pending_key (key_buf, client, request_id);
+    pending->key = key == key_buf ? strdup (key_buf) : key;
     pending->worker_id = strdup (worker->id);
     pending->client = zframe_dup (client);
     pending->mutation = streq (operation, "PutItem")
@@ -706,9 +727,11 @@ s_worker_reply (self_t *self, worker_t *worker, zmsg_t *msg)
                       worker->id);
         goto done;
     }
-    char *key = s_pending_key (client, request_id);
+    char buf [PENDING_KEY_MAX];
+    char *key = s_pending_key (buf, client, request_id);
     pending_t *pending = (pending_t *) zhashx_lookup (self->pending, key);
-    free (key);
+    if (key != buf)
+        free (key);
     if (!pending || !streq (pending->worker_id, worker->id)) {
         //  Already failed (the worker was expired, then answered late)
         if (self->verbose)
