@@ -55,54 +55,9 @@ cleanup () {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-#   The children of a process, from /proc (no procps needed)
-children_of () {
-    local stat
-    for stat in /proc/[0-9]*/stat; do
-        local fields
-        fields=$(sed 's/^.*) //' "$stat" 2>/dev/null) || continue
-        local -a field
-        read -r -a field <<<"$fields"
-        if [ "${field[1]}" = "$1" ]; then
-            stat=${stat#/proc/}
-            echo "${stat%/stat}"
-        fi
-    done
-}
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-#   Wait until all $1 workers joined the broker (it logs each), at most
-#   $2 seconds: a table created earlier would have all its partitions on
-#   the workers that were there
-wait_workers () {
-    local log=$3 deadline=$((SECONDS + $2))
-    while [ $SECONDS -lt $deadline ]; do
-        if [ "$(grep -c 'worker joined' "$log" 2>/dev/null || true)" -ge "$1" ]; then
-            return 0
-        fi
-        sleep 0.2
-    done
-    echo "warning: not all $1 workers joined within $2 s" >&2
-}
-
-port=$(python3 - <<'PY'
-import random, socket
-while True:
-    base = random.randint(20000, 59990)
-    sockets = []
-    try:
-        for port in range(base, base + 5):
-            s = socket.socket()
-            s.bind(("127.0.0.1", port))
-            sockets.append(s)
-    except OSError:
-        continue
-    finally:
-        for s in sockets:
-            s.close()
-    print(base)
-    break
-PY
-)
+port=$(free_port 5)
 "$build/zynamo" up --data "$tmp/data" --workers "$WORKERS" --port "$port" \
     --http-port $((port + 4)) >"$tmp/zynamo.log" 2>&1 &
 zynamo_pid=$!
