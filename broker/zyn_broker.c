@@ -54,6 +54,8 @@ s_worker_destroy (worker_t **self_p)
     if (self) {
         zframe_destroy (&self->address);
         free (self->address_key);
+        free (self->endpoint);
+        free (self->front_id);
         free (self->id);
         free (self);
         *self_p = NULL;
@@ -589,6 +591,17 @@ s_worker_ready (self_t *self, zframe_t *address, zmsg_t *msg)
     }
     worker->address = zframe_dup (address);
     worker->address_key = address_key;
+    zstr_free (&worker->endpoint);
+    zstr_free (&worker->front_id);
+    const char *endpoint = body ? zyn_value_map_get_s (body, "Endpoint")
+                                : NULL;
+    const char *front_id = body ? zyn_value_map_get_s (body, "FrontId")
+                                : NULL;
+    if (endpoint && *endpoint && strlen (endpoint) < 256 && front_id
+        && *front_id && strlen (front_id) < 256) {
+        worker->endpoint = strdup (endpoint);
+        worker->front_id = strdup (front_id);
+    }
     zhashx_update (self->addresses, worker->address_key, worker);
     worker->live = true;
     worker->expiry = zyn_mono_msecs ()

@@ -619,6 +619,61 @@ s_handle_describe_cluster (self_t *self, request_t *request)
                             &response);
 }
 
+//  ZynGetRoutes: for every ACTIVE table, its partition key and, per
+//  partition, the hash range and the front door of the live worker that
+//  serves it, so clients can send item requests straight there (the
+//  direct path, docs/protocol.md). A partition without a reachable
+//  worker has no Endpoint: its requests go through the broker.
+static void
+s_handle_get_routes (self_t *self, request_t *request)
+{
+    zyn_value_t *tables = zyn_value_new_l ();
+    zlist_t *names = zyn_catalog_names (self->catalog);
+    for (const char *name = (const char *) zlist_first (names); name;
+         name = (const char *) zlist_next (names)) {
+        zyn_table_t *table = zyn_catalog_lookup (self->catalog, name);
+        if (!table || table->status != ZYN_TABLE_ACTIVE || strchr (name, '/'))
+            continue;
+        zyn_value_t *entry = zyn_value_new_m ();
+        zyn_value_map_put_s (entry, "TableName", table->name);
+        zyn_value_map_put_int (entry, "TableId", (int64_t) table->id);
+        zyn_value_map_put_s (entry, "PartitionKey", table->pk_name);
+        zyn_value_map_put_s (entry, "PartitionKeyType",
+                             zyn_type_name (table->pk_type));
+        if (table->sk_name) {
+            zyn_value_map_put_s (entry, "SortKey", table->sk_name);
+            zyn_value_map_put_s (entry, "SortKeyType",
+                                 zyn_type_name (table->sk_type));
+        }
+        zyn_value_t *partitions = zyn_value_new_l ();
+        for (uint32_t i = 0; i < table->partition_count; i++) {
+            zyn_partition_info_t *partition = &table->partitions [i];
+            zyn_value_t *part = zyn_value_new_m ();
+            zyn_value_map_put_int (part, "PartitionId", partition->id);
+            uint8_t hash [8];
+            zyn_put_u64 (hash, partition->hash_start);
+            zyn_value_t *value = zyn_value_new_b (hash, 8);
+            zyn_value_map_put (part, "HashStart", &value);
+            zyn_put_u64 (hash, partition->hash_end);
+            value = zyn_value_new_b (hash, 8);
+            zyn_value_map_put (part, "HashEnd", &value);
+            worker_t *worker = zyn_broker_partition_worker (self, partition);
+            if (worker && partition->assigned && worker->endpoint) {
+                zyn_value_map_put_s (part, "Endpoint", worker->endpoint);
+                zyn_value_map_put_s (part, "FrontId", worker->front_id);
+            }
+            zyn_value_list_append (partitions, &part);
+        }
+        zyn_value_map_put (entry, "Partitions", &partitions);
+        zyn_value_list_append (tables, &entry);
+    }
+    zlist_destroy (&names);
+    zyn_value_t *response = zyn_value_new_m ();
+    zyn_value_map_put (response, "Tables", &tables);
+    zyn_broker_reply_value (self, request->address, request->request_id,
+                            &response);
+}
+
 static void
 s_handle_get_shards (self_t *self, request_t *request)
 {
@@ -696,6 +751,7 @@ static const s_operation_t s_operations [] = {
     { "ZynDescribeEndpoints", s_handle_describe_endpoints },
     { "ZynDescribeCluster", s_handle_describe_cluster },
     { "ZynGetShards", s_handle_get_shards },
+    { "ZynGetRoutes", s_handle_get_routes },
     { "ZynGetStreamRecords", s_handle_get_stream_records },
     { NULL, NULL }
 };

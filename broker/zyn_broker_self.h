@@ -19,6 +19,8 @@ typedef struct {
     char *id;                       //  Owned
     zframe_t *address;              //  Owned, routing identity on back
     char *address_key;              //  Owned, hex of address
+    char *endpoint;                 //  Owned, its front door, or NULL
+    char *front_id;                 //  Owned, the front door's routing id
     bool live;
     int64_t expiry;                 //  Monotonic ms
 } worker_t;

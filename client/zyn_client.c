@@ -6,6 +6,12 @@
     pipelined sends mix on one socket: a synchronous call keeps any reply
     for another request it meets while waiting, for zyn_client_recv.
 
+    Item requests go straight to the worker holding the key when the
+    routes are known (zyn_direct): the client asks the broker for them
+    (ZynGetRoutes) at its first request and again when they prove stale;
+    a request the direct path cannot take goes through the broker. Both
+    paths' replies come out of the same receive calls.
+
     Synchronous calls follow the zguide's Lazy Pirate: when no reply comes
     in time the socket is closed and reopened, and the request is sent
     again only when that is safe. Reads are retried after a timeout;
@@ -20,6 +26,7 @@
 #include "zyn_prelude.h"
 #include "zyn_proto.h"
 #include "zyn_error.h"
+#include "zyn_direct.h"
 
 //  Default time a synchronous call may take, retries included
 #define CLIENT_TIMEOUT_DEFAULT 10000
@@ -33,10 +40,12 @@ struct zyn_client {
     char *endpoint;                 //  Owned
     zsock_t *dealer;                //  Owned, reopened by Lazy Pirate
     uint64_t next_id;               //  Last request id used
+    uint64_t next_routes_id;        //  Last routes request (high bit set)
     int timeout;                    //  Msecs a synchronous call may take
     zhashx_t *pending;              //  Pipelined ids awaiting a reply
     zlist_t *replies;               //  zmsg_t replies kept for recv, owned
     zyn_value_t *error_body;        //  Owned, body of the last error reply
+    zyn_direct_t *direct;           //  Owned, NULL when off
 };
 
 //  A reply split into its parts; frames borrowed from msg
@@ -83,6 +92,9 @@ zyn_client_new (const char *endpoint, zyn_error_t *err)
     self->timeout = CLIENT_TIMEOUT_DEFAULT;
     self->pending = zhashx_new ();
     self->replies = zlist_new ();
+    const char *direct = getenv ("ZYNAMO_DIRECT");
+    if (!direct || !streq (direct, "0"))
+        self->direct = zyn_direct_new ();
     if (s_client_open (self)) {
         zyn_error_set (err, ZYN_ERR_VALIDATION,
                        "cannot connect to broker endpoint '%s'", endpoint);
@@ -109,6 +121,7 @@ zyn_client_destroy (zyn_client_t **self_p)
     }
     zlist_destroy (&self->replies);
     zhashx_destroy (&self->pending);
+    zyn_direct_destroy (&self->direct);
     zsock_destroy (&self->dealer);
     free (self->endpoint);
     free (self);
@@ -123,6 +136,34 @@ zyn_client_set_timeout (zyn_client_t *self, int msecs)
 {
     assert (self);
     self->timeout = msecs > 0 ? msecs : 1;
+}
+
+//  --------------------------------------------------------------------------
+//  The direct path: on or off, and its counters
+
+void
+zyn_client_set_direct (zyn_client_t *self, bool direct)
+{
+    assert (self);
+    if (direct && !self->direct)
+        self->direct = zyn_direct_new ();
+    else
+    if (!direct)
+        zyn_direct_destroy (&self->direct);
+}
+
+uint64_t
+zyn_client_direct_sent (zyn_client_t *self)
+{
+    assert (self);
+    return self->direct ? zyn_direct_sent (self->direct) : 0;
+}
+
+uint64_t
+zyn_client_direct_resent (zyn_client_t *self)
+{
+    assert (self);
+    return self->direct ? zyn_direct_resent (self->direct) : 0;
 }
 
 //  --------------------------------------------------------------------------
@@ -180,7 +221,25 @@ s_id_key (char *buf, uint64_t request_id)
 }
 
 //  --------------------------------------------------------------------------
-//  Send one request frame set. Returns the request id, or 0 with err.
+//  Send one request to the broker. Returns 0, or -1 with err.
+
+static int
+s_send_broker (zyn_client_t *self, uint64_t request_id, const char *operation,
+               const void *body, size_t size, zyn_error_t *err)
+{
+    zmsg_t *msg = zyn_proto_request_new (request_id, operation, body, size);
+    if (zmsg_send (&msg, self->dealer)) {
+        zmsg_destroy (&msg);
+        return zyn_error_set (err, ZYN_ERR_SERVICE_UNAVAILABLE,
+                              "cannot send to broker: %s",
+                              zmq_strerror (errno));
+    }
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Send one request frame set, straight to its worker if it can, else to
+//  the broker. Returns the request id, or 0 with err.
 
 static uint64_t
 s_send (zyn_client_t *self, const char *operation, const void *body,
@@ -206,12 +265,19 @@ s_send (zyn_client_t *self, const char *operation, const void *body,
     uint64_t request_id = ++self->next_id;
     if (request_id == 0)
         request_id = ++self->next_id;
-    zmsg_t *msg = zyn_proto_request_new (request_id, operation, body, size);
-    if (zmsg_send (&msg, self->dealer)) {
-        zmsg_destroy (&msg);
-        zyn_error_set (err, ZYN_ERR_SERVICE_UNAVAILABLE,
-                       "cannot send to broker: %s", zmq_strerror (errno));
+    if (self->direct
+        && zyn_direct_send (self->direct, request_id, operation, body, size))
+        return request_id;
+    if (s_send_broker (self, request_id, operation, body, size, err))
         return 0;
+    //  Learn the routes (once, and again when they prove stale)
+    int64_t now = zyn_mono_msecs ();
+    if (self->direct && zyn_direct_wants_routes (self->direct, now)) {
+        //  Its own id space: the caller's ids stay consecutive
+        uint64_t routes_id = (1ULL << 63) | ++self->next_routes_id;
+        if (s_send_broker (self, routes_id, "ZynGetRoutes", "\x80", 1, NULL)
+            == 0)
+            zyn_direct_routes_asked (self->direct, routes_id, now);
     }
     return request_id;
 }
@@ -253,33 +319,66 @@ s_wait_reply (zyn_client_t *self, int timeout_ms)
         return NULL;
     int64_t deadline = zyn_mono_msecs () + timeout_ms;
     while (true) {
-        long wait = -1;
-        if (timeout_ms >= 0) {
-            wait = (long) (deadline - zyn_mono_msecs ());
-            if (wait < 0)
-                wait = 0;
-        }
+        zmsg_t *msg = NULL;
         //  A reply already waiting needs no poll (a system call): with
         //  many requests in flight most replies find one
-        int rc = 1;
-        if (!(zsock_events (self->dealer) & ZMQ_POLLIN)) {
-            zmq_pollitem_t item = { zsock_resolve (self->dealer), 0,
-                                    ZMQ_POLLIN, 0 };
-            rc = zmq_poll (&item, 1, wait);
+        if (self->direct && zyn_direct_has_input (self->direct)) {
+            zyn_direct_resend_t resend;
+            int rc = zyn_direct_recv (self->direct, &msg, &resend);
+            if (rc == 2) {
+                //  A stale route or a lost worker: the broker takes it
+                if (s_send_broker (self, resend.request_id, resend.operation,
+                                   resend.body, resend.size, NULL))
+                    zsys_warning ("zyn_client: resend through the broker "
+                                  "failed");
+                free (resend.body);
+            }
+            if (!msg)
+                continue;
         }
-        if (rc < 0 && errno == EINTR) {
-            if (timeout_ms >= 0 && zyn_mono_msecs () >= deadline)
+        else
+        if (zsock_events (self->dealer) & ZMQ_POLLIN) {
+            msg = zmsg_recv (self->dealer);
+            if (!msg)
+                return NULL;
+        }
+        else {
+            long wait = -1;
+            if (timeout_ms >= 0) {
+                wait = (long) (deadline - zyn_mono_msecs ());
+                if (wait < 0)
+                    wait = 0;
+            }
+            zmq_pollitem_t items [3] = {
+                { zsock_resolve (self->dealer), 0, ZMQ_POLLIN, 0 },
+                { self->direct
+                      ? zsock_resolve (zyn_direct_socket (self->direct))
+                      : NULL, 0, ZMQ_POLLIN, 0 },
+                { self->direct
+                      ? zsock_resolve (zyn_direct_monitor (self->direct))
+                      : NULL, 0, ZMQ_POLLIN, 0 }
+            };
+            int rc = zmq_poll (items, self->direct ? 3 : 1, wait);
+            if (rc < 0 && errno == EINTR) {
+                if (timeout_ms >= 0 && zyn_mono_msecs () >= deadline)
+                    return NULL;
+                continue;
+            }
+            if (rc <= 0)
                 return NULL;
             continue;
         }
-        if (rc <= 0)
-            return NULL;
-        zmsg_t *msg = zmsg_recv (self->dealer);
-        if (!msg)
-            return NULL;
         s_reply_t reply;
-        if (s_reply_parse (msg, &reply) == 0)
+        if (s_reply_parse (msg, &reply) == 0) {
+            if (self->direct
+                && zyn_direct_routes_reply (self->direct, reply.request_id,
+                                            reply.status, reply.body,
+                                            reply.size)) {
+                zmsg_destroy (&msg);
+                continue;
+            }
             return msg;
+        }
         zsys_warning ("zyn_client: malformed reply dropped frames=%zu",
                       zmsg_size (msg));
         zmsg_destroy (&msg);

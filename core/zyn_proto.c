@@ -55,6 +55,29 @@ zyn_proto_partition (zframe_t *frame, uint64_t *table_id,
 }
 
 //  --------------------------------------------------------------------------
+//  The route frame of the direct path
+
+void
+zyn_proto_put_route (uint8_t *buf, uint64_t table_id, uint32_t partition_id,
+                     uint64_t hash)
+{
+    zyn_proto_put_partition (buf, table_id, partition_id);
+    zyn_put_u64 (buf + 12, hash);
+}
+
+int
+zyn_proto_route (zframe_t *frame, uint64_t *table_id, uint32_t *partition_id,
+                 uint64_t *hash)
+{
+    if (!frame || zframe_size (frame) != ZYN_PROTO_ROUTE_SIZE)
+        return -1;
+    *table_id = zyn_get_u64 (zframe_data (frame));
+    *partition_id = zyn_get_u32 (zframe_data (frame) + 8);
+    *hash = zyn_get_u64 (zframe_data (frame) + 12);
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
 //  Build a client request. Body bytes are copied.
 
 zmsg_t *

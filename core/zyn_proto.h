@@ -22,6 +22,21 @@
     worker  -> hub      topic | seq | record      (PUB, topic
                         "s/<table>/<partition>/", seq 8 octets)
 
+    The direct path (a worker's front door, a ROUTER whose routing id is
+    "zynfront-" and a random UUID of the process; the worker announces
+    "Endpoint" and "FrontId" in READY, clients learn both with
+    ZynGetRoutes and address the worker by that id, so a reused port
+    never reaches another process):
+
+    client  -> worker   ZYN1 | request-id | operation | route | body
+    worker  -> client   ZYN1 | request-id | status | body
+
+    route: 20 octets, the partition frame then the 8-octet hash of the
+    request's partition key. A worker that does not hold that partition,
+    or whose range does not hold the hash, answers status "ZynMisrouted"
+    and does nothing: the client sends the request again through the
+    broker.
+
     request-id: 8 octets big-endian, never 0. status: "OK" or a DynamoDB
     error name; an error body is a map with "message" and, depending on
     the error, "Item" or "CancellationReasons". partition: 12 octets,
@@ -51,6 +66,10 @@
 #define ZYN_PROTO_REQUEST "REQUEST"
 #define ZYN_PROTO_REPLY "REPLY"
 
+//  Direct path: the worker does not serve this route, ask the broker
+#define ZYN_PROTO_MISROUTED "ZynMisrouted"
+#define ZYN_PROTO_ROUTE_SIZE 20
+
 //  Largest body accepted on any socket (a 16 MB BatchGetItem reply plus
 //  framing); larger messages are refused with a ValidationException
 #define ZYN_PROTO_BODY_MAX (20 * 1024 * 1024)
@@ -72,6 +91,15 @@ void
 int
     zyn_proto_partition (zframe_t *frame, uint64_t *table_id,
                          uint32_t *partition_id);
+
+//  Encode / decode the 20-octet route frame of the direct path. Decode
+//  returns 0, or -1 if the frame is not ZYN_PROTO_ROUTE_SIZE octets.
+void
+    zyn_proto_put_route (uint8_t *buf, uint64_t table_id,
+                         uint32_t partition_id, uint64_t hash);
+int
+    zyn_proto_route (zframe_t *frame, uint64_t *table_id,
+                     uint32_t *partition_id, uint64_t *hash);
 
 //  Build a client request. Body bytes are copied.
 zmsg_t *

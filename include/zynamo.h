@@ -354,6 +354,21 @@ void
 void
     zyn_client_set_timeout (zyn_client_t *self, int msecs);
 
+//  Send item requests (GetItem, PutItem, UpdateItem, DeleteItem) straight
+//  to the worker holding the key when the client knows the route (on by
+//  default; the environment variable ZYNAMO_DIRECT=0 turns it off for
+//  new clients). Off: every request goes through the broker.
+void
+    zyn_client_set_direct (zyn_client_t *self, bool direct);
+
+//  Requests this client sent straight to workers so far, and those of
+//  them it had to send again through the broker (a stale route, a worker
+//  gone).
+uint64_t
+    zyn_client_direct_sent (zyn_client_t *self);
+uint64_t
+    zyn_client_direct_resent (zyn_client_t *self);
+
 //  Call operation (a DynamoDB operation name, "PutItem") with request, a
 //  map of DynamoDB parameters. Returns the response map (caller owns it),
 //  or NULL with err filled. A ServiceUnavailable or timeout is retried

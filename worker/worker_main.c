@@ -25,6 +25,11 @@ s_usage (FILE *stream)
              "(default ./zynamo-data/worker-1)\n"
              "  --id ID             worker id, stable across restarts "
              "(default worker-1)\n"
+             "  --front ENDPOINT    front door for clients' direct item\n"
+             "                      requests (default tcp://127.0.0.1:*,\n"
+             "                      a free port); 'none' to turn it off\n"
+             "  --announce ENDPOINT where clients reach the front door\n"
+             "                      (default: the endpoint bound)\n"
              "  --verbose           log every request\n"
              "  --help              show this help and exit\n");
 }
@@ -35,6 +40,8 @@ main (int argc, char *argv [])
     const char *broker = "tcp://127.0.0.1:7101";
     const char *data = "./zynamo-data/worker-1";
     const char *id = "worker-1";
+    const char *front = "tcp://127.0.0.1:*";
+    const char *announce = "";
     bool verbose = false;
 
     for (int index = 1; index < argc; index++) {
@@ -48,7 +55,8 @@ main (int argc, char *argv [])
             verbose = true;
         else
         if (streq (arg, "--broker") || streq (arg, "--data")
-            || streq (arg, "--id")) {
+            || streq (arg, "--id") || streq (arg, "--front")
+            || streq (arg, "--announce")) {
             if (index + 1 >= argc || argv [index + 1][0] == '\0') {
                 fprintf (stderr, "zynamo-worker: %s needs a value\n", arg);
                 return 1;
@@ -59,6 +67,12 @@ main (int argc, char *argv [])
             else
             if (streq (arg, "--data"))
                 data = value;
+            else
+            if (streq (arg, "--front"))
+                front = value;
+            else
+            if (streq (arg, "--announce"))
+                announce = value;
             else
                 id = value;
         }
@@ -76,8 +90,22 @@ main (int argc, char *argv [])
     assert (worker);
     if (verbose)
         zstr_send (worker, "VERBOSE");
-    zstr_sendx (worker, "START", id, data, broker, NULL);
     char *status = NULL, *message = NULL;
+    if (!streq (front, "none")) {
+        zstr_sendx (worker, "FRONT", front, announce, NULL);
+        zstr_recvx (worker, &status, &message, NULL);
+        if (!status || !streq (status, "OK")) {
+            fprintf (stderr, "zynamo-worker: %s\n",
+                     message ? message : "cannot bind the front door");
+            zstr_free (&status);
+            zstr_free (&message);
+            zactor_destroy (&worker);
+            return 1;
+        }
+        zstr_free (&status);
+        zstr_free (&message);
+    }
+    zstr_sendx (worker, "START", id, data, broker, NULL);
     zstr_recvx (worker, &status, &message, NULL);
     if (!status || !streq (status, "OK")) {
         fprintf (stderr, "zynamo-worker: %s\n",

@@ -30,6 +30,7 @@ typedef struct {
     zframe_t *client;           //  Owned, for an error reply instead
     uint64_t request_id;
     char *partition_key;        //  Owned, the partition it waits on, or NULL
+    bool direct;                //  For the front door, not the broker
 } s_reply_t;
 
 typedef struct {
@@ -42,6 +43,11 @@ typedef struct {
     char *data;                 //  Owned, data directory
     char *endpoint;             //  Owned, broker back door
     zsock_t *dealer;            //  Owned, NULL while disconnected
+    zsock_t *front;             //  Owned, the direct path, or NULL
+    char *front_endpoint;       //  Owned, where clients reach front
+    char *front_id;             //  Owned, front's routing id: unique to
+                                //  this process, so a client never takes
+                                //  another peer on a reused port for us
     zsock_t *pub;               //  Owned, NULL until WELCOME
     char *stream_endpoint;      //  Owned, where pub connects
     zhashx_t *partitions;       //  Owned, "table-partition" -> partition
@@ -126,6 +132,9 @@ s_self_destroy (self_t **self_p)
     zhashx_destroy (&self->partitions);
     zsock_destroy (&self->pub);
     zsock_destroy (&self->dealer);
+    zsock_destroy (&self->front);
+    zstr_free (&self->front_endpoint);
+    zstr_free (&self->front_id);
     zpoller_destroy (&self->poller);
     zstr_free (&self->stream_endpoint);
     zstr_free (&self->endpoint);
@@ -165,6 +174,10 @@ s_send_ready (self_t *self)
 {
     zyn_value_t *body = zyn_value_new_m ();
     zyn_value_map_put_s (body, "WorkerId", self->id);
+    if (self->front_endpoint) {
+        zyn_value_map_put_s (body, "Endpoint", self->front_endpoint);
+        zyn_value_map_put_s (body, "FrontId", self->front_id);
+    }
     zyn_value_t *list = zyn_value_new_l ();
     zyn_partition_t *partition =
         (zyn_partition_t *) zhashx_first (self->partitions);
@@ -305,18 +318,25 @@ s_open_data (self_t *self, char *message, size_t size)
 }
 
 //  --------------------------------------------------------------------------
-//  Build a REPLY to the broker
+//  Build a REPLY to the broker, or (direct) to a client of the front door:
+//  client | ZYN1 | request-id | status | body
 
 static zmsg_t *
 s_reply_msg (zframe_t *client, uint64_t request_id, const char *status,
-             const void *body, size_t size)
+             const void *body, size_t size, bool direct)
 {
     zmsg_t *msg = zmsg_new ();
     uint8_t id [8];
     zyn_proto_put_request_id (id, request_id);
-    zmsg_addstr (msg, ZYN_PROTO_SIGNATURE);
-    zmsg_addstr (msg, ZYN_PROTO_REPLY);
-    zmsg_append (msg, &client);
+    if (direct) {
+        zmsg_append (msg, &client);
+        zmsg_addstr (msg, ZYN_PROTO_SIGNATURE);
+    }
+    else {
+        zmsg_addstr (msg, ZYN_PROTO_SIGNATURE);
+        zmsg_addstr (msg, ZYN_PROTO_REPLY);
+        zmsg_append (msg, &client);
+    }
     zmsg_addmem (msg, id, 8);
     zmsg_addstr (msg, status);
     zmsg_addmem (msg, body, size);
@@ -325,12 +345,13 @@ s_reply_msg (zframe_t *client, uint64_t request_id, const char *status,
 
 static zmsg_t *
 s_error_msg (zframe_t *client, uint64_t request_id, const zyn_error_t *err,
-             const zyn_value_t *extra)
+             const zyn_value_t *extra, bool direct)
 {
     size_t size;
     void *body = zyn_proto_error_body (err, extra, &size);
     zmsg_t *msg = s_reply_msg (client, request_id,
-                               zyn_error_name (err->type), body, size);
+                               zyn_error_name (err->type), body, size,
+                               direct);
     free (body);
     return msg;
 }
@@ -341,10 +362,11 @@ s_error_msg (zframe_t *client, uint64_t request_id, const zyn_error_t *err,
 
 static void
 s_queue_reply (self_t *self, zmsg_t *msg, zframe_t *client,
-               uint64_t request_id, zyn_partition_t *partition)
+               uint64_t request_id, zyn_partition_t *partition, bool direct)
 {
     s_reply_t *reply = (s_reply_t *) zmalloc (sizeof (s_reply_t));
     reply->msg = msg;
+    reply->direct = direct;
     reply->client = zframe_dup (client);
     reply->request_id = request_id;
     if (partition) {
@@ -432,10 +454,12 @@ s_flush (self_t *self)
                            "made durable");
             zframe_t *client = reply->client;
             reply->client = NULL;
-            msg = s_error_msg (client, reply->request_id, &err, NULL);
+            msg = s_error_msg (client, reply->request_id, &err, NULL,
+                               reply->direct);
         }
-        if (self->dealer)
-            zmsg_send (&msg, self->dealer);
+        zsock_t *socket = reply->direct ? self->front : self->dealer;
+        if (socket)
+            zmsg_send (&msg, socket);
         else
             zmsg_destroy (&msg);
         reply = (s_reply_t *) zlistx_next (self->replies);
@@ -451,12 +475,21 @@ s_flush (self_t *self)
 }
 
 //  --------------------------------------------------------------------------
-//  Execute one REQUEST: client | request-id | operation | partition | body
+//  Execute one request and queue its reply. client, operation, route and
+//  body are taken from msg's frames: from the broker client | request-id |
+//  operation | partition | body; on the front door (direct) request-id |
+//  operation | route | body after the client's routing id and signature.
+
+static bool
+s_is_direct_operation (const char *operation)
+{
+    return streq (operation, "GetItem") || streq (operation, "PutItem")
+        || streq (operation, "UpdateItem") || streq (operation, "DeleteItem");
+}
 
 static void
-s_handle_request (self_t *self, zmsg_t *msg)
+s_execute (self_t *self, zframe_t *client, zmsg_t *msg, bool direct)
 {
-    zframe_t *client = zmsg_pop (msg);
     zframe_t *id_frame = zmsg_pop (msg);
     uint64_t request_id = zyn_proto_request_id (id_frame);
     zframe_destroy (&id_frame);
@@ -476,10 +509,15 @@ s_handle_request (self_t *self, zmsg_t *msg)
     zyn_partition_t *partition = NULL;
     uint64_t table_id = 0;
     uint32_t partition_id = 0;
+    uint64_t hash = 0;
+    bool misrouted = false;
     zmsg_t *reply = NULL;
 
     if (!operation || !body || zmsg_size (msg) != 0
-        || zyn_proto_partition (partition_frame, &table_id, &partition_id)) {
+        || (direct ? zyn_proto_route (partition_frame, &table_id,
+                                      &partition_id, &hash)
+                   : zyn_proto_partition (partition_frame, &table_id,
+                                          &partition_id))) {
         zsys_warning ("zyn_worker: malformed REQUEST answered");
         zyn_error_set (&err, ZYN_ERR_SERIALIZATION,
                        "Malformed request frames");
@@ -488,8 +526,9 @@ s_handle_request (self_t *self, zmsg_t *msg)
     self->requests++;
     if (self->verbose)
         zsys_debug ("zyn_worker: request op=%s table=%" PRIu64
-                    " partition=%" PRIu32,
-                    operation, table_id, partition_id);
+                    " partition=%" PRIu32 "%s",
+                    operation, table_id, partition_id,
+                    direct ? " direct" : "");
     if (!zyn_ops_is_known (operation)) {
         zyn_error_set (&err, ZYN_ERR_UNKNOWN_OPERATION,
                        "Unknown operation %s", operation);
@@ -498,6 +537,15 @@ s_handle_request (self_t *self, zmsg_t *msg)
     char key [64];
     s_partition_key (key, sizeof (key), table_id, partition_id);
     partition = (zyn_partition_t *) zhashx_lookup (self->partitions, key);
+    if (direct
+        && (!partition || !zyn_partition_owns (partition, hash)
+            || !s_is_direct_operation (operation))) {
+        //  A stale or wrong route: nothing is done, the client asks the
+        //  broker instead
+        misrouted = true;
+        partition = NULL;
+        goto reply;
+    }
     if (!partition) {
         zyn_error_set (&err, ZYN_ERR_INTERNAL,
                        "partition %s is not hosted by worker %s", key,
@@ -523,17 +571,21 @@ s_handle_request (self_t *self, zmsg_t *msg)
                                         &response_size, &extra, &err);
 
 reply:
-    if (response)
-        reply = s_reply_msg (zframe_dup (client), request_id, ZYN_PROTO_OK,
-                             response, response_size);
+    if (response || misrouted)
+        reply = s_reply_msg (zframe_dup (client), request_id,
+                             misrouted ? ZYN_PROTO_MISROUTED : ZYN_PROTO_OK,
+                             response ? response : "\x80",
+                             response ? response_size : 1, direct);
     else
-        reply = s_error_msg (zframe_dup (client), request_id, &err, extra);
+        reply = s_error_msg (zframe_dup (client), request_id, &err, extra,
+                             direct);
     //  A reply waits for its partition's commit if the partition holds
     //  staged writes: they may be what it read or wrote
     s_queue_reply (self, reply, client,
                    request_id,
                    partition && zyn_partition_is_dirty (partition)
-                       ? partition : NULL);
+                       ? partition : NULL,
+                   direct);
     zyn_value_destroy (&extra);
     free (response);
     zyn_value_destroy (&request);
@@ -541,6 +593,28 @@ reply:
     zframe_destroy (&partition_frame);
     zstr_free (&operation);
     zframe_destroy (&client);
+}
+
+//  REQUEST from the broker
+static void
+s_handle_request (self_t *self, zmsg_t *msg)
+{
+    s_execute (self, zmsg_pop (msg), msg, false);
+}
+
+//  A request on the front door: client | ZYN1 | request-id | operation |
+//  route | body. Anything else is dropped.
+static void
+s_handle_direct (self_t *self, zmsg_t *msg)
+{
+    zframe_t *client = zmsg_pop (msg);
+    if (!client || zyn_proto_pop_signature (msg)) {
+        zsys_warning ("zyn_worker: direct message without signature "
+                      "dropped");
+        zframe_destroy (&client);
+        return;
+    }
+    s_execute (self, client, msg, true);
 }
 
 //  --------------------------------------------------------------------------
@@ -758,23 +832,32 @@ s_handle_message (self_t *self, zmsg_t *msg)
 }
 
 //  --------------------------------------------------------------------------
-//  The broker's socket is readable: execute every message already
-//  waiting (up to a bound) as one batch, then commit and reply
+//  The broker's socket or the front door is readable: execute every
+//  message already waiting on either (up to a bound) as one batch, then
+//  commit and reply
 
 static void
-s_handle_broker (self_t *self)
+s_handle_batch (self_t *self)
 {
     int count = 0;
-    while (self->dealer && count < ZYN_WORKER_BATCH_MAX) {
-        if (count > 0 && !(zsock_events (self->dealer) & ZMQ_POLLIN))
+    while (count < ZYN_WORKER_BATCH_MAX) {
+        bool from_broker = self->dealer
+                        && (zsock_events (self->dealer) & ZMQ_POLLIN);
+        bool from_front = !from_broker && self->front
+                       && (zsock_events (self->front) & ZMQ_POLLIN);
+        if (!from_broker && !from_front)
             break;
-        zmsg_t *msg = zmsg_recv (self->dealer);
+        zmsg_t *msg = zmsg_recv (from_broker ? self->dealer : self->front);
         if (!msg)
             break;
         count++;
-        self->expiry_at = zyn_mono_msecs ()
-                        + self->heartbeat_interval * self->heartbeat_liveness;
-        s_handle_message (self, msg);
+        if (from_broker) {
+            self->expiry_at = zyn_mono_msecs ()
+                + self->heartbeat_interval * self->heartbeat_liveness;
+            s_handle_message (self, msg);
+        }
+        else
+            s_handle_direct (self, msg);
         zmsg_destroy (&msg);
     }
     s_flush (self);
@@ -798,6 +881,39 @@ s_handle_pipe (self_t *self)
     else
     if (streq (command, "VERBOSE"))
         self->verbose = true;
+    else
+    if (streq (command, "FRONT")) {
+        //  Before START: bind the front door for the direct path
+        char *bind = zmsg_popstr (msg);
+        char *announce = zmsg_popstr (msg);
+        assert (bind && !self->front);
+        self->front = zsock_new (ZMQ_ROUTER);
+        assert (self->front);
+        zsock_set_sndhwm (self->front, 100000);
+        zsock_set_rcvhwm (self->front, 100000);
+        zsock_set_linger (self->front, 0);
+        zuuid_t *uuid = zuuid_new ();
+        self->front_id = zsys_sprintf ("zynfront-%s", zuuid_str (uuid));
+        zuuid_destroy (&uuid);
+        zsock_set_identity (self->front, self->front_id);
+        if (zsock_bind (self->front, "%s", bind) < 0) {
+            char message [512];
+            snprintf (message, sizeof (message),
+                      "cannot bind front door %s: %s", bind,
+                      zmq_strerror (zmq_errno ()));
+            zsock_destroy (&self->front);
+            zstr_sendx (self->pipe, "ERROR", message, NULL);
+        }
+        else {
+            self->front_endpoint = strdup (
+                announce && *announce ? announce
+                                      : zsock_endpoint (self->front));
+            zpoller_add (self->poller, self->front);
+            zstr_sendx (self->pipe, "OK", self->front_endpoint, NULL);
+        }
+        zstr_free (&bind);
+        zstr_free (&announce);
+    }
     else
     if (streq (command, "START")) {
         assert (!self->started);
@@ -910,8 +1026,8 @@ zyn_worker_actor (zsock_t *pipe, void *args)
         if (which == self->pipe)
             s_handle_pipe (self);
         else
-        if (which && which == self->dealer)
-            s_handle_broker (self);
+        if (which && (which == self->dealer || which == self->front))
+            s_handle_batch (self);
         if (!self->terminated)
             s_handle_timers (self);
     }

@@ -23,6 +23,12 @@
             Open (create) the data directory, open the partitions found
             there and connect to the broker. Replies "OK", or "ERROR" and
             a one-line message.
+        FRONT bind-endpoint [announce-endpoint]
+            Before START: bind a ROUTER front door at bind-endpoint for
+            the direct path (clients send item requests straight to the
+            worker, docs/protocol.md) and announce it to the broker in
+            READY as announce-endpoint, or as the endpoint bound. Replies
+            "OK" and the announced endpoint, or "ERROR" and a message.
         VERBOSE
             Log every request at debug level.
         BACKOFF min-msecs max-msecs

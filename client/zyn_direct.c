@@ -1,0 +1,653 @@
+/*  =========================================================================
+    zyn_direct - the direct path: item requests straight to the worker
+    that holds the key (see the header)
+    =========================================================================
+*/
+
+#include "zyn_prelude.h"
+#include "zyn_error.h"
+#include "zyn_keycode.h"
+#include "zyn_proto.h"
+#include "zyn_direct.h"
+
+//  Least time between two routes requests
+#define DIRECT_ROUTES_MIN_INTERVAL 500
+//  A routes request unanswered this long is taken as lost
+#define DIRECT_ROUTES_LOST 5000
+//  Messages queued per worker before sends fall back to the broker
+#define DIRECT_HWM 100000
+
+//  A worker's front door; interned, lives as long as the zyn_direct_t
+typedef struct {
+    char *endpoint;                     //  Owned
+    char front_id [256];                //  The worker's routing id there
+    bool connected;
+    bool listed;                        //  In the routes being loaded
+} s_endpoint_t;
+
+typedef struct {
+    uint64_t start;
+    uint64_t end;
+    uint32_t id;
+    s_endpoint_t *endpoint;             //  Borrowed, NULL: no route
+} s_part_t;
+
+typedef struct {
+    uint64_t id;
+    char *pk;                           //  Owned
+    char *sk;                           //  Owned, NULL without sort key
+    zyn_type_t pk_type;
+    zyn_type_t sk_type;
+    size_t count;
+    s_part_t *parts;                    //  Owned, sorted by start
+} s_table_t;
+
+//  A direct request awaiting its reply; the body follows the struct
+typedef struct {
+    s_endpoint_t *endpoint;             //  Borrowed
+    char operation [65];
+    size_t size;
+    uint8_t body [];
+} s_pending_t;
+
+struct zyn_direct {
+    zsock_t *router;                    //  Owned, to the workers
+    zsock_t *monitor;                   //  Owned, its disconnect events
+    zhashx_t *tables;                   //  Owned, name -> s_table_t
+    zhashx_t *endpoints;                //  Owned, endpoint -> s_endpoint_t
+    zhashx_t *pending;                  //  Owned, request id -> s_pending_t
+    zlistx_t *ready;                    //  Owned, zmsg_t replies made here
+    zlistx_t *resends;                  //  Owned, zyn_direct_resend_t
+    bool stale;                         //  Ask for routes again
+    bool broken;                        //  Proven wrong: no direct sends
+                                        //  until they are reloaded
+    bool asked_ever;
+    uint64_t routes_id;                 //  Routes request in flight, or 0
+    int64_t routes_at;                  //  When routes were last asked
+    uint64_t sent;
+    uint64_t resent;
+};
+
+//  --------------------------------------------------------------------------
+//  Destructors and the id hash
+
+static void
+s_table_free (void **item_p)
+{
+    s_table_t *table = (s_table_t *) *item_p;
+    if (table) {
+        free (table->pk);
+        free (table->sk);
+        free (table->parts);
+        free (table);
+        *item_p = NULL;
+    }
+}
+
+static void
+s_endpoint_free (void **item_p)
+{
+    s_endpoint_t *endpoint = (s_endpoint_t *) *item_p;
+    if (endpoint) {
+        free (endpoint->endpoint);
+        free (endpoint);
+        *item_p = NULL;
+    }
+}
+
+static void
+s_pending_free (void **item_p)
+{
+    free (*item_p);
+    *item_p = NULL;
+}
+
+static void
+s_msg_free (void **item_p)
+{
+    zmsg_destroy ((zmsg_t **) item_p);
+}
+
+static void
+s_resend_free (void **item_p)
+{
+    zyn_direct_resend_t *resend = (zyn_direct_resend_t *) *item_p;
+    if (resend) {
+        free (resend->body);
+        free (resend);
+        *item_p = NULL;
+    }
+}
+
+static size_t
+s_id_hash (const void *key)
+{
+    return (size_t) ((uint64_t) (uintptr_t) key * 0x9E3779B97F4A7C15ULL);
+}
+
+static int
+s_id_compare (const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t) a;
+    uintptr_t y = (uintptr_t) b;
+    return x < y ? -1 : x > y ? 1 : 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Create the direct path
+
+zyn_direct_t *
+zyn_direct_new (void)
+{
+    zyn_direct_t *self = (zyn_direct_t *) zmalloc (sizeof (zyn_direct_t));
+    self->router = zsock_new (ZMQ_ROUTER);
+    assert (self->router);
+    zsock_set_linger (self->router, 0);
+    zsock_set_sndhwm (self->router, DIRECT_HWM);
+    zsock_set_rcvhwm (self->router, DIRECT_HWM);
+    //  A send to a worker not (yet) connected fails at once, and goes
+    //  through the broker instead of being dropped
+    zsock_set_router_mandatory (self->router, 1);
+    //  A worker machine that vanishes without closing its sockets is
+    //  noticed by ZeroMQ's heartbeats
+    zsock_set_heartbeat_ivl (self->router, 1000);
+    zsock_set_heartbeat_timeout (self->router, 3000);
+    char monitor [64];
+    snprintf (monitor, sizeof (monitor), "inproc://zyn-direct-%p",
+              (void *) self);
+    int rc = zmq_socket_monitor (zsock_resolve (self->router), monitor,
+                                 ZMQ_EVENT_DISCONNECTED);
+    assert (rc == 0);
+    self->monitor = zsock_new (ZMQ_PAIR);
+    assert (self->monitor);
+    rc = zsock_connect (self->monitor, "%s", monitor);
+    assert (rc == 0);
+    self->tables = zhashx_new ();
+    zhashx_set_destructor (self->tables, s_table_free);
+    self->endpoints = zhashx_new ();
+    zhashx_set_destructor (self->endpoints, s_endpoint_free);
+    self->pending = zhashx_new ();
+    zhashx_set_key_hasher (self->pending, s_id_hash);
+    zhashx_set_key_comparator (self->pending, s_id_compare);
+    zhashx_set_key_duplicator (self->pending, NULL);
+    zhashx_set_key_destructor (self->pending, NULL);
+    zhashx_set_destructor (self->pending, s_pending_free);
+    self->ready = zlistx_new ();
+    zlistx_set_destructor (self->ready, s_msg_free);
+    self->resends = zlistx_new ();
+    zlistx_set_destructor (self->resends, s_resend_free);
+    return self;
+}
+
+//  --------------------------------------------------------------------------
+//  Destroy the direct path
+
+void
+zyn_direct_destroy (zyn_direct_t **self_p)
+{
+    assert (self_p);
+    zyn_direct_t *self = *self_p;
+    if (!self)
+        return;
+    zmq_socket_monitor (zsock_resolve (self->router), NULL, 0);
+    zsock_destroy (&self->monitor);
+    zsock_destroy (&self->router);
+    zhashx_destroy (&self->pending);
+    zhashx_destroy (&self->tables);
+    zhashx_destroy (&self->endpoints);
+    zlistx_destroy (&self->ready);
+    zlistx_destroy (&self->resends);
+    free (self);
+    *self_p = NULL;
+}
+
+//  --------------------------------------------------------------------------
+//  Routes
+
+static zyn_type_t
+s_key_type (const char *name)
+{
+    if (name && streq (name, "S"))
+        return ZYN_TYPE_S;
+    if (name && streq (name, "N"))
+        return ZYN_TYPE_N;
+    if (name && streq (name, "B"))
+        return ZYN_TYPE_B;
+    return ZYN_TYPE_NULL;
+}
+
+static int
+s_hash_of (const zyn_value_t *value, uint64_t *hash)
+{
+    if (!value || zyn_value_type (value) != ZYN_TYPE_B
+        || zyn_value_size (value) != 8)
+        return -1;
+    *hash = zyn_get_u64 ((const uint8_t *) zyn_value_data (value));
+    return 0;
+}
+
+static s_endpoint_t *
+s_endpoint_intern (zyn_direct_t *self, const char *name, const char *front_id)
+{
+    s_endpoint_t *endpoint
+        = (s_endpoint_t *) zhashx_lookup (self->endpoints, name);
+    if (!endpoint) {
+        endpoint = (s_endpoint_t *) zmalloc (sizeof (s_endpoint_t));
+        endpoint->endpoint = strdup (name);
+        zhashx_insert (self->endpoints, name, endpoint);
+    }
+    endpoint->listed = true;
+    snprintf (endpoint->front_id, sizeof (endpoint->front_id), "%s",
+              front_id);
+    return endpoint;
+}
+
+//  One table of a ZynGetRoutes response, or NULL if malformed
+static s_table_t *
+s_table_load (zyn_direct_t *self, const zyn_value_t *entry)
+{
+    int64_t id = 0;
+    const char *pk = zyn_value_map_get_s (entry, "PartitionKey");
+    const char *sk = zyn_value_map_get_s (entry, "SortKey");
+    zyn_value_t *parts = zyn_value_map_get (entry, "Partitions");
+    if (zyn_value_map_get_int (entry, "TableId", &id) || !pk || !parts
+        || zyn_value_type (parts) != ZYN_TYPE_L || zyn_value_size (parts) == 0)
+        return NULL;
+    s_table_t *table = (s_table_t *) zmalloc (sizeof (s_table_t));
+    table->id = (uint64_t) id;
+    table->pk = strdup (pk);
+    table->pk_type = s_key_type (zyn_value_map_get_s (entry,
+                                                      "PartitionKeyType"));
+    table->sk = sk ? strdup (sk) : NULL;
+    table->sk_type = s_key_type (zyn_value_map_get_s (entry, "SortKeyType"));
+    table->count = zyn_value_size (parts);
+    table->parts = (s_part_t *) zmalloc (table->count * sizeof (s_part_t));
+    bool valid = table->pk_type != ZYN_TYPE_NULL
+              && (!sk || table->sk_type != ZYN_TYPE_NULL);
+    for (size_t i = 0; valid && i < table->count; i++) {
+        zyn_value_t *part = zyn_value_list_get (parts, i);
+        s_part_t *into = &table->parts [i];
+        int64_t part_id = 0;
+        if (zyn_value_map_get_int (part, "PartitionId", &part_id)
+            || part_id < 0 || part_id > UINT32_MAX
+            || s_hash_of (zyn_value_map_get (part, "HashStart"), &into->start)
+            || s_hash_of (zyn_value_map_get (part, "HashEnd"), &into->end)
+            || into->end < into->start
+            || (i > 0 && into->start != table->parts [i - 1].end + 1)) {
+            valid = false;
+            break;
+        }
+        into->id = (uint32_t) part_id;
+        const char *endpoint = zyn_value_map_get_s (part, "Endpoint");
+        const char *front_id = zyn_value_map_get_s (part, "FrontId");
+        if (endpoint && *endpoint && strlen (endpoint) < 256 && front_id
+            && *front_id && strlen (front_id) < 256)
+            into->endpoint = s_endpoint_intern (self, endpoint, front_id);
+    }
+    if (!valid) {
+        s_table_free ((void **) &table);
+        return NULL;
+    }
+    return table;
+}
+
+int
+zyn_direct_load (zyn_direct_t *self, const zyn_value_t *response)
+{
+    assert (self);
+    zhashx_purge (self->tables);
+    for (s_endpoint_t *endpoint
+             = (s_endpoint_t *) zhashx_first (self->endpoints);
+         endpoint; endpoint = (s_endpoint_t *) zhashx_next (self->endpoints))
+        endpoint->listed = false;
+    zyn_value_t *tables = response ? zyn_value_map_get (response, "Tables")
+                                   : NULL;
+    int rc = tables && zyn_value_type (tables) == ZYN_TYPE_L ? 0 : -1;
+    for (size_t i = 0; rc == 0 && i < zyn_value_size (tables); i++) {
+        zyn_value_t *entry = zyn_value_list_get (tables, i);
+        const char *name = zyn_value_map_get_s (entry, "TableName");
+        s_table_t *table = name ? s_table_load (self, entry) : NULL;
+        if (table)
+            zhashx_update (self->tables, name, table);
+    }
+    if (rc)
+        zhashx_purge (self->tables);
+    //  Connect to new front doors, leave those no longer listed
+    void *router = zsock_resolve (self->router);
+    for (s_endpoint_t *endpoint
+             = (s_endpoint_t *) zhashx_first (self->endpoints);
+         endpoint; endpoint = (s_endpoint_t *) zhashx_next (self->endpoints)) {
+        if (endpoint->listed && !endpoint->connected) {
+            //  The peer is known by the routing id it announces: only the
+            //  worker process the routes name can take our requests
+            endpoint->connected
+                = zmq_connect (router, endpoint->endpoint) == 0;
+        }
+        else
+        if (!endpoint->listed && endpoint->connected) {
+            zmq_disconnect (router, endpoint->endpoint);
+            endpoint->connected = false;
+        }
+    }
+    self->stale = false;
+    self->broken = false;
+    return rc;
+}
+
+bool
+zyn_direct_wants_routes (zyn_direct_t *self, int64_t now)
+{
+    assert (self);
+    //  A routes request lost with a reopened socket is asked again
+    if (self->routes_id && now - self->routes_at < DIRECT_ROUTES_LOST)
+        return false;
+    if (!self->asked_ever)
+        return true;
+    return self->stale && now - self->routes_at >= DIRECT_ROUTES_MIN_INTERVAL;
+}
+
+void
+zyn_direct_routes_asked (zyn_direct_t *self, uint64_t request_id,
+                         int64_t now)
+{
+    assert (self);
+    self->routes_id = request_id;
+    self->routes_at = now;
+    self->asked_ever = true;
+}
+
+bool
+zyn_direct_routes_reply (zyn_direct_t *self, uint64_t request_id,
+                         const char *status, const void *body, size_t size)
+{
+    assert (self);
+    if (!self->routes_id || request_id != self->routes_id)
+        return false;
+    self->routes_id = 0;
+    zyn_value_t *response = streq (status, ZYN_PROTO_OK)
+                          ? zyn_value_decode (body, size, NULL) : NULL;
+    if (!response || zyn_direct_load (self, response))
+        self->stale = true;         //  Try again later
+    zyn_value_destroy (&response);
+    return true;
+}
+
+//  --------------------------------------------------------------------------
+//  Find the route of an item request: the worker and the route frame.
+//  Checks the key as the broker does; anything it would refuse has no
+//  route, so the broker gives the error.
+
+static s_endpoint_t *
+s_route (zyn_direct_t *self, const char *operation, const zyn_value_t *request,
+         uint8_t *route)
+{
+    bool is_put = streq (operation, "PutItem");
+    if (!is_put && !streq (operation, "GetItem")
+        && !streq (operation, "UpdateItem") && !streq (operation, "DeleteItem"))
+        return NULL;
+    const char *name = zyn_value_map_get_s (request, "TableName");
+    if (!name)
+        return NULL;
+    s_table_t *table = (s_table_t *) zhashx_lookup (self->tables, name);
+    if (!table) {
+        self->stale = true;
+        return NULL;
+    }
+    zyn_value_t *key = zyn_value_map_get (request, is_put ? "Item" : "Key");
+    if (!key || zyn_value_type (key) != ZYN_TYPE_M)
+        return NULL;
+    if (!is_put && zyn_value_size (key) != (table->sk ? 2u : 1u))
+        return NULL;
+    const zyn_value_t *pk = zyn_value_map_get (key, table->pk);
+    if (!pk || zyn_value_type (pk) != table->pk_type)
+        return NULL;
+    if (table->sk) {
+        const zyn_value_t *sk = zyn_value_map_get (key, table->sk);
+        if (!sk || zyn_value_type (sk) != table->sk_type
+            || (table->sk_type != ZYN_TYPE_N && zyn_value_size (sk) == 0))
+            return NULL;
+    }
+    if (table->pk_type != ZYN_TYPE_N && zyn_value_size (pk) == 0)
+        return NULL;
+    uint8_t buf [ZYN_KEYCODE_MAX];
+    size_t size = 0;
+    if (zyn_keycode_append (buf, &size, pk, NULL))
+        return NULL;
+    uint64_t hash = zyn_keycode_hash (buf, size);
+    size_t low = 0, high = table->count;
+    while (high - low > 1) {
+        size_t middle = low + (high - low) / 2;
+        if (table->parts [middle].start <= hash)
+            low = middle;
+        else
+            high = middle;
+    }
+    s_part_t *part = &table->parts [low];
+    if (hash < part->start || hash > part->end || !part->endpoint
+        || !part->endpoint->connected)
+        return NULL;
+    zyn_proto_put_route (route, table->id, part->id, hash);
+    return part->endpoint;
+}
+
+//  --------------------------------------------------------------------------
+//  Send a request straight to its worker, if it has a route
+
+bool
+zyn_direct_send (zyn_direct_t *self, uint64_t request_id,
+                 const char *operation, const void *body, size_t size)
+{
+    assert (self);
+    if (self->broken || !operation
+        || strlen (operation) >= sizeof (((s_pending_t *) 0)->operation))
+        return false;
+    if (zhashx_size (self->tables) == 0) {
+        //  No table known yet: ask again (at most every half second)
+        self->stale = true;
+        return false;
+    }
+    zyn_value_t *request = zyn_value_decode (body, size, NULL);
+    if (!request)
+        return false;
+    uint8_t route [ZYN_PROTO_ROUTE_SIZE];
+    s_endpoint_t *endpoint = zyn_value_type (request) == ZYN_TYPE_M
+                           ? s_route (self, operation, request, route)
+                           : NULL;
+    zyn_value_destroy (&request);
+    if (!endpoint)
+        return false;
+    void *router = zsock_resolve (self->router);
+    //  The first frame picks the worker: it fails at once (and nothing
+    //  is sent) if that worker is not connected or its queue is full
+    if (zmq_send (router, endpoint->front_id, strlen (endpoint->front_id),
+                  ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
+        return false;
+    uint8_t id [8];
+    zyn_proto_put_request_id (id, request_id);
+    zmq_send (router, ZYN_PROTO_SIGNATURE, 4, ZMQ_SNDMORE);
+    zmq_send (router, id, 8, ZMQ_SNDMORE);
+    zmq_send (router, operation, strlen (operation), ZMQ_SNDMORE);
+    zmq_send (router, route, sizeof (route), ZMQ_SNDMORE);
+    zmq_send (router, body, size, 0);
+    s_pending_t *pending = (s_pending_t *) malloc (sizeof (s_pending_t) + size);
+    assert (pending);
+    pending->endpoint = endpoint;
+    snprintf (pending->operation, sizeof (pending->operation), "%s",
+              operation);
+    pending->size = size;
+    memcpy (pending->body, body, size);
+    void *key = (void *) (uintptr_t) request_id;
+    zhashx_delete (self->pending, key);
+    zhashx_insert (self->pending, key, pending);
+    self->sent++;
+    return true;
+}
+
+//  --------------------------------------------------------------------------
+//  Input
+
+zsock_t *
+zyn_direct_socket (zyn_direct_t *self)
+{
+    assert (self);
+    return self->router;
+}
+
+zsock_t *
+zyn_direct_monitor (zyn_direct_t *self)
+{
+    assert (self);
+    return self->monitor;
+}
+
+bool
+zyn_direct_has_input (zyn_direct_t *self)
+{
+    assert (self);
+    return zlistx_size (self->ready) || zlistx_size (self->resends)
+        || (zsock_events (self->router) & ZMQ_POLLIN)
+        || (zsock_events (self->monitor) & ZMQ_POLLIN);
+}
+
+//  Queue pending as a resend through the broker; takes pending
+static void
+s_queue_resend (zyn_direct_t *self, uint64_t request_id, s_pending_t *pending)
+{
+    zyn_direct_resend_t *resend
+        = (zyn_direct_resend_t *) zmalloc (sizeof (zyn_direct_resend_t));
+    resend->request_id = request_id;
+    snprintf (resend->operation, sizeof (resend->operation), "%s",
+              pending->operation);
+    resend->size = pending->size;
+    resend->body = malloc (pending->size ? pending->size : 1);
+    assert (resend->body);
+    memcpy (resend->body, pending->body, pending->size);
+    zlistx_add_end (self->resends, resend);
+    self->resent++;
+}
+
+//  The connection to endpoint dropped: nothing it owed will come
+static void
+s_handle_disconnect (zyn_direct_t *self, const char *name)
+{
+    s_endpoint_t *endpoint
+        = (s_endpoint_t *) zhashx_lookup (self->endpoints, name);
+    if (!endpoint)
+        return;
+    self->stale = true;
+    self->broken = true;
+    zlistx_t *lost = zlistx_new ();
+    for (s_pending_t *pending = (s_pending_t *) zhashx_first (self->pending);
+         pending; pending = (s_pending_t *) zhashx_next (self->pending))
+        if (pending->endpoint == endpoint)
+            zlistx_add_end (lost, (void *) zhashx_cursor (self->pending));
+    for (void *key = zlistx_first (lost); key; key = zlistx_next (lost)) {
+        uint64_t request_id = (uint64_t) (uintptr_t) key;
+        s_pending_t *pending = (s_pending_t *) zhashx_lookup (self->pending,
+                                                              key);
+        if (streq (pending->operation, "GetItem"))
+            s_queue_resend (self, request_id, pending);
+        else {
+            //  A write may or may not have been applied
+            zyn_error_t err = { 0 };
+            zyn_error_set (&err, ZYN_ERR_INTERNAL,
+                           "Internal server error: the worker serving the "
+                           "key went away before it answered; the write "
+                           "may or may not have been applied");
+            zmsg_t *msg = zyn_proto_error_new (request_id, &err, NULL);
+            zlistx_add_end (self->ready, msg);
+        }
+        zhashx_delete (self->pending, key);
+    }
+    zlistx_destroy (&lost);
+}
+
+int
+zyn_direct_recv (zyn_direct_t *self, zmsg_t **reply,
+                 zyn_direct_resend_t *resend)
+{
+    assert (self);
+    assert (reply && resend);
+    *reply = NULL;
+    //  Disconnects first: they decide what replies will never come
+    while (zsock_events (self->monitor) & ZMQ_POLLIN) {
+        zmsg_t *event = zmsg_recv (self->monitor);
+        if (!event)
+            break;
+        zframe_t *head = zmsg_first (event);
+        zframe_t *address = zmsg_next (event);
+        if (head && zframe_size (head) >= 2 && address) {
+            uint16_t type;
+            memcpy (&type, zframe_data (head), 2);
+            char *name = zframe_strdup (address);
+            if (type == ZMQ_EVENT_DISCONNECTED)
+                s_handle_disconnect (self, name);
+            free (name);
+        }
+        zmsg_destroy (&event);
+    }
+    zyn_direct_resend_t *queued
+        = (zyn_direct_resend_t *) zlistx_first (self->resends);
+    if (queued) {
+        *resend = *queued;
+        queued->body = NULL;
+        zlistx_delete (self->resends, zlistx_cursor (self->resends));
+        return 2;
+    }
+    zmsg_t *made = (zmsg_t *) zlistx_first (self->ready);
+    if (made) {
+        zlistx_detach_cur (self->ready);
+        *reply = made;
+        return 1;
+    }
+    if (!(zsock_events (self->router) & ZMQ_POLLIN))
+        return 0;
+    zmsg_t *msg = zmsg_recv (self->router);
+    if (!msg)
+        return 0;
+    zframe_t *peer = zmsg_pop (msg);
+    zframe_destroy (&peer);
+    //  ZYN1 | request-id | status | body
+    zframe_t *frame = zmsg_first (msg);
+    uint64_t request_id = zmsg_size (msg) == 4
+                          && zframe_streq (frame, ZYN_PROTO_SIGNATURE)
+                        ? zyn_proto_request_id (zmsg_next (msg)) : 0;
+    void *key = (void *) (uintptr_t) request_id;
+    s_pending_t *pending = request_id
+        ? (s_pending_t *) zhashx_lookup (self->pending, key) : NULL;
+    if (!pending) {
+        //  Malformed, or the answer to a request given up on
+        zmsg_destroy (&msg);
+        return 0;
+    }
+    if (zframe_streq (zmsg_next (msg), ZYN_PROTO_MISROUTED)) {
+        self->stale = true;
+        self->broken = true;
+        s_queue_resend (self, request_id, pending);
+        zhashx_delete (self->pending, key);
+        zmsg_destroy (&msg);
+        zyn_direct_resend_t *first
+            = (zyn_direct_resend_t *) zlistx_first (self->resends);
+        *resend = *first;
+        first->body = NULL;
+        zlistx_delete (self->resends, zlistx_cursor (self->resends));
+        return 2;
+    }
+    zhashx_delete (self->pending, key);
+    *reply = msg;
+    return 1;
+}
+
+uint64_t
+zyn_direct_sent (zyn_direct_t *self)
+{
+    assert (self);
+    return self->sent;
+}
+
+uint64_t
+zyn_direct_resent (zyn_direct_t *self)
+{
+    assert (self);
+    return self->resent;
+}

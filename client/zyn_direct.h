@@ -1,0 +1,113 @@
+/*  =========================================================================
+    zyn_direct - the direct path: item requests straight to the worker
+    that holds the key, skipping the broker's two hops
+
+    Internal to libzynamo, used by zyn_client (and any other front end
+    that keeps its own broker connection). The broker answers ZynGetRoutes
+    with every ACTIVE table's key schema and, per partition, its hash
+    range and the front door of the worker serving it. A GetItem, PutItem,
+    UpdateItem or DeleteItem whose table is known and whose key checks out
+    is then sent on one ROUTER socket straight to that worker, with a
+    route frame (table id, partition id, key hash) the worker checks; the
+    worker's reply has the broker's reply format. Anything irregular
+    (unknown table, a key the broker would refuse, no route, a worker
+    not yet connected) goes through the broker, which gives the exact
+    DynamoDB error.
+
+    The module keeps each direct request's operation and body until its
+    reply, so that:
+    - a ZynMisrouted reply (stale route: the table was recreated, the
+      partition moved) turns into a resend through the broker, under the
+      same request id, and a routes refresh;
+    - when the connection to a worker drops (a socket monitor reports it),
+      its unanswered reads are resent through the broker and its
+      unanswered writes are answered InternalServerError (the outcome is
+      unknown), as the broker does for a worker that dies.
+    Once routes have proven wrong, every request goes through the broker
+    until they are reloaded. The caller never sees the difference: replies
+    request ids it sent.
+
+    Not thread-safe: one thread owns a zyn_direct_t and its sockets.
+    =========================================================================
+*/
+
+#ifndef ZYN_DIRECT_H_INCLUDED
+#define ZYN_DIRECT_H_INCLUDED
+
+#include "zynamo.h"
+
+typedef struct zyn_direct zyn_direct_t;
+
+//  A request to send again through the broker, under its request id.
+//  body is owned by the receiver (free ()).
+typedef struct {
+    uint64_t request_id;
+    char operation [65];
+    void *body;
+    size_t size;
+} zyn_direct_resend_t;
+
+//  Create the direct path (a ROUTER socket and its monitor).
+zyn_direct_t *
+    zyn_direct_new (void);
+
+//  Destroy it; replies still due are dropped.
+void
+    zyn_direct_destroy (zyn_direct_t **self_p);
+
+//  Try to send a request straight to its worker. Returns true if sent:
+//  its reply will come out of zyn_direct_recv. Returns false if the
+//  caller must send it through the broker (then nothing was sent).
+bool
+    zyn_direct_send (zyn_direct_t *self, uint64_t request_id,
+                     const char *operation, const void *body, size_t size);
+
+//  The sockets to poll for input: the ROUTER and the monitor
+zsock_t *
+    zyn_direct_socket (zyn_direct_t *self);
+zsock_t *
+    zyn_direct_monitor (zyn_direct_t *self);
+
+//  True if a message waits on either socket, or a reply is queued
+bool
+    zyn_direct_has_input (zyn_direct_t *self);
+
+//  Take the next input without blocking. Returns:
+//   1 and *reply: a reply for the caller, frames ZYN1 | request-id |
+//     status | body (caller owns it);
+//   2 and *resend: a request to send through the broker now;
+//   0: nothing for the caller (input consumed, or none waiting).
+int
+    zyn_direct_recv (zyn_direct_t *self, zmsg_t **reply,
+                     zyn_direct_resend_t *resend);
+
+//  True if the routes should be asked for now (never asked, or found
+//  stale and not asked in the last half second, and none in flight).
+bool
+    zyn_direct_wants_routes (zyn_direct_t *self, int64_t now);
+
+//  The caller sent ZynGetRoutes to the broker as request_id
+void
+    zyn_direct_routes_asked (zyn_direct_t *self, uint64_t request_id,
+                             int64_t now);
+
+//  If request_id is the routes request in flight, take its reply (status
+//  and body) and return true; the caller then drops the reply.
+bool
+    zyn_direct_routes_reply (zyn_direct_t *self, uint64_t request_id,
+                             const char *status, const void *body,
+                             size_t size);
+
+//  Load routes from a ZynGetRoutes response. Returns 0, or -1 (routes
+//  left empty) if the response is malformed. For tests.
+int
+    zyn_direct_load (zyn_direct_t *self, const zyn_value_t *response);
+
+//  Direct requests sent and resent through the broker so far (for tests
+//  and statistics)
+uint64_t
+    zyn_direct_sent (zyn_direct_t *self);
+uint64_t
+    zyn_direct_resent (zyn_direct_t *self);
+
+#endif

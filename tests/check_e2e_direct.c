@@ -1,0 +1,514 @@
+/*  =========================================================================
+    check_e2e_direct - end-to-end suite of the direct path: item requests
+    sent by libzynamo straight to the worker holding the key
+
+    Real broker and worker processes. Checks that item requests do take
+    the direct path and give the same answers and errors as through the
+    broker, that a stale route (a table dropped and created again) is
+    sent again through the broker transparently, that a worker's front
+    door refuses what it does not serve, and that a worker killed with
+    requests in flight leaves none of them unanswered.
+    =========================================================================
+*/
+
+#include "zyn_prelude.h"
+#include "zyn_json.h"
+#include "zyn_keycode.h"
+#include "zyn_proto.h"
+#include "zyn_testcluster.h"
+#include "zyn_testutil.h"
+
+static zyn_client_t *
+s_client (zyn_testcluster_t *cluster)
+{
+    zyn_error_t err = { 0 };
+    zyn_client_t *client
+        = zyn_client_new (zyn_testcluster_endpoint (cluster), &err);
+    ck_assert_ptr_nonnull (client);
+    zyn_client_set_timeout (client, 10000);
+    return client;
+}
+
+static zyn_value_t *
+s_request (const char *json)
+{
+    zyn_error_t err = { 0 };
+    zyn_value_t *request = zyn_json_to_request (json, strlen (json), &err);
+    ck_assert_msg (request, "bad test request %s: %s", json, err.message);
+    return request;
+}
+
+//  Call operation with a DynamoDB JSON request; the reply, or NULL + err
+static zyn_value_t *
+s_call (zyn_client_t *client, const char *operation, const char *json,
+        zyn_error_t *err)
+{
+    zyn_value_t *request = s_request (json);
+    zyn_error_clear (err);
+    zyn_value_t *reply = zyn_client_call (client, operation, request, err);
+    zyn_value_destroy (&request);
+    return reply;
+}
+
+static void
+s_ok (zyn_client_t *client, const char *operation, const char *json)
+{
+    zyn_error_t err = { 0 };
+    zyn_value_t *reply = s_call (client, operation, json, &err);
+    ck_assert_msg (reply, "%s %s failed: %s: %s", operation, json,
+                   zyn_error_name (err.type), err.message);
+    zyn_value_destroy (&reply);
+}
+
+static void
+s_fails (zyn_client_t *client, const char *operation, const char *json,
+         zyn_errtype_t type, const char *message)
+{
+    zyn_error_t err = { 0 };
+    zyn_value_t *reply = s_call (client, operation, json, &err);
+    ck_assert_msg (!reply, "%s %s should have failed", operation, json);
+    ck_assert_str_eq (zyn_error_name (err.type), zyn_error_name (type));
+    ck_assert_str_eq (err.message, message);
+}
+
+static void
+s_create_table (zyn_client_t *client, const char *table)
+{
+    char json [512];
+    snprintf (json, sizeof (json),
+              "{\"TableName\":\"%s\",\"ZynPartitions\":4,"
+              "\"KeySchema\":[{\"AttributeName\":\"pk\",\"KeyType\":\"HASH\"},"
+              "{\"AttributeName\":\"sk\",\"KeyType\":\"RANGE\"}],"
+              "\"AttributeDefinitions\":[{\"AttributeName\":\"pk\","
+              "\"AttributeType\":\"S\"},{\"AttributeName\":\"sk\","
+              "\"AttributeType\":\"N\"}],"
+              "\"BillingMode\":\"PAY_PER_REQUEST\"}", table);
+    s_ok (client, "CreateTable", json);
+    zyn_error_t err = { 0 };
+    ck_assert_msg (zyn_client_wait_active (client, table, 15000, &err) == 0,
+                   "table %s not ACTIVE: %s", table, err.message);
+}
+
+static void
+s_put (zyn_client_t *client, const char *table, int i, const char *value)
+{
+    char json [256];
+    snprintf (json, sizeof (json),
+              "{\"TableName\":\"%s\",\"Item\":{\"pk\":{\"S\":\"k%d\"},"
+              "\"sk\":{\"N\":\"%d\"},\"v\":{\"S\":\"%s\"}}}",
+              table, i, i % 7, value);
+    s_ok (client, "PutItem", json);
+}
+
+//  The value "v" of item i, or NULL if there is none (caller frees)
+static char *
+s_get (zyn_client_t *client, const char *table, int i)
+{
+    char json [256];
+    snprintf (json, sizeof (json),
+              "{\"TableName\":\"%s\",\"Key\":{\"pk\":{\"S\":\"k%d\"},"
+              "\"sk\":{\"N\":\"%d\"}},\"ConsistentRead\":true}",
+              table, i, i % 7);
+    zyn_error_t err = { 0 };
+    zyn_value_t *reply = s_call (client, "GetItem", json, &err);
+    ck_assert_msg (reply, "GetItem k%d failed: %s", i, err.message);
+    zyn_value_t *item = zyn_value_map_get (reply, "Item");
+    const char *value = item ? zyn_value_map_get_s (item, "v") : NULL;
+    char *copy = value ? strdup (value) : NULL;
+    zyn_value_destroy (&reply);
+    return copy;
+}
+
+static void
+s_expect (zyn_client_t *client, const char *table, int i, const char *value)
+{
+    char *got = s_get (client, table, i);
+    ck_assert_msg (got && streq (got, value), "k%d: got %s, expected %s", i,
+                   got ? got : "(none)", value);
+    free (got);
+}
+
+//  Read item 0 until the client has learnt the routes (it asks at most
+//  every DIRECT_ROUTES_MIN_INTERVAL), at most 5 s
+static void
+s_wait_direct (zyn_client_t *client, const char *table, const char *value)
+{
+    uint64_t before = zyn_client_direct_sent (client);
+    int64_t deadline = zyn_mono_msecs () + 5000;
+    while (zyn_client_direct_sent (client) == before
+           && zyn_mono_msecs () < deadline)
+        s_expect (client, table, 0, value);
+    ck_assert_uint_gt (zyn_client_direct_sent (client), before);
+}
+
+//  --------------------------------------------------------------------------
+//  Item requests take the direct path and answer as the broker does
+
+START_TEST (test_direct)
+{
+    zyn_testcluster_t *cluster = zyn_testcluster_new ("e2e-direct", 2);
+    zyn_client_t *client = s_client (cluster);
+    s_create_table (client, "direct");
+    s_put (client, "direct", 0, "one");
+    s_wait_direct (client, "direct", "one");
+    //  Once the routes are known, every item request goes straight to
+    //  the workers
+    uint64_t before = zyn_client_direct_sent (client);
+    for (int i = 0; i < 200; i++)
+        s_put (client, "direct", i, "one");
+    for (int i = 0; i < 200; i++)
+        s_expect (client, "direct", i, "one");
+    ck_assert_uint_eq (zyn_client_direct_sent (client) - before, 400);
+    ck_assert_uint_eq (zyn_client_direct_resent (client), 0);
+
+    //  Updates, conditions and deletes, direct; a failed condition is the
+    //  worker's own error
+    s_ok (client, "UpdateItem",
+          "{\"TableName\":\"direct\",\"Key\":{\"pk\":{\"S\":\"k3\"},"
+          "\"sk\":{\"N\":\"3\"}},\"UpdateExpression\":\"SET v = :v\","
+          "\"ExpressionAttributeValues\":{\":v\":{\"S\":\"two\"}}}");
+    s_expect (client, "direct", 3, "two");
+    s_fails (client, "PutItem",
+             "{\"TableName\":\"direct\",\"Item\":{\"pk\":{\"S\":\"k3\"},"
+             "\"sk\":{\"N\":\"3\"}},"
+             "\"ConditionExpression\":\"attribute_not_exists(pk)\"}",
+             ZYN_ERR_CONDITIONAL_CHECK_FAILED, "The conditional request failed");
+    s_ok (client, "DeleteItem",
+          "{\"TableName\":\"direct\",\"Key\":{\"pk\":{\"S\":\"k4\"},"
+          "\"sk\":{\"N\":\"4\"}}}");
+    char *gone = s_get (client, "direct", 4);
+    ck_assert_ptr_null (gone);
+
+    //  What the broker refuses is still refused with its exact message
+    //  (such requests are not sent direct)
+    s_fails (client, "GetItem",
+             "{\"TableName\":\"direct\",\"Key\":{\"pk\":{\"S\":\"k1\"}}}",
+             ZYN_ERR_VALIDATION,
+             "The provided key element does not match the schema");
+    s_fails (client, "PutItem",
+             "{\"TableName\":\"direct\",\"Item\":{\"pk\":{\"N\":\"1\"},"
+             "\"sk\":{\"N\":\"1\"}}}",
+             ZYN_ERR_VALIDATION,
+             "One or more parameter values were invalid: Type mismatch for "
+             "key pk expected: S actual: N");
+    s_fails (client, "PutItem",
+             "{\"TableName\":\"direct\",\"Item\":{\"pk\":{\"S\":\"\"},"
+             "\"sk\":{\"N\":\"1\"}}}",
+             ZYN_ERR_VALIDATION,
+             "One or more parameter values are not valid. The AttributeValue "
+             "for a key attribute cannot contain an empty string value. "
+             "Key: pk");
+    s_fails (client, "GetItem",
+             "{\"TableName\":\"nosuch\",\"Key\":{\"pk\":{\"S\":\"k1\"},"
+             "\"sk\":{\"N\":\"1\"}}}",
+             ZYN_ERR_RESOURCE_NOT_FOUND, "Requested resource not found");
+    //  A malformed expression is the worker's ValidationException
+    s_fails (client, "UpdateItem",
+             "{\"TableName\":\"direct\",\"Key\":{\"pk\":{\"S\":\"k1\"},"
+             "\"sk\":{\"N\":\"1\"}},\"UpdateExpression\":\"SET\"}",
+             ZYN_ERR_VALIDATION,
+             "Invalid UpdateExpression: Syntax error; token: \"<EOF>\", "
+             "near: \"SET\"");
+    s_expect (client, "direct", 1, "one");
+
+    //  A client with the direct path off sees the same data, all through
+    //  the broker
+    zyn_client_t *plain = s_client (cluster);
+    zyn_client_set_direct (plain, false);
+    for (int i = 0; i < 20; i++)
+        if (i != 4)
+            s_expect (plain, "direct", i, i == 3 ? "two" : "one");
+    ck_assert_uint_eq (zyn_client_direct_sent (plain), 0);
+    zyn_client_destroy (&plain);
+    zyn_client_destroy (&client);
+    zyn_testcluster_destroy (&cluster);
+}
+END_TEST
+
+//  --------------------------------------------------------------------------
+//  A table dropped and created again under the same name has a new id:
+//  the client's old route is refused by the worker (ZynMisrouted) and the
+//  request goes through the broker, then the routes are reloaded
+
+START_TEST (test_stale_route)
+{
+    zyn_testcluster_t *cluster = zyn_testcluster_new ("e2e-stale", 2);
+    zyn_client_t *client = s_client (cluster);
+    zyn_client_t *admin = s_client (cluster);
+    s_create_table (client, "again");
+    for (int i = 0; i < 20; i++)
+        s_put (client, "again", i, "old");
+    s_wait_direct (client, "again", "old");
+
+    //  Another client drops and recreates the table: this client's routes
+    //  still name the old table id
+    s_ok (admin, "DeleteTable", "{\"TableName\":\"again\"}");
+    zyn_error_t err = { 0 };
+    int64_t deadline = zyn_mono_msecs () + 15000;
+    while (zyn_mono_msecs () < deadline) {
+        zyn_value_t *reply = s_call (admin, "DescribeTable",
+                                     "{\"TableName\":\"again\"}", &err);
+        if (!reply)
+            break;
+        zyn_value_destroy (&reply);
+        zclock_sleep (50);
+    }
+    ck_assert_str_eq (zyn_error_name (err.type),
+                      zyn_error_name (ZYN_ERR_RESOURCE_NOT_FOUND));
+    s_create_table (admin, "again");
+
+    uint64_t resent = zyn_client_direct_resent (client);
+    for (int i = 0; i < 20; i++)
+        s_put (client, "again", i, "new");
+    ck_assert_uint_ge (zyn_client_direct_resent (client), resent + 1);
+    for (int i = 0; i < 20; i++)
+        s_expect (client, "again", i, "new");
+    //  The old items went with the old table
+    char *none = s_get (admin, "again", 25);
+    ck_assert_ptr_null (none);
+
+    //  Routes reloaded: direct again, without further resends
+    s_wait_direct (client, "again", "new");
+    uint64_t sent = zyn_client_direct_sent (client);
+    resent = zyn_client_direct_resent (client);
+    for (int i = 0; i < 20; i++)
+        s_expect (client, "again", i, "new");
+    ck_assert_uint_eq (zyn_client_direct_sent (client), sent + 20);
+    ck_assert_uint_eq (zyn_client_direct_resent (client), resent);
+    zyn_client_destroy (&admin);
+    zyn_client_destroy (&client);
+    zyn_testcluster_destroy (&cluster);
+}
+END_TEST
+
+//  --------------------------------------------------------------------------
+//  A worker's front door, spoken to with raw frames: it serves only item
+//  requests for partitions and hashes it holds, and answers anything else
+//  ZynMisrouted without doing it
+
+//  Send one direct request and return the reply's status (caller frees)
+static char *
+s_direct_status (zsock_t *dealer, const char *operation, uint64_t table_id,
+                 uint32_t partition_id, uint64_t hash, const char *json)
+{
+    zyn_value_t *request = s_request (json);
+    size_t size;
+    void *body = zyn_value_encode (request, &size);
+    zyn_value_destroy (&request);
+    uint8_t id [8], route [ZYN_PROTO_ROUTE_SIZE];
+    zyn_proto_put_request_id (id, 77);
+    zyn_proto_put_route (route, table_id, partition_id, hash);
+    zmsg_t *msg = zmsg_new ();
+    zmsg_addstr (msg, ZYN_PROTO_SIGNATURE);
+    zmsg_addmem (msg, id, 8);
+    zmsg_addstr (msg, operation);
+    zmsg_addmem (msg, route, sizeof (route));
+    zmsg_addmem (msg, body, size);
+    free (body);
+    ck_assert_int_eq (zmsg_send (&msg, dealer), 0);
+    zsock_set_rcvtimeo (dealer, 5000);
+    zmsg_t *reply = zmsg_recv (dealer);
+    ck_assert_ptr_nonnull (reply);
+    ck_assert_uint_eq (zmsg_size (reply), 4);
+    ck_assert (zframe_streq (zmsg_first (reply), ZYN_PROTO_SIGNATURE));
+    ck_assert_uint_eq (zyn_proto_request_id (zmsg_next (reply)), 77);
+    char *status = zframe_strdup (zmsg_next (reply));
+    zmsg_destroy (&reply);
+    return status;
+}
+
+START_TEST (test_front_door)
+{
+    zyn_testcluster_t *cluster = zyn_testcluster_new ("e2e-front", 1);
+    zyn_client_t *client = s_client (cluster);
+    s_create_table (client, "front");
+    s_put (client, "front", 1, "one");
+
+    zyn_error_t err = { 0 };
+    zyn_value_t *routes = s_call (client, "ZynGetRoutes", "{}", &err);
+    ck_assert_ptr_nonnull (routes);
+    zyn_value_t *tables = zyn_value_map_get (routes, "Tables");
+    ck_assert_uint_eq (zyn_value_size (tables), 1);
+    zyn_value_t *table = zyn_value_list_get (tables, 0);
+    ck_assert_str_eq (zyn_value_map_get_s (table, "TableName"), "front");
+    ck_assert_str_eq (zyn_value_map_get_s (table, "PartitionKey"), "pk");
+    ck_assert_str_eq (zyn_value_map_get_s (table, "PartitionKeyType"), "S");
+    ck_assert_str_eq (zyn_value_map_get_s (table, "SortKey"), "sk");
+    ck_assert_str_eq (zyn_value_map_get_s (table, "SortKeyType"), "N");
+    int64_t table_id = 0;
+    ck_assert_int_eq (zyn_value_map_get_int (table, "TableId", &table_id), 0);
+    zyn_value_t *parts = zyn_value_map_get (table, "Partitions");
+    ck_assert_uint_eq (zyn_value_size (parts), 4);
+    zyn_value_t *first = zyn_value_list_get (parts, 0);
+    const char *endpoint = zyn_value_map_get_s (first, "Endpoint");
+    ck_assert_ptr_nonnull (endpoint);
+    ck_assert_int_eq (strncmp (endpoint, "tcp://127.0.0.1:", 16), 0);
+    const char *front_id = zyn_value_map_get_s (first, "FrontId");
+    ck_assert_ptr_nonnull (front_id);
+    ck_assert_int_eq (strncmp (front_id, "zynfront-", 9), 0);
+    ck_assert_uint_eq (strlen (front_id), 9 + 32);
+    int64_t partition_id = -1;
+    zyn_value_map_get_int (first, "PartitionId", &partition_id);
+    ck_assert_int_eq (partition_id, 0);
+    //  Partition 0 holds the hashes 0 .. 2^62 - 1
+    zsock_t *dealer = zsock_new_dealer (endpoint);
+    ck_assert_ptr_nonnull (dealer);
+
+    const char *put = "{\"TableName\":\"front\",\"Item\":{\"pk\":{\"S\":\"x\"},"
+                      "\"sk\":{\"N\":\"1\"}}}";
+    //  A partition it does not hold (another table id, a partition id
+    //  past the table's), a hash outside the partition, an operation
+    //  that is not an item request: ZynMisrouted, nothing written
+    char *status = s_direct_status (dealer, "PutItem", (uint64_t) table_id + 99,
+                                    0, 0, put);
+    ck_assert_str_eq (status, ZYN_PROTO_MISROUTED);
+    free (status);
+    status = s_direct_status (dealer, "PutItem", (uint64_t) table_id, 9, 0,
+                              put);
+    ck_assert_str_eq (status, ZYN_PROTO_MISROUTED);
+    free (status);
+    status = s_direct_status (dealer, "PutItem", (uint64_t) table_id, 0,
+                              UINT64_MAX, put);
+    ck_assert_str_eq (status, ZYN_PROTO_MISROUTED);
+    free (status);
+    status = s_direct_status (dealer, "Scan", (uint64_t) table_id, 0, 0,
+                              "{\"TableName\":\"front\"}");
+    ck_assert_str_eq (status, ZYN_PROTO_MISROUTED);
+    free (status);
+    //  A route that claims the right partition for a key that is not in
+    //  it: the worker's own fence refuses it (the key's real hash decides)
+    uint64_t hash = 0;
+    bool outside = false;
+    for (int i = 0; i < 64 && !outside; i++) {
+        //  Find a key whose hash is not in partition 0
+        char key [32];
+        snprintf (key, sizeof (key), "x%d", i);
+        zyn_value_t *value = zyn_value_new_s (key);
+        uint8_t buf [64];
+        size_t size = 0;
+        ck_assert_int_eq (zyn_keycode_append (buf, &size, value, NULL), 0);
+        hash = zyn_keycode_hash (buf, size);
+        zyn_value_destroy (&value);
+        if (hash >= (1ULL << 62)) {
+            char json [256];
+            snprintf (json, sizeof (json),
+                      "{\"TableName\":\"front\",\"Item\":{\"pk\":{\"S\":\"%s\"},"
+                      "\"sk\":{\"N\":\"1\"}}}", key);
+            status = s_direct_status (dealer, "PutItem", (uint64_t) table_id,
+                                      0, 0, json);
+            ck_assert_str_eq (status, "InternalServerError");
+            free (status);
+            outside = true;
+        }
+    }
+    ck_assert (outside);
+    //  Nothing of that was written
+    zyn_value_t *scan = s_call (client, "Scan", "{\"TableName\":\"front\"}",
+                                &err);
+    ck_assert_ptr_nonnull (scan);
+    int64_t count = 0;
+    zyn_value_map_get_int (scan, "Count", &count);
+    ck_assert_int_eq (count, 1);
+    zyn_value_destroy (&scan);
+    //  The process keeps serving: the right route is served
+    uint8_t buf [64];
+    size_t size = 0;
+    zyn_value_t *value = zyn_value_new_s ("k1");
+    zyn_keycode_append (buf, &size, value, NULL);
+    zyn_value_destroy (&value);
+    hash = zyn_keycode_hash (buf, size);
+    uint32_t index = (uint32_t) (hash >> 62);
+    zyn_value_t *part = zyn_value_list_get (parts, index);
+    zsock_t *owner = zsock_new_dealer (zyn_value_map_get_s (part, "Endpoint"));
+    status = s_direct_status (owner, "GetItem", (uint64_t) table_id, index,
+                              hash,
+                              "{\"TableName\":\"front\",\"Key\":{\"pk\":{"
+                              "\"S\":\"k1\"},\"sk\":{\"N\":\"1\"}}}");
+    ck_assert_str_eq (status, "OK");
+    free (status);
+    zsock_destroy (&owner);
+    zsock_destroy (&dealer);
+    zyn_value_destroy (&routes);
+    zyn_client_destroy (&client);
+    zyn_testcluster_destroy (&cluster);
+}
+END_TEST
+
+//  --------------------------------------------------------------------------
+//  A worker killed with direct requests in flight: every request gets an
+//  answer (reads are sent again through the broker, writes fail as
+//  InternalServerError or ServiceUnavailable), none hangs
+
+START_TEST (test_worker_killed)
+{
+    zyn_testcluster_t *cluster = zyn_testcluster_new ("e2e-killed", 2);
+    zyn_client_t *client = s_client (cluster);
+    s_create_table (client, "killed");
+    for (int i = 0; i < 100; i++)
+        s_put (client, "killed", i, "v");
+    s_wait_direct (client, "killed", "v");
+    int total = 2000, in_flight = 64, sent = 0, replies = 0, ok = 0;
+    bool killed = false;
+    uint64_t before = zyn_client_direct_sent (client);
+    while (replies < total) {
+        while (sent < total && sent - replies < in_flight) {
+            char json [256];
+            snprintf (json, sizeof (json),
+                      "{\"TableName\":\"killed\",\"Key\":{\"pk\":{\"S\":\"k%d\"},"
+                      "\"sk\":{\"N\":\"%d\"}}}", sent % 100, (sent % 100) % 7);
+            zyn_value_t *request = s_request (json);
+            zyn_error_t err = { 0 };
+            ck_assert_uint_ne (zyn_client_send (client, "GetItem", request,
+                                                &err), 0);
+            zyn_value_destroy (&request);
+            sent++;
+        }
+        uint64_t id = 0;
+        zyn_error_t err = { 0 };
+        zyn_value_t *reply = zyn_client_recv (client, &id, 15000, &err);
+        ck_assert_msg (id != 0, "a request was left unanswered: %s",
+                       err.message);
+        if (reply) {
+            ck_assert_str_eq (zyn_value_map_get_s (
+                zyn_value_map_get (reply, "Item"), "v"), "v");
+            ok++;
+        }
+        else
+            ck_assert_msg (err.type == ZYN_ERR_SERVICE_UNAVAILABLE
+                           || err.type == ZYN_ERR_INTERNAL,
+                           "unexpected %s: %s", zyn_error_name (err.type),
+                           err.message);
+        zyn_value_destroy (&reply);
+        replies++;
+        if (!killed && replies == 300) {
+            zyn_testcluster_stop_worker (cluster, 0, SIGKILL);
+            killed = true;
+        }
+    }
+    ck_assert (killed);
+    ck_assert_int_ge (ok, 300);
+    ck_assert_uint_gt (zyn_client_direct_sent (client) - before, 300);
+    //  Back again: everything is there, and served
+    zyn_testcluster_start_worker (cluster, 0);
+    for (int i = 0; i < 100; i++)
+        s_expect (client, "killed", i, "v");
+    zyn_client_destroy (&client);
+    zyn_testcluster_destroy (&cluster);
+}
+END_TEST
+
+static Suite *
+s_suite (void)
+{
+    Suite *suite = suite_create ("e2e_direct");
+    TCase *tc = tcase_create ("direct");
+    tcase_set_timeout (tc, 120);
+    tcase_add_test (tc, test_direct);
+    tcase_add_test (tc, test_stale_route);
+    tcase_add_test (tc, test_front_door);
+    tcase_add_test (tc, test_worker_killed);
+    suite_add_tcase (suite, tc);
+    return suite;
+}
+
+ZYN_TEST_MAIN (s_suite)
