@@ -28,7 +28,8 @@ s_usage (FILE *out)
         "SECRET_KEY'\n"
         "  --region REGION       region for ARNs and records (default "
         "us-east-1)\n"
-        "  --threads N           HTTP threads (default 2)\n"
+        "  --threads N           event loops, each one thread serving HTTP\n"
+        "                        and its own broker connection (default 1)\n"
         "  --port-file FILE      write 'http=HOST:PORT' once listening\n"
         "  --verbose             log every request\n"
         "  --help                this text\n");

@@ -1,13 +1,16 @@
 /*  =========================================================================
-    zyn_dispatch - the gateway's one connection to the broker: many HTTP
+    zyn_dispatch - the gateway's connection to the broker: many HTTP
     requests in flight on one DEALER socket
 
-    HTTP threads push calls on a mutex-protected queue and wake the actor
-    through an eventfd; the actor polls its pipe, the DEALER and the
-    eventfd with zmq_poll (zpoller cannot poll a plain file descriptor).
-    Pending calls sit in a hash by request id until their reply comes or
-    their deadline passes. The wire format is docs/protocol.md's client
-    REQUEST / REPLY.
+    No thread of its own: the gateway's event loop submits, polls and
+    processes, all on one thread, so a request goes out on the DEALER in
+    the same loop turn that parsed it. A call in flight sits in a slot
+    table (its request id is the slot's index and generation, so a reply
+    finds it without a hash or an allocation) and in a list ordered by
+    deadline: every call gets the same timeout, so submission order is
+    deadline order and expiry only looks at the list's head. The wire
+    format is docs/protocol.md's client REQUEST / REPLY; s_send and
+    s_receive are its two ends.
     =========================================================================
 */
 
@@ -16,57 +19,33 @@
 #include "zyn_proto.h"
 #include "zyn_dispatch.h"
 
-#include <pthread.h>
-#include <sys/eventfd.h>
+#define S_NO_SLOT UINT32_MAX
+
+//  A request id is generation << 32 | index: a late reply to a slot that
+//  has been reused since finds a different generation
+typedef struct {
+    zyn_call_t *call;                   //  Borrowed; NULL when free
+    uint32_t generation;
+    uint32_t next_free;                 //  Free list, S_NO_SLOT ends it
+} s_slot_t;
 
 struct zyn_dispatch {
-    zactor_t *actor;                    //  Owned: the dispatcher thread
-    pthread_mutex_t mutex;              //  Guards the queue and stopping
-    zyn_call_t *head;                   //  Hand-over queue (borrowed calls)
-    zyn_call_t *tail;
-    bool stopping;                      //  No more submits
-    int wakeup;                         //  Owned eventfd
-    char *endpoint;                     //  Owned
+    zsock_t *dealer;                    //  Owned: to the broker
+    s_slot_t *slots;                    //  Owned: calls in flight by id
+    uint32_t slot_count;                //  Slots in use or freed
+    uint32_t slot_capacity;
+    uint32_t free_slot;                 //  Head of the free list
+    zyn_call_t *oldest;                 //  Borrowed: calls in flight, in
+    zyn_call_t *newest;                 //  deadline order
+    size_t pending;
     int timeout_ms;
+    bool stopping;                      //  No more submits
     bool verbose;
-    bool connect_failed;                //  Set by the actor before ready
 };
 
-//  The actor's state
-typedef struct {
-    zyn_dispatch_t *dispatch;           //  Borrowed: the owner
-    zsock_t *pipe;                      //  Borrowed: actor pipe
-    zsock_t *dealer;                    //  Owned: to the broker
-    zhashx_t *pending;                  //  Request id -> borrowed call
-    uint64_t next_id;
-    bool terminated;
-} s_self_t;
-
-static void
-s_call_fail (zyn_call_t *call, zyn_errtype_t type, const char *message)
-{
-    snprintf (call->status, sizeof (call->status), "%s",
-              zyn_error_name (type));
-    snprintf (call->message, sizeof (call->message), "%s", message);
-    free (call->body);
-    call->body = NULL;
-    call->done (call, call->arg);
-}
-
-static size_t
-s_id_hash (const void *key)
-{
-    uint64_t id = (uint64_t) (uintptr_t) key;
-    return (size_t) (id * 0x9E3779B97F4A7C15ULL);
-}
-
-static int
-s_id_compare (const void *a, const void *b)
-{
-    uintptr_t x = (uintptr_t) a;
-    uintptr_t y = (uintptr_t) b;
-    return x < y ? -1 : x > y ? 1 : 0;
-}
+//  At most this many replies per socket in one zyn_dispatch_process, so
+//  a flood of replies cannot starve the HTTP side
+#define S_BATCH_MAX 1024
 
 static void
 s_free_body (void *data, void *hint)
@@ -75,66 +54,118 @@ s_free_body (void *data, void *hint)
     free (data);
 }
 
-//  Take every queued call and send it
+//  Take a free slot for call and give the call its request id
 static void
-s_self_drain_queue (s_self_t *self)
+s_slot_take (zyn_dispatch_t *self, zyn_call_t *call)
 {
-    uint64_t counter;
-    if (read (self->dispatch->wakeup, &counter, sizeof (counter)) < 0
-        && errno != EAGAIN)
-        zsys_warning ("zyn_dispatch: eventfd read failed: %s",
-                      strerror (errno));
-    pthread_mutex_lock (&self->dispatch->mutex);
-    zyn_call_t *call = self->dispatch->head;
-    self->dispatch->head = self->dispatch->tail = NULL;
-    pthread_mutex_unlock (&self->dispatch->mutex);
-    int64_t now = zyn_mono_msecs ();
-    void *socket = zsock_resolve (self->dealer);
-    while (call) {
-        zyn_call_t *next = call->next;
-        call->next = NULL;
-        call->request_id = self->next_id++;
-        call->deadline = now + self->dispatch->timeout_ms;
-        uint8_t id [8];
-        zyn_put_u64 (id, call->request_id);
-        //  DEALER, no envelope: ZYN1 | id | operation | body
-        int rc = zmq_send (socket, ZYN_PROTO_SIGNATURE, 4,
-                           ZMQ_SNDMORE | ZMQ_DONTWAIT);
-        if (rc >= 0)
-            rc = zmq_send (socket, id, 8, ZMQ_SNDMORE);
-        if (rc >= 0)
-            rc = zmq_send (socket, call->operation, strlen (call->operation),
-                           ZMQ_SNDMORE);
-        if (rc >= 0) {
-            //  The body goes as it is; ZeroMQ frees it once sent
-            zmq_msg_t body;
-            if (call->body)
-                zmq_msg_init_data (&body, call->body, call->size, s_free_body,
-                                   NULL);
-            else
-                zmq_msg_init (&body);
-            call->body = NULL;
-            rc = zmq_msg_send (&body, socket, 0);
-            if (rc < 0)
-                zmq_msg_close (&body);
+    uint32_t index = self->free_slot;
+    if (index != S_NO_SLOT)
+        self->free_slot = self->slots [index].next_free;
+    else {
+        if (self->slot_count == self->slot_capacity) {
+            self->slot_capacity = self->slot_capacity ? self->slot_capacity * 2
+                                                      : 256;
+            self->slots = (s_slot_t *) realloc (
+                self->slots, self->slot_capacity * sizeof (s_slot_t));
+            assert (self->slots);
         }
-        if (rc < 0)
-            s_call_fail (call, ZYN_ERR_SERVICE_UNAVAILABLE,
-                         "The broker cannot take more requests");
-        else
-            zhashx_insert (self->pending,
-                           (void *) (uintptr_t) call->request_id, call);
-        call = next;
+        index = self->slot_count++;
+        self->slots [index].generation = 0;
     }
+    s_slot_t *slot = &self->slots [index];
+    slot->call = call;
+    slot->next_free = S_NO_SLOT;
+    call->request_id = (uint64_t) slot->generation << 32 | index;
 }
 
-//  Receive one reply, if one is waiting, and complete its call. Returns
-//  false if there was none. The reply is four frames: ZYN1 | request-id |
-//  status | body
-static bool
-s_self_handle_dealer (s_self_t *self)
+//  The call in flight with request_id, or NULL (a late or unknown reply)
+static zyn_call_t *
+s_slot_lookup (zyn_dispatch_t *self, uint64_t request_id)
 {
-    void *socket = zsock_resolve (self->dealer);
+    uint32_t index = (uint32_t) (request_id & 0xffffffffU);
+    if (index >= self->slot_count)
+        return NULL;
+    s_slot_t *slot = &self->slots [index];
+    if (!slot->call || slot->generation != (uint32_t) (request_id >> 32))
+        return NULL;
+    return slot->call;
+}
+
+//  Give call's slot back
+static void
+s_slot_free (zyn_dispatch_t *self, zyn_call_t *call)
+{
+    uint32_t index = (uint32_t) (call->request_id & 0xffffffffU);
+    s_slot_t *slot = &self->slots [index];
+    assert (slot->call == call);
+    slot->call = NULL;
+    slot->generation++;
+    slot->next_free = self->free_slot;
+    self->free_slot = index;
+}
+
+//  Take call out of flight: free its slot, unlink it from the deadline
+//  list
+static void
+s_release (zyn_dispatch_t *self, zyn_call_t *call)
+{
+    s_slot_free (self, call);
+    if (call->prev)
+        call->prev->next = call->next;
+    else
+        self->oldest = call->next;
+    if (call->next)
+        call->next->prev = call->prev;
+    else
+        self->newest = call->prev;
+    call->prev = call->next = NULL;
+    self->pending--;
+}
+
+static void
+s_call_set_failed (zyn_call_t *call, const char *message)
+{
+    snprintf (call->status, sizeof (call->status), "%s",
+              zyn_error_name (ZYN_ERR_SERVICE_UNAVAILABLE));
+    snprintf (call->message, sizeof (call->message), "%s", message);
+}
+
+//  Send one call on socket: ZYN1 | request-id | operation | body (a
+//  DEALER adds no envelope). The body goes as it is; ZeroMQ frees it once
+//  sent. Returns 0 or -1.
+static int
+s_send (void *socket, zyn_call_t *call)
+{
+    uint8_t id [8];
+    zyn_put_u64 (id, call->request_id);
+    int rc = zmq_send (socket, ZYN_PROTO_SIGNATURE, 4,
+                       ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    if (rc >= 0)
+        rc = zmq_send (socket, id, 8, ZMQ_SNDMORE);
+    if (rc >= 0)
+        rc = zmq_send (socket, call->operation, strlen (call->operation),
+                       ZMQ_SNDMORE);
+    if (rc >= 0) {
+        zmq_msg_t body;
+        if (call->body)
+            zmq_msg_init_data (&body, call->body, call->size, s_free_body,
+                               NULL);
+        else
+            zmq_msg_init (&body);
+        call->body = NULL;
+        rc = zmq_msg_send (&body, socket, 0);
+        if (rc < 0)
+            zmq_msg_close (&body);
+    }
+    return rc < 0 ? -1 : 0;
+}
+
+//  Receive one reply from socket, if one is waiting, and complete its
+//  call. Returns false if there was none. The reply is four frames: ZYN1 |
+//  request-id | status | body
+static bool
+s_receive (zyn_dispatch_t *self, void *socket)
+{
     zmq_msg_t frames [4];
     int count = 0;
     bool more = true;
@@ -160,13 +191,11 @@ s_self_handle_dealer (s_self_t *self)
     if (count == 4 && zmq_msg_size (&frames [0]) == 4
         && memcmp (zmq_msg_data (&frames [0]), ZYN_PROTO_SIGNATURE, 4) == 0
         && zmq_msg_size (&frames [1]) == 8) {
-        uint64_t request_id = zyn_get_u64 (
-            (const uint8_t *) zmq_msg_data (&frames [1]));
-        call = (zyn_call_t *) zhashx_lookup (self->pending,
-                                             (void *) (uintptr_t) request_id);
         //  A late reply to a call that timed out finds nobody waiting
+        call = s_slot_lookup (
+            self, zyn_get_u64 ((const uint8_t *) zmq_msg_data (&frames [1])));
         if (call)
-            zhashx_delete (self->pending, (void *) (uintptr_t) request_id);
+            s_release (self, call);
     }
     else
         zsys_warning ("zyn_dispatch: malformed reply from broker");
@@ -190,95 +219,29 @@ s_self_handle_dealer (s_self_t *self)
     return true;
 }
 
-//  Fail every pending call whose deadline passed (all, if force)
-static void
-s_self_expire (s_self_t *self, bool force)
+//  Fail every call in flight whose deadline passed (all, if force).
+//  Returns how many.
+static int
+s_expire (zyn_dispatch_t *self, bool force)
 {
-    int64_t now = zyn_mono_msecs ();
-    zlistx_t *expired = zlistx_new ();
-    for (zyn_call_t *call = (zyn_call_t *) zhashx_first (self->pending); call;
-         call = (zyn_call_t *) zhashx_next (self->pending))
-        if (force || call->deadline <= now)
-            zlistx_add_end (expired, call);
-    for (zyn_call_t *call = (zyn_call_t *) zlistx_first (expired); call;
-         call = (zyn_call_t *) zlistx_next (expired)) {
-        zhashx_delete (self->pending, (void *) (uintptr_t) call->request_id);
-        s_call_fail (call, ZYN_ERR_SERVICE_UNAVAILABLE,
-                     force ? "The gateway is shutting down"
-                           : "The broker did not answer in time");
+    int expired = 0;
+    int64_t now = force ? INT64_MAX : zyn_mono_msecs ();
+    while (self->oldest && self->oldest->deadline <= now) {
+        zyn_call_t *call = self->oldest;
+        s_release (self, call);
+        s_call_set_failed (call, force ? "The gateway is shutting down"
+                                       : "The broker did not answer in time");
+        if (self->verbose)
+            zsys_debug ("zyn_dispatch: failed op=%s: %s", call->operation,
+                        call->message);
+        call->done (call, call->arg);
+        expired++;
     }
-    zlistx_destroy (&expired);
-}
-
-static void
-s_dispatch_actor (zsock_t *pipe, void *args)
-{
-    s_self_t self = { 0 };
-    self.dispatch = (zyn_dispatch_t *) args;
-    self.pipe = pipe;
-    self.next_id = 1;
-    self.dealer = zsock_new (ZMQ_DEALER);
-    assert (self.dealer);
-    zsock_set_sndhwm (self.dealer, 0);
-    zsock_set_rcvhwm (self.dealer, 0);
-    zsock_set_linger (self.dealer, 0);
-    int rc = zsock_connect (self.dealer, "%s", self.dispatch->endpoint);
-    self.pending = zhashx_new ();
-    zhashx_set_key_hasher (self.pending, s_id_hash);
-    zhashx_set_key_comparator (self.pending, s_id_compare);
-    zhashx_set_key_duplicator (self.pending, NULL);
-    zhashx_set_key_destructor (self.pending, NULL);
-    //  zactor_new waits for this: new () reads connect_failed after it
-    self.dispatch->connect_failed = rc != 0;
-    zsock_signal (pipe, 0);
-    zmq_pollitem_t items [] = {
-        { zsock_resolve (pipe), 0, ZMQ_POLLIN, 0 },
-        { zsock_resolve (self.dealer), 0, ZMQ_POLLIN, 0 },
-        { NULL, self.dispatch->wakeup, ZMQ_POLLIN, 0 }
-    };
-    int64_t next_expiry = zyn_mono_msecs () + 100;
-    while (!self.terminated && rc == 0) {
-        long wait = (long) (next_expiry - zyn_mono_msecs ());
-        if (wait < 0)
-            wait = 0;
-        if (zmq_poll (items, 3, wait) < 0) {
-            if (errno == EINTR)
-                continue;
-            break;
-        }
-        if (items [0].revents & ZMQ_POLLIN) {
-            char *command = zstr_recv (pipe);
-            if (!command || streq (command, "$TERM"))
-                self.terminated = true;
-            else {
-                zsys_error ("zyn_dispatch: invalid command '%s'", command);
-                assert (false);
-            }
-            zstr_free (&command);
-        }
-        //  Replies first: they free HTTP threads; then new calls
-        for (int batch = 0; batch < 1000; batch++)
-            if (!s_self_handle_dealer (&self))
-                break;
-        if (items [2].revents & ZMQ_POLLIN)
-            s_self_drain_queue (&self);
-        if (zyn_mono_msecs () >= next_expiry) {
-            s_self_expire (&self, false);
-            next_expiry = zyn_mono_msecs () + 100;
-        }
-    }
-    //  Stopping: nothing more comes in; answer everything still waiting
-    pthread_mutex_lock (&self.dispatch->mutex);
-    self.dispatch->stopping = true;
-    pthread_mutex_unlock (&self.dispatch->mutex);
-    s_self_drain_queue (&self);
-    s_self_expire (&self, true);
-    zhashx_destroy (&self.pending);
-    zsock_destroy (&self.dealer);
+    return expired;
 }
 
 //  --------------------------------------------------------------------------
-//  Start the dispatcher connected to the broker at endpoint.
+//  Create a dispatcher connected to the broker at endpoint.
 
 zyn_dispatch_t *
 zyn_dispatch_new (const char *endpoint, int timeout_ms, bool verbose,
@@ -286,15 +249,15 @@ zyn_dispatch_new (const char *endpoint, int timeout_ms, bool verbose,
 {
     assert (endpoint);
     zyn_dispatch_t *self = (zyn_dispatch_t *) zmalloc (sizeof (zyn_dispatch_t));
-    pthread_mutex_init (&self->mutex, NULL);
-    self->endpoint = strdup (endpoint);
     self->timeout_ms = timeout_ms > 0 ? timeout_ms : 10000;
     self->verbose = verbose;
-    self->wakeup = eventfd (0, EFD_NONBLOCK | EFD_CLOEXEC);
-    assert (self->wakeup >= 0);
-    self->actor = zactor_new (s_dispatch_actor, self);
-    assert (self->actor);
-    if (self->connect_failed) {
+    self->free_slot = S_NO_SLOT;
+    self->dealer = zsock_new (ZMQ_DEALER);
+    assert (self->dealer);
+    zsock_set_sndhwm (self->dealer, 0);
+    zsock_set_rcvhwm (self->dealer, 0);
+    zsock_set_linger (self->dealer, 0);
+    if (zsock_connect (self->dealer, "%s", endpoint)) {
         zyn_error_set (err, ZYN_ERR_VALIDATION,
                        "cannot connect to broker endpoint %s", endpoint);
         zyn_dispatch_destroy (&self);
@@ -303,7 +266,7 @@ zyn_dispatch_new (const char *endpoint, int timeout_ms, bool verbose,
 }
 
 //  --------------------------------------------------------------------------
-//  Stop the dispatcher.
+//  Stop, then free the dispatcher.
 
 void
 zyn_dispatch_destroy (zyn_dispatch_t **self_p)
@@ -312,32 +275,27 @@ zyn_dispatch_destroy (zyn_dispatch_t **self_p)
     zyn_dispatch_t *self = *self_p;
     if (self) {
         zyn_dispatch_stop (self);
-        //  The actor failed everything it held; calls submitted since
-        //  are refused, so the queue is empty here
-        assert (self->head == NULL);
-        close (self->wakeup);
-        pthread_mutex_destroy (&self->mutex);
-        free (self->endpoint);
+        zsock_destroy (&self->dealer);
+        free (self->slots);
         free (self);
         *self_p = NULL;
     }
 }
 
 //  --------------------------------------------------------------------------
-//  Stop the dispatcher thread without freeing it.
+//  Complete every call in flight with ServiceUnavailable, refuse later
+//  submits.
 
 void
 zyn_dispatch_stop (zyn_dispatch_t *self)
 {
     assert (self);
-    zactor_destroy (&self->actor);
-    pthread_mutex_lock (&self->mutex);
     self->stopping = true;
-    pthread_mutex_unlock (&self->mutex);
+    s_expire (self, true);
 }
 
 //  --------------------------------------------------------------------------
-//  Hand a call over.
+//  Send a call at once.
 
 int
 zyn_dispatch_submit (zyn_dispatch_t *self, zyn_call_t *call)
@@ -345,27 +303,86 @@ zyn_dispatch_submit (zyn_dispatch_t *self, zyn_call_t *call)
     assert (self);
     assert (call);
     assert (call->done);
-    call->next = NULL;
-    pthread_mutex_lock (&self->mutex);
     if (self->stopping) {
-        pthread_mutex_unlock (&self->mutex);
+        free (call->body);
+        call->body = NULL;
+        s_call_set_failed (call, "The gateway is shutting down");
         return -1;
     }
-    bool was_empty = self->head == NULL;
-    if (self->tail)
-        self->tail->next = call;
-    else
-        self->head = call;
-    self->tail = call;
-    pthread_mutex_unlock (&self->mutex);
-    if (was_empty) {
-        //  One wake-up per batch: the actor drains the whole queue
-        uint64_t one = 1;
-        if (write (self->wakeup, &one, sizeof (one)) < 0)
-            zsys_warning ("zyn_dispatch: eventfd write failed: %s",
-                          strerror (errno));
+    s_slot_take (self, call);
+    if (s_send (zsock_resolve (self->dealer), call)) {
+        //  The slot goes back at once: nothing is in flight
+        s_slot_free (self, call);
+        free (call->body);
+        call->body = NULL;
+        s_call_set_failed (call, "The broker cannot take more requests");
+        return -1;
     }
+    call->deadline = zyn_mono_msecs () + self->timeout_ms;
+    call->next = NULL;
+    call->prev = self->newest;
+    if (self->newest)
+        self->newest->next = call;
+    else
+        self->oldest = call;
+    self->newest = call;
+    self->pending++;
     return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  The sockets replies come in on.
+
+int
+zyn_dispatch_pollitems (zyn_dispatch_t *self, zmq_pollitem_t *items, int max)
+{
+    assert (self);
+    assert (items);
+    if (max < 1)
+        return 0;
+    items [0] = (zmq_pollitem_t) { zsock_resolve (self->dealer), 0,
+                                   ZMQ_POLLIN, 0 };
+    return 1;
+}
+
+//  --------------------------------------------------------------------------
+//  Complete every call whose reply is waiting and every call past its
+//  deadline.
+
+int
+zyn_dispatch_process (zyn_dispatch_t *self)
+{
+    assert (self);
+    int completed = 0;
+    void *socket = zsock_resolve (self->dealer);
+    while (completed < S_BATCH_MAX && s_receive (self, socket))
+        completed++;
+    if (self->oldest)
+        completed += s_expire (self, false);
+    return completed;
+}
+
+//  --------------------------------------------------------------------------
+//  Msecs until the earliest deadline, or -1.
+
+long
+zyn_dispatch_timeout (zyn_dispatch_t *self)
+{
+    assert (self);
+    if (!self->oldest)
+        return -1;
+    int64_t wait = self->oldest->deadline - zyn_mono_msecs ();
+    return wait > 0 ? (long) wait : 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Calls in flight.
+
+size_t
+zyn_dispatch_pending (zyn_dispatch_t *self)
+{
+    assert (self);
+    return self->pending;
 }
 
 //  --------------------------------------------------------------------------
@@ -385,5 +402,6 @@ zyn_call_reset (zyn_call_t *call)
     call->reply_size = 0;
     call->status [0] = 0;
     call->message [0] = 0;
+    call->prev = NULL;
     call->next = NULL;
 }

@@ -1,18 +1,18 @@
 /*  =========================================================================
-    zyn_dispatch - the gateway's one connection to the broker: many HTTP
+    zyn_dispatch - the gateway's connection to the broker: many HTTP
     requests in flight on one DEALER socket
 
-    HTTP threads hand calls over with zyn_dispatch_submit; a dedicated
-    actor thread owns the DEALER socket, gives each call a request id,
-    sends it, matches replies by id (in any order) and reports each call's
-    completion through its callback, on the actor's thread. The hand-over
-    queue is the module's one mutex (STYLE.md section 7): ZeroMQ sockets
-    must not be shared between threads. Calls that wait longer than the
-    timeout complete with ServiceUnavailable; at destroy every call still
-    queued or in flight completes the same way. Bodies are MessagePack,
-    never decoded here and never copied: request bodies go to ZeroMQ as
-    they are, reply bodies stay in their frames. Include zyn_prelude.h
-    (for zmq_msg_t) before this header.
+    A plain single-thread object, owned and driven by one gateway event
+    loop: zyn_dispatch_submit gives a call a request id and sends it at
+    once; the loop polls the sockets zyn_dispatch_pollitems names and calls
+    zyn_dispatch_process, which matches every waiting reply by id (in any
+    order) and fails every call past its deadline, reporting each through
+    the call's callback. Calls that wait longer than the timeout complete
+    with ServiceUnavailable; at stop or destroy every call still in flight
+    completes the same way. Bodies are MessagePack, never decoded here and
+    never copied: request bodies go to ZeroMQ as they are, reply bodies
+    stay in their frames. Include zyn_prelude.h (for zmq_msg_t and
+    zmq_pollitem_t) before this header.
     =========================================================================
 */
 
@@ -24,8 +24,8 @@
 typedef struct zyn_dispatch zyn_dispatch_t;
 typedef struct zyn_call zyn_call_t;
 
-//  Called on the dispatcher's thread once call has its reply. The call is
-//  the caller's again from this point; the callback must not block.
+//  Called from zyn_dispatch_process, _stop or _destroy once call has its
+//  reply (or failed). The call is the caller's again from this point.
 typedef void (zyn_call_done_fn) (zyn_call_t *call, void *arg);
 
 //  One broker call. The caller owns the struct (usually inside its own
@@ -47,31 +47,54 @@ struct zyn_call {
     //  Dispatcher's own
     uint64_t request_id;
     int64_t deadline;                   //  Monotonic msecs
-    zyn_call_t *next;                   //  In the hand-over queue
+    zyn_call_t *prev;                   //  In the deadline list
+    zyn_call_t *next;
 };
 
-//  Start the dispatcher connected to the broker at endpoint; calls time
-//  out after timeout_ms. Returns NULL with err if the endpoint is unusable.
+//  Create a dispatcher connected to the broker at endpoint; calls time
+//  out after timeout_ms (0: 10 s). Returns NULL with err if the endpoint
+//  is unusable.
 zyn_dispatch_t *
     zyn_dispatch_new (const char *endpoint, int timeout_ms, bool verbose,
                       zyn_error_t *err);
 
-//  Stop the dispatcher: every pending call completes with
-//  ServiceUnavailable first. Sets *self_p to NULL.
+//  Stop (see zyn_dispatch_stop), then free the dispatcher and its
+//  sockets. Sets *self_p to NULL.
 void
     zyn_dispatch_destroy (zyn_dispatch_t **self_p);
 
-//  Stop the dispatcher thread without freeing it: every pending call
-//  completes with ServiceUnavailable, later submits are refused. Safe to
-//  call more than once; destroy calls it.
+//  Complete every call in flight with ServiceUnavailable ("The gateway is
+//  shutting down") and refuse later submits. Safe to call more than once.
 void
     zyn_dispatch_stop (zyn_dispatch_t *self);
 
-//  Hand a call over. Returns 0 (call->done will run, on another thread,
-//  possibly before this returns), or -1 if the dispatcher is stopping
-//  (the call is untouched and stays the caller's).
+//  Send a call at once. Returns 0: call->done will run from a later
+//  zyn_dispatch_process (or _stop), never before this returns. Returns -1
+//  if the call cannot go out (stopping, broker queue full): call->status
+//  and call->message then hold the ServiceUnavailable, done is not called
+//  and the call stays the caller's.
 int
     zyn_dispatch_submit (zyn_dispatch_t *self, zyn_call_t *call);
+
+//  Fill up to max poll items (ZMQ_POLLIN) with the sockets replies come
+//  in on. Returns how many it filled; they stay valid until destroy.
+int
+    zyn_dispatch_pollitems (zyn_dispatch_t *self, zmq_pollitem_t *items,
+                            int max);
+
+//  Complete every call whose reply is waiting (without blocking) and every
+//  call past its deadline. Returns how many calls it completed.
+int
+    zyn_dispatch_process (zyn_dispatch_t *self);
+
+//  Msecs until the earliest deadline of a call in flight (0 if one has
+//  passed), or -1 if no call is in flight.
+long
+    zyn_dispatch_timeout (zyn_dispatch_t *self);
+
+//  Calls in flight.
+size_t
+    zyn_dispatch_pending (zyn_dispatch_t *self);
 
 //  Reset a call's results, freeing any reply, so it can be reused.
 void

@@ -1,15 +1,21 @@
 /*  =========================================================================
     zyn_gateway - the DynamoDB-compatible HTTP server
 
-    libmicrohttpd runs an epoll thread pool. A request's body is gathered
-    (up to 16 MB), then, on the HTTP thread: SigV4 check, target lookup,
-    JSON parse and validation (zyn_optable). Local operations answer at once;
-    cluster operations are encoded, the connection is suspended and the
-    call handed to zyn_dispatch; the dispatcher resumes the connection when
-    the broker's reply is in, and the HTTP thread renders it. Streams
-    operations (zyn_streams_api) loop through several such calls. All a
-    request holds hangs off its s_request_t and dies with it, in the
-    completion callback.
+    One or more event loops (--threads), each a zactor that owns its own
+    libmicrohttpd daemon (no internal threads: external epoll mode), its
+    own zyn_dispatch (DEALER to the broker), and polls the daemon's epoll
+    fd, the dispatch's sockets and its pipe with one zmq_poll; the loops
+    share the one listening socket the gateway binds. On a loop's thread a
+    request's body is gathered (up to 16 MB), then: SigV4 check, target
+    lookup, JSON parse and validation (zyn_optable). Local operations
+    answer at once; cluster operations are encoded and sent on the DEALER
+    in the same call, and the connection is suspended. When replies are
+    readable the loop completes every waiting call (resuming its
+    connection) and runs the daemon again, so the responses go out in the
+    same loop turn: no request crosses a thread. Streams operations
+    (zyn_streams_api) loop through several such calls. All a request holds
+    hangs off its s_request_t, which goes back to the loop's spare list
+    (its body buffer kept) when libmicrohttpd completes the request.
     =========================================================================
 */
 
@@ -23,18 +29,31 @@
 #include "zyn_streams_api.h"
 #include "zyn_gateway.h"
 
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
 #include <sys/socket.h>
 
-struct zyn_gateway {
+typedef struct s_request s_request_t;
+
+//  One event loop: an HTTP daemon and a broker connection, one thread
+typedef struct {
+    zyn_gateway_t *gateway;             //  Borrowed: the owner
     struct MHD_Daemon *daemon;          //  Owned: the HTTP server
     zyn_dispatch_t *dispatch;           //  Owned: the broker connection
+    zactor_t *actor;                    //  Owned: the loop's thread
+    s_request_t *spare;                 //  Owned: requests to reuse
+} s_loop_t;
+
+struct zyn_gateway {
+    s_loop_t **loops;                   //  Owned: the event loops
+    int loop_count;
     zyn_sigv4_t *keys;                  //  Owned; NULL in open mode
     char region [64];
     uint8_t id_prefix [8];              //  Random, set once: request ids
-    atomic_uint_fast64_t id_counter;    //  Shared by the HTTP threads
+    atomic_uint_fast64_t id_counter;    //  Shared by the loops
+    uint32_t crc_tables [8][256];       //  Slice-by-8 CRC32, set once
     int port;
     bool verbose;
 };
@@ -45,12 +64,16 @@ typedef enum {
     S_DONE                              //  A response is queued
 } s_phase_t;
 
-typedef struct {
+//  Kept for reuse: a body buffer larger than this is freed
+#define S_BODY_KEEP (64 * 1024)
+
+struct s_request {
     zyn_gateway_t *gateway;             //  Borrowed
+    s_loop_t *loop;                     //  Borrowed: the request's loop
     struct MHD_Connection *connection;  //  Borrowed
     s_phase_t phase;
-    char *body;                         //  Owned: the request body
-    size_t size;
+    char *body;                         //  Owned: the request body; kept
+    size_t size;                        //  on the spare list
     size_t capacity;
     bool too_large;
     const zyn_op_t *op;                 //  Static
@@ -58,7 +81,8 @@ typedef struct {
     zyn_streams_call_t *streams;        //  Owned: Streams state
     zyn_call_t call;                    //  Owns its bodies
     int64_t started;                    //  Monotonic msecs, for the log
-} s_request_t;
+    s_request_t *next;                  //  On the spare list
+};
 
 static const uint32_t s_crc32_table [256] = {
     0x00000000, 0x77073096, 0xee0e612c, 0x990951ba, 0x076dc419, 0x706af48f,
@@ -140,6 +164,51 @@ zyn_gateway_uuid (char *buf)
     buf [out] = 0;
 }
 
+//  Fill the slice-by-8 tables: crc_tables [k][i] is the CRC of byte i
+//  followed by k zero bytes
+static void
+s_crc32_tables_init (zyn_gateway_t *self)
+{
+    for (int i = 0; i < 256; i++)
+        self->crc_tables [0][i] = s_crc32_table [i];
+    for (int k = 1; k < 8; k++)
+        for (int i = 0; i < 256; i++) {
+            uint32_t previous = self->crc_tables [k - 1][i];
+            self->crc_tables [k][i] = (previous >> 8)
+                                    ^ s_crc32_table [previous & 0xff];
+        }
+}
+
+static inline uint32_t
+s_load_u32le (const uint8_t *bytes)
+{
+    return (uint32_t) bytes [0] | (uint32_t) bytes [1] << 8
+         | (uint32_t) bytes [2] << 16 | (uint32_t) bytes [3] << 24;
+}
+
+//  The same CRC32 as zyn_gateway_crc32, eight bytes a step (every
+//  response body goes through it)
+static uint32_t
+s_crc32 (zyn_gateway_t *self, const void *data, size_t size)
+{
+    const uint8_t *bytes = (const uint8_t *) data;
+    uint32_t (*table) [256] = self->crc_tables;
+    uint32_t crc = 0xffffffffU;
+    while (size >= 8) {
+        uint32_t low = s_load_u32le (bytes) ^ crc;
+        uint32_t high = s_load_u32le (bytes + 4);
+        crc = table [7][low & 0xff] ^ table [6][(low >> 8) & 0xff]
+            ^ table [5][(low >> 16) & 0xff] ^ table [4][low >> 24]
+            ^ table [3][high & 0xff] ^ table [2][(high >> 8) & 0xff]
+            ^ table [1][(high >> 16) & 0xff] ^ table [0][high >> 24];
+        bytes += 8;
+        size -= 8;
+    }
+    while (size--)
+        crc = table [0][(crc ^ *bytes++) & 0xff] ^ (crc >> 8);
+    return crc ^ 0xffffffffU;
+}
+
 //  A request id in UUID form: the gateway's random prefix and a counter,
 //  unique without a getrandom () call per response
 static void
@@ -164,27 +233,45 @@ s_request_id (zyn_gateway_t *gateway, char *buf)
 static const char *
     s_header (void *arg, const char *name);
 
+//  A request for connection: a spare one if the loop has one
 static s_request_t *
-s_request_new (zyn_gateway_t *gateway, struct MHD_Connection *connection)
+s_request_new (s_loop_t *loop, struct MHD_Connection *connection)
 {
-    s_request_t *self = (s_request_t *) zmalloc (sizeof (s_request_t));
-    self->gateway = gateway;
+    s_request_t *self = loop->spare;
+    if (self) {
+        loop->spare = self->next;
+        char *body = self->body;
+        size_t capacity = self->capacity;
+        memset (self, 0, sizeof (s_request_t));
+        self->body = body;
+        self->capacity = capacity;
+    }
+    else
+        self = (s_request_t *) zmalloc (sizeof (s_request_t));
+    self->gateway = loop->gateway;
+    self->loop = loop;
     self->connection = connection;
-    if (gateway->verbose)
+    if (loop->gateway->verbose)
         self->started = zyn_mono_msecs ();
     return self;
 }
 
+//  Free what the request holds and put it on its loop's spare list
 static void
-s_request_destroy (s_request_t **self_p)
+s_request_release (s_request_t **self_p)
 {
     s_request_t *self = *self_p;
     if (self) {
         zyn_call_reset (&self->call);
         zyn_streams_call_destroy (&self->streams);
         zyn_value_destroy (&self->request);
-        free (self->body);
-        free (self);
+        if (self->capacity > S_BODY_KEEP) {
+            free (self->body);
+            self->body = NULL;
+            self->capacity = 0;
+        }
+        self->next = self->loop->spare;
+        self->loop->spare = self;
         *self_p = NULL;
     }
 }
@@ -196,7 +283,8 @@ s_respond (s_request_t *self, unsigned int status, char *text, size_t size,
 {
     self->phase = S_DONE;
     char crc [16];
-    snprintf (crc, sizeof (crc), "%" PRIu32, zyn_gateway_crc32 (text, size));
+    snprintf (crc, sizeof (crc), "%" PRIu32,
+              s_crc32 (self->gateway, text, size));
     char request_id [40];
     s_request_id (self->gateway, request_id);
     struct MHD_Response *response = MHD_create_response_from_buffer (
@@ -246,7 +334,11 @@ s_respond_error (s_request_t *self, const zyn_error_t *err,
                       text, size, "application/x-amz-json-1.0");
 }
 
-//  Runs on the dispatcher's thread: the reply is in, wake the connection
+static enum MHD_Result
+    s_handle_reply (s_request_t *self);
+
+//  Runs in zyn_dispatch_process, on the loop's thread: the reply is in,
+//  wake the connection (the loop runs the daemon next)
 static void
 s_call_done (zyn_call_t *call, void *arg)
 {
@@ -266,17 +358,14 @@ s_call (s_request_t *self, const char *operation, const zyn_value_t *body)
     self->call.body = zyn_value_encode (body, &self->call.size);
     self->call.done = s_call_done;
     self->call.arg = self;
-    self->phase = S_WAITING;
-    //  Suspend first: the reply may come back before submit returns
-    MHD_suspend_connection (self->connection);
-    if (zyn_dispatch_submit (self->gateway->dispatch, &self->call)) {
-        snprintf (self->call.status, sizeof (self->call.status), "%s",
-                  zyn_error_name (ZYN_ERR_SERVICE_UNAVAILABLE));
-        snprintf (self->call.message, sizeof (self->call.message),
-                  "The gateway is shutting down");
-        MHD_resume_connection (self->connection);
+    if (zyn_dispatch_submit (self->loop->dispatch, &self->call) == 0) {
+        //  The reply cannot come before this thread polls again
+        self->phase = S_WAITING;
+        MHD_suspend_connection (self->connection);
+        return MHD_YES;
     }
-    return MHD_YES;
+    //  Refused (stopping, broker queue full): the call holds the error
+    return s_handle_reply (self);
 }
 
 //  Run a Streams request one step further
@@ -473,10 +562,11 @@ s_access_handler (void *cls, struct MHD_Connection *connection,
                   void **con_cls)
 {
     (void) version;
-    zyn_gateway_t *gateway = (zyn_gateway_t *) cls;
+    s_loop_t *loop = (s_loop_t *) cls;
+    zyn_gateway_t *gateway = loop->gateway;
     s_request_t *self = (s_request_t *) *con_cls;
     if (!self) {
-        self = s_request_new (gateway, connection);
+        self = s_request_new (loop, connection);
         *con_cls = self;
         if (!streq (method, MHD_HTTP_METHOD_POST)) {
             //  DynamoDB's health check answers GET /; nothing else but
@@ -542,7 +632,7 @@ s_completed (void *cls, struct MHD_Connection *connection, void **con_cls,
     (void) connection;
     (void) code;
     s_request_t *self = (s_request_t *) *con_cls;
-    s_request_destroy (&self);
+    s_request_release (&self);
     *con_cls = NULL;
 }
 
@@ -576,6 +666,155 @@ s_parse_address (const char *text, struct sockaddr_in *address,
     return 0;
 }
 
+//  libmicrohttpd's timeout in msecs, or -1 when it needs none
+static long
+s_daemon_timeout (struct MHD_Daemon *daemon)
+{
+    MHD_UNSIGNED_LONG_LONG timeout = 0;
+    if (MHD_get_timeout (daemon, &timeout) != MHD_YES)
+        return -1;
+    return timeout > LONG_MAX ? LONG_MAX : (long) timeout;
+}
+
+//  The event loop: one thread serves HTTP and talks to the broker
+static void
+s_loop_actor (zsock_t *pipe, void *args)
+{
+    s_loop_t *self = (s_loop_t *) args;
+    const union MHD_DaemonInfo *info
+        = MHD_get_daemon_info (self->daemon, MHD_DAEMON_INFO_EPOLL_FD);
+    assert (info);
+    zmq_pollitem_t items [8] = {
+        { zsock_resolve (pipe), 0, ZMQ_POLLIN, 0 },
+        { NULL, info->epoll_fd, ZMQ_POLLIN, 0 },
+    };
+    int item_count = 2 + zyn_dispatch_pollitems (self->dispatch, items + 2,
+                                                 6);
+    zsock_signal (pipe, 0);
+    bool terminated = false;
+    while (!terminated) {
+        long wait = s_daemon_timeout (self->daemon);
+        long dispatch_wait = zyn_dispatch_timeout (self->dispatch);
+        if (dispatch_wait >= 0 && (wait < 0 || dispatch_wait < wait))
+            wait = dispatch_wait;
+        int rc = zmq_poll (items, item_count, wait);
+        if (rc < 0) {
+            if (errno == EINTR)
+                continue;
+            break;
+        }
+        if (items [0].revents & ZMQ_POLLIN) {
+            char *command = zstr_recv (pipe);
+            if (!command || streq (command, "$TERM"))
+                terminated = true;
+            else {
+                zsys_error ("zyn_gateway: invalid command '%s'", command);
+                assert (false);
+            }
+            zstr_free (&command);
+        }
+        //  New requests first: each goes to the broker as it is parsed
+        if (rc == 0 || (items [1].revents & ZMQ_POLLIN) || wait == 0)
+            MHD_run (self->daemon);
+        //  Then every reply that is in, each resuming its connection,
+        //  and the daemon again to send the responses
+        if (zyn_dispatch_process (self->dispatch) > 0)
+            MHD_run (self->daemon);
+    }
+    //  Stopping: every call in flight fails, its connection resumes and
+    //  gets its ServiceUnavailable; new calls are refused at once. The
+    //  daemon must not stop with a connection suspended.
+    zyn_dispatch_stop (self->dispatch);
+    for (int turn = 0; turn < 4; turn++) {
+        MHD_run (self->daemon);
+        if (s_daemon_timeout (self->daemon) != 0)
+            break;
+    }
+}
+
+//  Start one event loop on listen_fd (a copy the loop's daemon owns)
+static s_loop_t *
+s_loop_new (zyn_gateway_t *gateway, const zyn_gateway_config_t *config,
+            int listen_fd, zyn_error_t *err)
+{
+    s_loop_t *self = (s_loop_t *) zmalloc (sizeof (s_loop_t));
+    self->gateway = gateway;
+    self->dispatch = zyn_dispatch_new (
+        config->broker ? config->broker : "tcp://127.0.0.1:7100",
+        config->timeout_ms, config->verbose, err);
+    if (!self->dispatch) {
+        close (listen_fd);
+        free (self);
+        return NULL;
+    }
+    self->daemon = MHD_start_daemon (
+        MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO
+            | (config->verbose ? MHD_USE_ERROR_LOG : 0),
+        0, NULL, NULL, s_access_handler, self,
+        MHD_OPTION_LISTEN_SOCKET, listen_fd,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned int) 10000,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) 300,
+        //  Headers and one read buffer; libmicrohttpd clears the pool
+        //  between requests, so bigger costs time on every request
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) (16 * 1024),
+        MHD_OPTION_NOTIFY_COMPLETED, s_completed, self,
+        MHD_OPTION_END);
+    if (!self->daemon) {
+        close (listen_fd);
+        zyn_error_set (err, ZYN_ERR_INTERNAL, "cannot start the HTTP server");
+        zyn_dispatch_destroy (&self->dispatch);
+        free (self);
+        return NULL;
+    }
+    self->actor = zactor_new (s_loop_actor, self);
+    assert (self->actor);
+    return self;
+}
+
+static void
+s_loop_destroy (s_loop_t **self_p)
+{
+    s_loop_t *self = *self_p;
+    if (self) {
+        //  The loop answers every suspended request before it ends
+        zactor_destroy (&self->actor);
+        MHD_stop_daemon (self->daemon);
+        zyn_dispatch_destroy (&self->dispatch);
+        while (self->spare) {
+            s_request_t *request = self->spare;
+            self->spare = request->next;
+            free (request->body);
+            free (request);
+        }
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+//  Bind and listen on address; returns the socket or -1 with err
+static int
+s_listen (const struct sockaddr_in *address, const char *text,
+          zyn_error_t *err)
+{
+    int fd = socket (AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        zyn_error_set (err, ZYN_ERR_INTERNAL, "cannot open a socket: %s",
+                       strerror (errno));
+        return -1;
+    }
+    //  SO_REUSEADDR (as libmicrohttpd's own) but not SO_REUSEPORT: a port
+    //  in use stays refused
+    int on = 1;
+    setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof (on));
+    if (bind (fd, (const struct sockaddr *) address, sizeof (*address))
+        || listen (fd, 1024)) {
+        close (fd);
+        zyn_error_set (err, ZYN_ERR_VALIDATION, "cannot listen on %s", text);
+        return -1;
+    }
+    return fd;
+}
+
 //  --------------------------------------------------------------------------
 //  Start a gateway.
 
@@ -595,6 +834,7 @@ zyn_gateway_new (const zyn_gateway_config_t *config, zyn_error_t *err)
     snprintf (self->region, sizeof (self->region), "%s",
               config->region ? config->region : "us-east-1");
     self->verbose = config->verbose;
+    s_crc32_tables_init (self);
     randombytes_buf (self->id_prefix, sizeof (self->id_prefix));
     uint64_t counter_start = 0;
     randombytes_buf (&counter_start, sizeof (counter_start));
@@ -612,47 +852,37 @@ zyn_gateway_new (const zyn_gateway_config_t *config, zyn_error_t *err)
             return NULL;
         }
     }
-    self->dispatch = zyn_dispatch_new (
-        config->broker ? config->broker : "tcp://127.0.0.1:7100",
-        config->timeout_ms, config->verbose, err);
-    if (!self->dispatch) {
+    const char *http = config->http ? config->http : "127.0.0.1:8000";
+    int listen_fd = s_listen (&address, http, err);
+    if (listen_fd < 0) {
         zyn_gateway_destroy (&self);
         return NULL;
     }
-    unsigned int threads = config->threads > 0 ? (unsigned int) config->threads
-                                               : 2;
-    self->daemon = MHD_start_daemon (
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL
-            | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO
-            | (config->verbose ? MHD_USE_ERROR_LOG : 0),
-        0, NULL, NULL, s_access_handler, self,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &address,
-        MHD_OPTION_THREAD_POOL_SIZE, threads,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned int) 10000,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) 300,
-        //  Headers and one read buffer; libmicrohttpd clears the pool
-        //  between requests, so bigger costs time on every request
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) (32 * 1024),
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int) 1024,
-        MHD_OPTION_NOTIFY_COMPLETED, s_completed, self,
-        MHD_OPTION_END);
-    if (!self->daemon) {
-        zyn_error_set (err, ZYN_ERR_VALIDATION, "cannot listen on %s",
-                       config->http ? config->http : "127.0.0.1:8000");
-        zyn_gateway_destroy (&self);
-        return NULL;
-    }
-    const union MHD_DaemonInfo *info
-        = MHD_get_daemon_info (self->daemon, MHD_DAEMON_INFO_LISTEN_FD);
     struct sockaddr_in bound;
     socklen_t bound_size = sizeof (bound);
-    if (info && getsockname (info->listen_fd, (struct sockaddr *) &bound,
-                             &bound_size) == 0)
+    if (getsockname (listen_fd, (struct sockaddr *) &bound, &bound_size) == 0)
         self->port = ntohs (bound.sin_port);
-    zsys_info ("zyn_gateway: listening port=%d broker=%s mode=%s threads=%u",
+    //  Every loop's daemon polls (and at the end closes) its own copy of
+    //  the listening socket; the first to accept takes the connection
+    int loop_count = config->threads > 0 ? config->threads : 1;
+    self->loops = (s_loop_t **) zmalloc (sizeof (s_loop_t *) * loop_count);
+    for (int i = 0; i < loop_count; i++) {
+        int fd = i + 1 < loop_count ? fcntl (listen_fd, F_DUPFD_CLOEXEC, 0)
+                                    : listen_fd;
+        assert (fd >= 0);
+        self->loops [i] = s_loop_new (self, config, fd, err);
+        if (!self->loops [i]) {
+            if (i + 1 < loop_count)
+                close (listen_fd);
+            zyn_gateway_destroy (&self);
+            return NULL;
+        }
+        self->loop_count++;
+    }
+    zsys_info ("zyn_gateway: listening port=%d broker=%s mode=%s threads=%d",
                self->port,
                config->broker ? config->broker : "tcp://127.0.0.1:7100",
-               self->keys ? "auth" : "open", threads);
+               self->keys ? "auth" : "open", loop_count);
     return self;
 }
 
@@ -665,13 +895,11 @@ zyn_gateway_destroy (zyn_gateway_t **self_p)
     assert (self_p);
     zyn_gateway_t *self = *self_p;
     if (self) {
-        //  The dispatcher answers (and resumes) every suspended request
-        //  first: libmicrohttpd must not stop with connections suspended
-        if (self->dispatch)
-            zyn_dispatch_stop (self->dispatch);
-        if (self->daemon)
-            MHD_stop_daemon (self->daemon);
-        zyn_dispatch_destroy (&self->dispatch);
+        //  Each loop answers its suspended requests before its daemon
+        //  stops: libmicrohttpd must not stop with connections suspended
+        for (int i = 0; i < self->loop_count; i++)
+            s_loop_destroy (&self->loops [i]);
+        free (self->loops);
         zyn_sigv4_destroy (&self->keys);
         free (self);
         *self_p = NULL;

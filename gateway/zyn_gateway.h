@@ -2,12 +2,13 @@
     zyn_gateway - the DynamoDB-compatible HTTP server
 
     Serves DynamoDB's JSON protocol (POST / with X-Amz-Target) and DynamoDB
-    Streams' over HTTP/1.1 with keep-alive, on libmicrohttpd's epoll
-    thread pool. Each request is parsed, authenticated (SigV4, unless
-    open), validated (zyn_optable) and, for cluster operations, handed to
-    zyn_dispatch, which pipelines it to the broker on one DEALER socket;
-    the HTTP connection is suspended meanwhile, so many requests from many
-    clients are in flight at once without a thread each. Responses carry
+    Streams' over HTTP/1.1 with keep-alive. Each of its event loops (one
+    thread each, --threads) runs a libmicrohttpd daemon and a zyn_dispatch
+    pipeline to the broker: a request is parsed, authenticated (SigV4,
+    unless open), validated (zyn_optable) and, for cluster operations,
+    sent on the loop's DEALER socket on the same thread; the HTTP
+    connection is suspended meanwhile, so many requests from many clients
+    are in flight at once without a thread each. Responses carry
     x-amzn-RequestId and x-amz-crc32 as DynamoDB's do.
     =========================================================================
 */
@@ -26,7 +27,7 @@ typedef struct {
     const char *region;                 //  For ARNs and stream records
     const char *credentials;            //  Key file for --auth, or NULL
     bool auth;                          //  Verify SigV4 (else open mode)
-    int threads;                        //  HTTP threads (0: 2)
+    int threads;                        //  Event loops (0: 1)
     int timeout_ms;                     //  Broker call timeout (0: 10 s)
     bool verbose;
 } zyn_gateway_config_t;

@@ -1290,6 +1290,129 @@ START_TEST (test_http_timeout)
 }
 END_TEST
 
+//  Open a connection to port and send one keep-alive POST; returns the
+//  socket
+static int
+s_http_send (int port, const char *target, const char *body)
+{
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    ck_assert_int_ge (fd, 0);
+    struct sockaddr_in address = { 0 };
+    address.sin_family = AF_INET;
+    address.sin_port = htons ((uint16_t) port);
+    address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    ck_assert_int_eq (connect (fd, (struct sockaddr *) &address,
+                               sizeof (address)), 0);
+    struct timeval timeout = { 15, 0 };
+    setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof (timeout));
+    char request [1024];
+    int length = snprintf (request, sizeof (request),
+                           "POST / HTTP/1.1\r\nHost: localhost:%d\r\n"
+                           "X-Amz-Target: %s\r\n"
+                           "Content-Length: %zu\r\n\r\n%s", port, target,
+                           strlen (body), body);
+    ck_assert_int_eq (write (fd, request, (size_t) length), length);
+    return fd;
+}
+
+//  Read one response with a Content-Length body from fd into buf
+static void
+s_http_read (int fd, char *buf, size_t size)
+{
+    size_t used = 0;
+    while (used < size - 1) {
+        ssize_t got = read (fd, buf + used, size - 1 - used);
+        ck_assert_int_gt (got, 0);
+        used += (size_t) got;
+        buf [used] = 0;
+        char *split = strstr (buf, "\r\n\r\n");
+        const char *length = strcasestr (buf, "Content-Length:");
+        if (split && length && length < split
+            && used >= (size_t) (split + 4 - buf)
+                           + strtoul (length + 15, NULL, 10))
+            return;
+    }
+    ck_abort_msg ("response too large");
+}
+
+START_TEST (test_http_loops)
+{
+    //  Three event loops on one port: many connections at once, each
+    //  with several requests in turn, all served
+    zactor_t *broker = zactor_new (s_fake_broker, NULL);
+    char *endpoint = zstr_recv (broker);
+    zyn_gateway_config_t config = { 0 };
+    config.http = "127.0.0.1:0";
+    config.broker = endpoint;
+    config.threads = 3;
+    zyn_gateway_t *gateway = zyn_gateway_new (&config, NULL);
+    ck_assert_ptr_nonnull (gateway);
+    int port = zyn_gateway_port (gateway);
+    enum { CONNECTIONS = 24, ROUNDS = 5 };
+    int fds [CONNECTIONS];
+    for (int i = 0; i < CONNECTIONS; i++)
+        fds [i] = s_http_send (port, "DynamoDB_20120810.DescribeTable",
+                               "{\"TableName\":\"tab1\"}");
+    char response [4096];
+    for (int round = 0; round < ROUNDS; round++)
+        for (int i = 0; i < CONNECTIONS; i++) {
+            s_http_read (fds [i], response, sizeof (response));
+            ck_assert_int_eq (strncmp (response, "HTTP/1.1 200", 12), 0);
+            ck_assert_ptr_nonnull (strstr (response,
+                                           "\r\n\r\n{\"Table\":{\"TableName\":"
+                                           "\"tab1\",\"TableStatus\":"
+                                           "\"ACTIVE\"}}"));
+            if (round + 1 < ROUNDS) {
+                const char *next = "POST / HTTP/1.1\r\nHost: x\r\n"
+                                   "X-Amz-Target: DynamoDB_20120810."
+                                   "DescribeTable\r\nContent-Length: 20"
+                                   "\r\n\r\n{\"TableName\":\"tab1\"}";
+                ck_assert_int_eq (write (fds [i], next, strlen (next)),
+                                  (ssize_t) strlen (next));
+            }
+        }
+    for (int i = 0; i < CONNECTIONS; i++)
+        close (fds [i]);
+    zyn_gateway_destroy (&gateway);
+    zstr_free (&endpoint);
+    zactor_destroy (&broker);
+}
+END_TEST
+
+START_TEST (test_http_shutdown)
+{
+    //  Stopping with a call in flight: its client gets ServiceUnavailable
+    //  and no connection is left suspended
+    zsock_t *silent = zsock_new_router ("tcp://127.0.0.1:*");
+    zyn_gateway_config_t config = { 0 };
+    config.http = "127.0.0.1:0";
+    config.broker = zsock_endpoint (silent);
+    config.threads = 2;
+    zyn_gateway_t *gateway = zyn_gateway_new (&config, NULL);
+    ck_assert_ptr_nonnull (gateway);
+    int fd = s_http_send (zyn_gateway_port (gateway),
+                          "DynamoDB_20120810.ListTables", "{}");
+    //  The call reached the broker, so the connection is suspended
+    zpoller_t *poller = zpoller_new (silent, NULL);
+    ck_assert_ptr_eq (zpoller_wait (poller, 5000), silent);
+    zmsg_t *msg = zmsg_recv (silent);
+    ck_assert_uint_eq (zmsg_size (msg), 5);
+    zmsg_destroy (&msg);
+    zpoller_destroy (&poller);
+    zyn_gateway_destroy (&gateway);
+    char response [4096];
+    s_http_read (fd, response, sizeof (response));
+    ck_assert_int_eq (strncmp (response, "HTTP/1.1 503", 12), 0);
+    ck_assert_ptr_nonnull (strstr (response,
+                                   "\r\n\r\n{\"__type\":\"com.amazonaws."
+                                   "dynamodb.v20120810#ServiceUnavailable\","
+                                   "\"message\":\"The gateway is shutting "
+                                   "down\"}"));
+    close (fd);
+    zsock_destroy (&silent);
+}
+END_TEST
+
 //  Run zynamo-gateway with args; returns its pid
 static pid_t
 s_spawn (char *const *args)
@@ -1398,6 +1521,8 @@ zyn_gateway_suite (void)
     tcase_add_test (http, test_http_limits);
     tcase_add_test (http, test_http_timeout);
     tcase_add_test (http, test_broker_restart);
+    tcase_add_test (http, test_http_loops);
+    tcase_add_test (http, test_http_shutdown);
     tcase_add_test (http, test_program);
     suite_add_tcase (suite, http);
     return suite;
