@@ -22,7 +22,8 @@
 #define S_NO_SLOT UINT32_MAX
 
 //  A request id is generation << 32 | index: a late reply to a slot that
-//  has been reused since finds a different generation
+//  has been reused since finds a different generation. Generations start
+//  at 1 and skip 0, so no id is 0 (the protocol's "no request id")
 typedef struct {
     zyn_call_t *call;                   //  Borrowed; NULL when free
     uint32_t generation;
@@ -70,7 +71,7 @@ s_slot_take (zyn_dispatch_t *self, zyn_call_t *call)
             assert (self->slots);
         }
         index = self->slot_count++;
-        self->slots [index].generation = 0;
+        self->slots [index].generation = 1;
     }
     s_slot_t *slot = &self->slots [index];
     slot->call = call;
@@ -99,7 +100,8 @@ s_slot_free (zyn_dispatch_t *self, zyn_call_t *call)
     s_slot_t *slot = &self->slots [index];
     assert (slot->call == call);
     slot->call = NULL;
-    slot->generation++;
+    if (++slot->generation == 0)
+        slot->generation = 1;
     slot->next_free = self->free_slot;
     self->free_slot = index;
 }

@@ -928,6 +928,14 @@ s_fake_broker (zsock_t *pipe, void *args)
         char *operation = zmsg_popstr (msg);
         uint64_t request_id = zyn_proto_request_id (id);
         zmsg_t *reply = NULL;
+        if (request_id == 0) {
+            //  As the broker: no request id, no answer
+            zframe_destroy (&identity);
+            zstr_free (&operation);
+            zframe_destroy (&id);
+            zmsg_destroy (&msg);
+            continue;
+        }
         if (streq (operation, "DescribeTable")) {
             zyn_value_t *response = zyn_value_new_m ();
             zyn_value_t *table = zyn_value_new_m ();
