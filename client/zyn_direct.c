@@ -152,9 +152,13 @@ zyn_direct_new (void)
     //  noticed by ZeroMQ's heartbeats
     zsock_set_heartbeat_ivl (self->router, 1000);
     zsock_set_heartbeat_timeout (self->router, 3000);
-    char monitor [64];
-    snprintf (monitor, sizeof (monitor), "inproc://zyn-direct-%p",
-              (void *) self);
+    //  A name of its own: an address could be reused by the next
+    //  zyn_direct_t before ZeroMQ has released the old monitor's name
+    char monitor [80];
+    zuuid_t *uuid = zuuid_new ();
+    snprintf (monitor, sizeof (monitor), "inproc://zyn-direct-%s",
+              zuuid_str (uuid));
+    zuuid_destroy (&uuid);
     int rc = zmq_socket_monitor (zsock_resolve (self->router), monitor,
                                  ZMQ_EVENT_DISCONNECTED);
     assert (rc == 0);
