@@ -266,7 +266,8 @@ s_send (zyn_client_t *self, const char *operation, const void *body,
     if (request_id == 0)
         request_id = ++self->next_id;
     if (self->direct
-        && zyn_direct_send (self->direct, request_id, operation, body, size))
+        && zyn_direct_send (self->direct, request_id, operation, body, size,
+                            NULL))
         return request_id;
     if (s_send_broker (self, request_id, operation, body, size, err))
         return 0;

@@ -439,7 +439,8 @@ s_route (zyn_direct_t *self, const char *operation, const zyn_value_t *request,
 
 bool
 zyn_direct_send (zyn_direct_t *self, uint64_t request_id,
-                 const char *operation, const void *body, size_t size)
+                 const char *operation, const void *body, size_t size,
+                 const zyn_value_t *decoded)
 {
     assert (self);
     if (self->broken || !operation
@@ -450,12 +451,13 @@ zyn_direct_send (zyn_direct_t *self, uint64_t request_id,
         self->stale = true;
         return false;
     }
-    zyn_value_t *request = zyn_value_decode (body, size, NULL);
-    if (!request)
+    zyn_value_t *request = decoded ? NULL : zyn_value_decode (body, size, NULL);
+    const zyn_value_t *map = decoded ? decoded : request;
+    if (!map)
         return false;
     uint8_t route [ZYN_PROTO_ROUTE_SIZE];
-    s_endpoint_t *endpoint = zyn_value_type (request) == ZYN_TYPE_M
-                           ? s_route (self, operation, request, route)
+    s_endpoint_t *endpoint = zyn_value_type (map) == ZYN_TYPE_M
+                           ? s_route (self, operation, map, route)
                            : NULL;
     zyn_value_destroy (&request);
     if (!endpoint)

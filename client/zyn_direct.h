@@ -55,12 +55,15 @@ zyn_direct_t *
 void
     zyn_direct_destroy (zyn_direct_t **self_p);
 
-//  Try to send a request straight to its worker. Returns true if sent:
-//  its reply will come out of zyn_direct_recv. Returns false if the
-//  caller must send it through the broker (then nothing was sent).
+//  Try to send a request straight to its worker. body is the encoded
+//  request; decoded, if the caller has it, the same request as a value
+//  (saves decoding it again), else NULL. Returns true if sent: its reply
+//  will come out of zyn_direct_recv. Returns false if the caller must
+//  send it through the broker (then nothing was sent).
 bool
     zyn_direct_send (zyn_direct_t *self, uint64_t request_id,
-                     const char *operation, const void *body, size_t size);
+                     const char *operation, const void *body, size_t size,
+                     const zyn_value_t *decoded);
 
 //  The sockets to poll for input: the ROUTER and the monitor
 zsock_t *

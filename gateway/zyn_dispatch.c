@@ -18,6 +18,7 @@
 #include "zyn_error.h"
 #include "zyn_proto.h"
 #include "zyn_dispatch.h"
+#include "zyn_direct.h"
 
 #define S_NO_SLOT UINT32_MAX
 
@@ -32,6 +33,8 @@ typedef struct {
 
 struct zyn_dispatch {
     zsock_t *dealer;                    //  Owned: to the broker
+    zyn_direct_t *direct;               //  Owned: to the workers, or NULL
+    uint32_t routes_asked;              //  Routes requests so far
     s_slot_t *slots;                    //  Owned: calls in flight by id
     uint32_t slot_count;                //  Slots in use or freed
     uint32_t slot_capacity;
@@ -132,34 +135,117 @@ s_call_set_failed (zyn_call_t *call, const char *message)
     snprintf (call->message, sizeof (call->message), "%s", message);
 }
 
-//  Send one call on socket: ZYN1 | request-id | operation | body (a
-//  DEALER adds no envelope). The body goes as it is; ZeroMQ frees it once
-//  sent. Returns 0 or -1.
+//  Send one request on socket: ZYN1 | request-id | operation | body (a
+//  DEALER adds no envelope). The body (malloc'd, or NULL for an empty
+//  frame) is taken: it goes as it is and ZeroMQ frees it once sent.
+//  Returns 0 or -1.
 static int
-s_send (void *socket, zyn_call_t *call)
+s_send_body (void *socket, uint64_t request_id, const char *operation,
+             void *data, size_t size)
 {
     uint8_t id [8];
-    zyn_put_u64 (id, call->request_id);
+    zyn_put_u64 (id, request_id);
     int rc = zmq_send (socket, ZYN_PROTO_SIGNATURE, 4,
                        ZMQ_SNDMORE | ZMQ_DONTWAIT);
     if (rc >= 0)
         rc = zmq_send (socket, id, 8, ZMQ_SNDMORE);
     if (rc >= 0)
-        rc = zmq_send (socket, call->operation, strlen (call->operation),
-                       ZMQ_SNDMORE);
+        rc = zmq_send (socket, operation, strlen (operation), ZMQ_SNDMORE);
     if (rc >= 0) {
         zmq_msg_t body;
-        if (call->body)
-            zmq_msg_init_data (&body, call->body, call->size, s_free_body,
-                               NULL);
+        if (data)
+            zmq_msg_init_data (&body, data, size, s_free_body, NULL);
         else
             zmq_msg_init (&body);
-        call->body = NULL;
+        data = NULL;
         rc = zmq_msg_send (&body, socket, 0);
         if (rc < 0)
             zmq_msg_close (&body);
     }
+    free (data);
     return rc < 0 ? -1 : 0;
+}
+
+//  Send one call to the broker; takes its body
+static int
+s_send (void *socket, zyn_call_t *call)
+{
+    void *data = call->body;
+    call->body = NULL;
+    return s_send_body (socket, call->request_id, call->operation, data,
+                        call->size);
+}
+
+//  Ask the broker for the routes, when the direct path wants them. The
+//  request id's index is S_NO_SLOT, which no call ever has.
+static void
+s_ask_routes (zyn_dispatch_t *self)
+{
+    int64_t now = zyn_mono_msecs ();
+    if (!self->direct || !zyn_direct_wants_routes (self->direct, now))
+        return;
+    uint64_t id = (uint64_t) ++self->routes_asked << 32 | S_NO_SLOT;
+    void *empty = malloc (1);
+    assert (empty);
+    memcpy (empty, "\x80", 1);
+    if (s_send_body (zsock_resolve (self->dealer), id, "ZynGetRoutes", empty,
+                     1) == 0)
+        zyn_direct_routes_asked (self->direct, id, now);
+}
+
+//  Complete call with status and a copy of body
+static void
+s_complete (zyn_call_t *call, const char *status, size_t status_size,
+            const void *body, size_t size)
+{
+    if (status_size >= sizeof (call->status))
+        status_size = sizeof (call->status) - 1;
+    memcpy (call->status, status, status_size);
+    call->status [status_size] = 0;
+    zmq_msg_init_size (&call->reply_msg, size);
+    memcpy (zmq_msg_data (&call->reply_msg), body, size);
+    call->has_reply_msg = true;
+    call->reply = zmq_msg_data (&call->reply_msg);
+    call->reply_size = size;
+    call->done (call, call->arg);
+}
+
+//  Take one input of the direct path, if one is waiting: complete a
+//  call with its reply, or send a request again through the broker.
+//  Returns false if there was none.
+static bool
+s_receive_direct (zyn_dispatch_t *self)
+{
+    if (!zyn_direct_has_input (self->direct))
+        return false;
+    zmsg_t *msg = NULL;
+    zyn_direct_resend_t resend;
+    int rc = zyn_direct_recv (self->direct, &msg, &resend);
+    if (rc == 2) {
+        //  A stale route or a worker gone: the broker takes it
+        if (s_send_body (zsock_resolve (self->dealer), resend.request_id,
+                         resend.operation, resend.body, resend.size))
+            zsys_warning ("zyn_dispatch: resend to the broker failed");
+        s_ask_routes (self);
+    }
+    else
+    if (rc == 1) {
+        //  ZYN1 | request-id | status | body
+        zframe_t *id = zmsg_first (msg);
+        id = zmsg_next (msg);
+        zframe_t *status = zmsg_next (msg);
+        zframe_t *body = zmsg_next (msg);
+        zyn_call_t *call = id && zframe_size (id) == 8 && status && body
+            ? s_slot_lookup (self, zyn_get_u64 (zframe_data (id))) : NULL;
+        if (call) {
+            s_release (self, call);
+            s_complete (call, (const char *) zframe_data (status),
+                        zframe_size (status), zframe_data (body),
+                        zframe_size (body));
+        }
+        zmsg_destroy (&msg);
+    }
+    return true;
 }
 
 //  Receive one reply from socket, if one is waiting, and complete its
@@ -193,9 +279,21 @@ s_receive (zyn_dispatch_t *self, void *socket)
     if (count == 4 && zmq_msg_size (&frames [0]) == 4
         && memcmp (zmq_msg_data (&frames [0]), ZYN_PROTO_SIGNATURE, 4) == 0
         && zmq_msg_size (&frames [1]) == 8) {
-        //  A late reply to a call that timed out finds nobody waiting
-        call = s_slot_lookup (
-            self, zyn_get_u64 ((const uint8_t *) zmq_msg_data (&frames [1])));
+        uint64_t request_id
+            = zyn_get_u64 ((const uint8_t *) zmq_msg_data (&frames [1]));
+        char status [ZYN_PROTO_OPERATION_MAX + 1] = "";
+        size_t length = zmq_msg_size (&frames [2]);
+        if (length <= ZYN_PROTO_OPERATION_MAX)
+            memcpy (status, zmq_msg_data (&frames [2]), length);
+        //  The routes, for the direct path; else the reply of a call (a
+        //  late reply to a call that timed out finds nobody waiting)
+        if (self->direct
+            && zyn_direct_routes_reply (self->direct, request_id, status,
+                                        zmq_msg_data (&frames [3]),
+                                        zmq_msg_size (&frames [3])))
+            call = NULL;
+        else
+            call = s_slot_lookup (self, request_id);
         if (call)
             s_release (self, call);
     }
@@ -256,6 +354,9 @@ zyn_dispatch_new (const char *endpoint, int timeout_ms, bool verbose,
     self->free_slot = S_NO_SLOT;
     self->dealer = zsock_new (ZMQ_DEALER);
     assert (self->dealer);
+    const char *direct = getenv ("ZYNAMO_DIRECT");
+    if (!direct || !streq (direct, "0"))
+        self->direct = zyn_direct_new ();
     zsock_set_sndhwm (self->dealer, 0);
     zsock_set_rcvhwm (self->dealer, 0);
     zsock_set_linger (self->dealer, 0);
@@ -277,6 +378,7 @@ zyn_dispatch_destroy (zyn_dispatch_t **self_p)
     zyn_dispatch_t *self = *self_p;
     if (self) {
         zyn_dispatch_stop (self);
+        zyn_direct_destroy (&self->direct);
         zsock_destroy (&self->dealer);
         free (self->slots);
         free (self);
@@ -312,6 +414,14 @@ zyn_dispatch_submit (zyn_dispatch_t *self, zyn_call_t *call)
         return -1;
     }
     s_slot_take (self, call);
+    if (self->direct
+        && zyn_direct_send (self->direct, call->request_id, call->operation,
+                            call->body, call->size, call->request)) {
+        //  The direct path keeps its own copy until the reply
+        free (call->body);
+        call->body = NULL;
+    }
+    else
     if (s_send (zsock_resolve (self->dealer), call)) {
         //  The slot goes back at once: nothing is in flight
         s_slot_free (self, call);
@@ -320,6 +430,8 @@ zyn_dispatch_submit (zyn_dispatch_t *self, zyn_call_t *call)
         s_call_set_failed (call, "The broker cannot take more requests");
         return -1;
     }
+    call->request = NULL;
+    s_ask_routes (self);
     call->deadline = zyn_mono_msecs () + self->timeout_ms;
     call->next = NULL;
     call->prev = self->newest;
@@ -344,7 +456,13 @@ zyn_dispatch_pollitems (zyn_dispatch_t *self, zmq_pollitem_t *items, int max)
         return 0;
     items [0] = (zmq_pollitem_t) { zsock_resolve (self->dealer), 0,
                                    ZMQ_POLLIN, 0 };
-    return 1;
+    if (!self->direct || max < 3)
+        return 1;
+    items [1] = (zmq_pollitem_t) {
+        zsock_resolve (zyn_direct_socket (self->direct)), 0, ZMQ_POLLIN, 0 };
+    items [2] = (zmq_pollitem_t) {
+        zsock_resolve (zyn_direct_monitor (self->direct)), 0, ZMQ_POLLIN, 0 };
+    return 3;
 }
 
 //  --------------------------------------------------------------------------
@@ -359,6 +477,10 @@ zyn_dispatch_process (zyn_dispatch_t *self)
     void *socket = zsock_resolve (self->dealer);
     while (completed < S_BATCH_MAX && s_receive (self, socket))
         completed++;
+    int direct = 0;
+    while (self->direct && direct < S_BATCH_MAX && s_receive_direct (self))
+        direct++;
+    completed += direct;
     if (self->oldest)
         completed += s_expire (self, false);
     return completed;

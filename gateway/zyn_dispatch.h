@@ -9,7 +9,12 @@
     order) and fails every call past its deadline, reporting each through
     the call's callback. Calls that wait longer than the timeout complete
     with ServiceUnavailable; at stop or destroy every call still in flight
-    completes the same way. Bodies are MessagePack, never decoded here and
+    completes the same way.
+
+    Item requests take the direct path (zyn_direct, docs/protocol.md 4.1)
+    once the routes are known: straight to the worker holding the key, on
+    a second socket; a stale route or a worker gone is sent again through
+    the broker under the same request id, so callers see no difference. Bodies are MessagePack, never decoded here and
     never copied: request bodies go to ZeroMQ as they are, reply bodies
     stay in their frames. Include zyn_prelude.h (for zmq_msg_t and
     zmq_pollitem_t) before this header.
@@ -34,6 +39,9 @@ struct zyn_call {
     char operation [64];                //  "PutItem", "ZynGetShards", ...
     void *body;                         //  Request (MessagePack, malloc),
     size_t size;                        //  owned; handed to ZeroMQ to send
+    const zyn_value_t *request;         //  The same request decoded, if
+                                        //  the caller has it (borrowed,
+                                        //  for the submit only), else NULL
     zyn_call_done_fn *done;             //  Completion callback
     void *arg;                          //  Its argument
     //  Results

@@ -356,6 +356,7 @@ s_call (s_request_t *self, const char *operation, const zyn_value_t *body)
     snprintf (self->call.operation, sizeof (self->call.operation), "%s",
               operation);
     self->call.body = zyn_value_encode (body, &self->call.size);
+    self->call.request = body;
     self->call.done = s_call_done;
     self->call.arg = self;
     if (zyn_dispatch_submit (self->loop->dispatch, &self->call) == 0) {
