@@ -712,6 +712,76 @@ START_TEST (test_bad_data_dir)
 }
 END_TEST
 
+//  --------------------------------------------------------------------------
+//  A batch that cannot be made durable is answered InternalServerError,
+//  never OK, and its records are not published
+
+//  Point the partition's open LevelDB log (its only open *.log file) at
+//  /dev/full, so the next synced write fails with ENOSPC. Returns the
+//  number of descriptors replaced.
+static int
+s_fill_log (const char *dir)
+{
+    int replaced = 0;
+    DIR *fds = opendir ("/proc/self/fd");
+    ck_assert_ptr_nonnull (fds);
+    struct dirent *entry;
+    while ((entry = readdir (fds))) {
+        char link [300], target [PATH_MAX];
+        snprintf (link, sizeof (link), "/proc/self/fd/%s", entry->d_name);
+        ssize_t size = readlink (link, target, sizeof (target) - 1);
+        if (size <= 4)
+            continue;
+        target [size] = 0;
+        if (strncmp (target, dir, strlen (dir)) == 0
+            && streq (target + size - 4, ".log")) {
+            int full = open ("/dev/full", O_WRONLY);
+            ck_assert_int_ge (full, 0);
+            ck_assert_int_ge (dup2 (full, atoi (entry->d_name)), 0);
+            close (full);
+            replaced++;
+        }
+    }
+    closedir (fds);
+    return replaced;
+}
+
+START_TEST (test_commit_failure)
+{
+    s_broker_t *self = s_broker_new ();
+    s_start_worker (self);
+    zyn_value_t *ready = s_expect_ready (self);
+    zyn_value_destroy (&ready);
+    s_welcome (self, 1000, 3);
+    s_assign (self);
+    s_warm_up (self);
+    uint64_t commits_before, requests, published_before;
+    s_stats (self, &commits_before, &requests, &published_before);
+
+    char dir [1300];
+    snprintf (dir, sizeof (dir), "%s/worker-1/p-7-3/", self->dir);
+    ck_assert_int_eq (s_fill_log (dir), 1);
+    zyn_value_t *request = s_put_request ("lost", 1);
+    uint64_t id = s_request (self, "PutItem", request);
+    zyn_value_destroy (&request);
+    zyn_value_t *body;
+    char *status = s_reply (self, id, &body);
+    ck_assert_str_eq (status, "InternalServerError");
+    ck_assert_str_eq (zyn_value_map_get_s (body, "message"),
+                      "Internal server error: the write could not be "
+                      "made durable");
+    zstr_free (&status);
+    zyn_value_destroy (&body);
+
+    uint64_t commits, published;
+    s_stats (self, &commits, &requests, &published);
+    ck_assert_uint_eq (commits, commits_before);
+    ck_assert_uint_eq (published, published_before);
+    ck_assert_uint_eq (s_record (self, 100, NULL), 0);
+    s_broker_destroy (&self);
+}
+END_TEST
+
 Suite *
 zyn_worker_suite (void)
 {
@@ -725,6 +795,7 @@ zyn_worker_suite (void)
     tcase = tcase_create ("group_commit");
     tcase_set_timeout (tcase, 30);
     tcase_add_test (tcase, test_group_commit);
+    tcase_add_test (tcase, test_commit_failure);
     suite_add_tcase (suite, tcase);
     tcase = tcase_create ("heartbeats");
     tcase_set_timeout (tcase, 30);

@@ -396,11 +396,9 @@ s_put_item (zyn_partition_t *partition, const zyn_value_t *request,
 
     //  A put that changes nothing writes no change record, as DynamoDB
     //  Streams does not
-    if (!old || !zyn_value_equal (old, item)) {
-        zyn_value_t *new_item = zyn_value_dup (item);
+    if (!old || !zyn_value_equal (old, item))
         zyn_partition_write (partition, key.row, key.row_size, key.keys, old,
-                             &new_item);
-    }
+                             item);
     response = zyn_value_new_m ();
     if (streq (return_values, "ALL_OLD"))
         s_put_attributes (response, old);
@@ -437,11 +435,9 @@ s_delete_item (zyn_partition_t *partition, const zyn_value_t *request,
         || zyn_partition_read (partition, key.row, key.row_size, &old, err)
         || s_check_condition (expr, old, on_failure, extra_p, err))
         goto done;
-    if (old) {
-        zyn_value_t *none = NULL;
+    if (old)
         zyn_partition_write (partition, key.row, key.row_size, key.keys, old,
-                             &none);
-    }
+                             NULL);
     response = zyn_value_new_m ();
     if (streq (return_values, "ALL_OLD"))
         s_put_attributes (response, old);
@@ -529,7 +525,7 @@ s_update_item (zyn_partition_t *partition, const zyn_value_t *request,
     //  An update that changes nothing writes no change record
     if (!old || !zyn_value_equal (old, new_item))
         zyn_partition_write (partition, key.row, key.row_size, key.keys, old,
-                             &new_item);
+                             new_item);
     s_put_metrics (partition, response, key.keys, metrics);
 done:
     zyn_value_destroy (&new_item);

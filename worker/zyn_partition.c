@@ -13,16 +13,18 @@
 #include "zyn_prelude.h"
 #include "zyn_error.h"
 #include "zyn_keycode.h"
+#include "zyn_value.h"
 #include "zyn_lsi.h"
 #include "zyn_partition.h"
 
 #define META_DESCRIPTOR "descriptor"
 #define META_SEQ "seq"
 
-//  A staged item: the item as it will be once the batch commits, NULL
+//  A staged row: its bytes as they will be once the batch commits, NULL
 //  for a staged delete
 typedef struct {
-    zyn_value_t *item;          //  Owned
+    uint8_t *data;              //  Owned
+    size_t size;
 } s_staged_t;
 
 //  A committed change record waiting to be published
@@ -52,6 +54,7 @@ struct zyn_partition {
     const char *key_names [3];  //  Borrowed from pk_name, sk_name
     zyn_lsi_t *lsi;             //  Owned, the local secondary indexes
     uint64_t last_seq;          //  Last durable sequence number
+    char event_salt [17];       //  Random hex, the first half of eventIDs
     uint64_t staged_seq;        //  Last staged sequence number
     leveldb_writebatch_t *batch;    //  Owned, pending writes
     zhashx_t *staged;           //  Owned, hex(row) -> s_staged_t
@@ -72,7 +75,7 @@ s_staged_destroy (void **item_p)
 {
     s_staged_t *staged = (s_staged_t *) *item_p;
     if (staged) {
-        zyn_value_destroy (&staged->item);
+        free (staged->data);
         free (staged);
         *item_p = NULL;
     }
@@ -338,7 +341,12 @@ zyn_partition_new (const char *path, const zyn_value_t *descriptor,
     leveldb_options_set_create_if_missing (self->options, 1);
     leveldb_options_set_cache (self->options, self->cache);
     leveldb_options_set_filter_policy (self->options, self->filter);
-    leveldb_options_set_write_buffer_size (self->options, 4 * 1024 * 1024);
+    //  Every mutation writes its item and its change record (both images):
+    //  a 16 MB memtable and 16 KB blocks cut the compaction work, which
+    //  is most of a durable write's cost (docs/performance.md)
+    leveldb_options_set_write_buffer_size (self->options,
+                                           ZYN_PARTITION_WRITE_BUFFER);
+    leveldb_options_set_block_size (self->options, ZYN_PARTITION_BLOCK_SIZE);
     leveldb_options_set_max_open_files (self->options, 128);
     leveldb_options_set_compression (self->options,
                                      leveldb_snappy_compression);
@@ -352,6 +360,12 @@ zyn_partition_new (const char *path, const zyn_value_t *descriptor,
     zlistx_set_destructor (self->staged_records, s_record_destroy);
     self->records = zlistx_new ();
     zlistx_set_destructor (self->records, s_record_destroy);
+    //  eventIDs are this random salt and the sequence number: unique
+    //  without asking the kernel for randomness on every write
+    zuuid_t *uuid = zuuid_new ();
+    memcpy (self->event_salt, zuuid_str (uuid), 16);
+    self->event_salt [16] = 0;
+    zuuid_destroy (&uuid);
 
     char *errptr = NULL;
     self->db = leveldb_open (self->options, path, &errptr);
@@ -616,7 +630,15 @@ zyn_partition_read (zyn_partition_t *self, const uint8_t *row,
         s_staged_t *staged = (s_staged_t *) zhashx_lookup (self->staged, hex);
         free (hex);
         if (staged) {
-            *item_p = staged->item ? zyn_value_dup (staged->item) : NULL;
+            if (!staged->data)
+                return 0;
+            zyn_error_t decode_err = { 0 };
+            *item_p = zyn_value_decode (staged->data, staged->size,
+                                        &decode_err);
+            if (!*item_p)
+                return zyn_error_set (err, ZYN_ERR_INTERNAL,
+                                      "staged item is corrupt: %s",
+                                      decode_err.message);
             return 0;
         }
     }
@@ -658,13 +680,10 @@ zyn_partition_read_raw (zyn_partition_t *self, const uint8_t *row,
         s_staged_t *staged = (s_staged_t *) zhashx_lookup (self->staged, hex);
         free (hex);
         if (staged) {
-            if (staged->item) {
-                size_t size;
-                void *encoded = zyn_value_encode (staged->item, &size);
-                *data_p = (uint8_t *) zmalloc (headroom + size);
-                memcpy (*data_p + headroom, encoded, size);
-                *size_p = size;
-                free (encoded);
+            if (staged->data) {
+                *data_p = (uint8_t *) zmalloc (headroom + staged->size);
+                memcpy (*data_p + headroom, staged->data, staged->size);
+                *size_p = staged->size;
             }
             return 0;
         }
@@ -689,40 +708,121 @@ zyn_partition_read_raw (zyn_partition_t *self, const uint8_t *row,
 }
 
 //  --------------------------------------------------------------------------
-//  Build the change record of one mutation (docs/protocol.md, "Stream
-//  records")
+//  Append size bytes to a growable buffer (as zyn_value_encode_append
+//  grows it)
 
-static zyn_value_t *
-s_record_new (zyn_partition_t *self, uint64_t seq, const zyn_value_t *keys,
-              const zyn_value_t *old_item, const zyn_value_t *new_item)
+static void
+s_buf_append (uint8_t **data, size_t *size, size_t *capacity,
+              const void *bytes, size_t count)
 {
-    zyn_value_t *record = zyn_value_new_m ();
-    zuuid_t *uuid = zuuid_new ();
-    zyn_value_map_put_s (record, "eventID", zuuid_str (uuid));
-    zuuid_destroy (&uuid);
-    zyn_value_map_put_s (record, "eventName",
+    if (*size + count > *capacity) {
+        size_t wanted = *capacity ? *capacity * 2 : 256;
+        while (wanted < *size + count)
+            wanted *= 2;
+        *data = (uint8_t *) realloc (*data, wanted);
+        assert (*data);
+        *capacity = wanted;
+    }
+    memcpy (*data + *size, bytes, count);
+    *size += count;
+}
+
+//  Append one map entry: its name as a MessagePack str (under 32 octets),
+//  then value's encoding
+
+static void
+s_buf_append_entry (uint8_t **data, size_t *size, size_t *capacity,
+                    const char *name, const zyn_value_t *value)
+{
+    size_t length = strlen (name);
+    assert (length < 32);
+    uint8_t head = (uint8_t) (0xa0 | length);
+    s_buf_append (data, size, capacity, &head, 1);
+    s_buf_append (data, size, capacity, name, length);
+    zyn_value_encode_append (value, data, size, capacity);
+}
+
+//  --------------------------------------------------------------------------
+//  Encode the change record of one mutation (docs/protocol.md, "Stream
+//  records") into a new buffer (caller frees it). The images are encoded
+//  straight into the record, never copied as values; *image_at and
+//  *image_size locate new_item's encoding in it (both 0 without one), so
+//  the item row reuses those bytes.
+
+static uint8_t *
+s_record_encode (zyn_partition_t *self, uint64_t seq,
+                 const zyn_value_t *keys, const zyn_value_t *old_item,
+                 const zyn_value_t *new_item, size_t *size_p,
+                 size_t *image_at, size_t *image_size)
+{
+    char event_id [33];
+    snprintf (event_id, sizeof (event_id), "%s%016" PRIX64,
+              self->event_salt, seq);
+    zyn_value_t *head = zyn_value_new_m ();
+    zyn_value_map_put_s (head, "eventID", event_id);
+    zyn_value_map_put_s (head, "eventName",
                          !old_item ? "INSERT"
                          : new_item ? "MODIFY" : "REMOVE");
-    zyn_value_map_put_s (record, "TableName", self->table_name);
-    zyn_value_map_put_int (record, "PartitionId", self->partition_id);
-    zyn_value_map_put_int (record, "SequenceNumber", (int64_t) seq);
-    zyn_value_map_put_int (record, "ApproximateCreationDateTime",
+    zyn_value_map_put_s (head, "TableName", self->table_name);
+    zyn_value_map_put_int (head, "PartitionId", self->partition_id);
+    zyn_value_map_put_int (head, "SequenceNumber", (int64_t) seq);
+    zyn_value_map_put_int (head, "ApproximateCreationDateTime",
                            zyn_wall_msecs ());
-    zyn_value_t *value = zyn_value_dup (keys);
-    zyn_value_map_put (record, "Keys", &value);
+    size_t fields = zyn_value_size (head);
+    uint8_t *data = NULL;
+    size_t size = 0, capacity = 0;
+    zyn_value_encode_append (head, &data, &size, &capacity);
+    zyn_value_destroy (&head);
+
+    //  The rest of the map, in the order the fields always had: Keys,
+    //  OldImage, NewImage, SizeBytes
+    s_buf_append_entry (&data, &size, &capacity, "Keys", keys);
     size_t size_bytes = zyn_item_size (keys);
+    fields++;
     if (old_item) {
-        value = zyn_value_dup (old_item);
-        zyn_value_map_put (record, "OldImage", &value);
+        s_buf_append_entry (&data, &size, &capacity, "OldImage", old_item);
         size_bytes += zyn_item_size (old_item);
+        fields++;
     }
+    *image_at = 0;
+    *image_size = 0;
     if (new_item) {
-        value = zyn_value_dup (new_item);
-        zyn_value_map_put (record, "NewImage", &value);
+        size_t start = size;
+        s_buf_append_entry (&data, &size, &capacity, "NewImage", new_item);
+        *image_at = start + 1 + strlen ("NewImage");
+        *image_size = size - *image_at;
         size_bytes += zyn_item_size (new_item);
+        fields++;
     }
-    zyn_value_map_put_int (record, "SizeBytes", (int64_t) size_bytes);
-    return record;
+    zyn_value_t *value = zyn_value_new_n_int ((int64_t) size_bytes);
+    s_buf_append_entry (&data, &size, &capacity, "SizeBytes", value);
+    zyn_value_destroy (&value);
+    fields++;
+    //  At most 10 fields: the head is a fixmap
+    assert ((data [0] & 0xf0) == 0x80 && fields < 16);
+    data [0] = (uint8_t) (0x80 | fields);
+    *size_p = size;
+    return data;
+}
+
+//  --------------------------------------------------------------------------
+//  Remember the bytes a row will hold once the batch commits (NULL for a
+//  delete), for the reads that see staged writes. Copies data.
+
+static void
+s_stage_overlay (zyn_partition_t *self, const uint8_t *row, size_t row_size,
+                 const void *data, size_t size)
+{
+    s_staged_t *staged = (s_staged_t *) zmalloc (sizeof (s_staged_t));
+    if (data) {
+        staged->data = (uint8_t *) malloc (size);
+        assert (staged->data);
+        memcpy (staged->data, data, size);
+        staged->size = size;
+    }
+    char *hex = s_row_hex (row, row_size);
+    zhashx_update (self->staged, hex, staged);
+    free (hex);
 }
 
 //  --------------------------------------------------------------------------
@@ -740,15 +840,14 @@ s_stage_row (zyn_partition_t *self, const uint8_t *row, size_t row_size,
         void *data = zyn_value_encode (value, &size);
         leveldb_writebatch_put (self->batch, (const char *) row, row_size,
                                 (const char *) data, size);
+        s_stage_overlay (self, row, row_size, data, size);
         free (data);
+        zyn_value_destroy (&value);
     }
-    else
+    else {
         leveldb_writebatch_delete (self->batch, (const char *) row, row_size);
-    s_staged_t *staged = (s_staged_t *) zmalloc (sizeof (s_staged_t));
-    staged->item = value;
-    char *hex = s_row_hex (row, row_size);
-    zhashx_update (self->staged, hex, staged);
-    free (hex);
+        s_stage_overlay (self, row, row_size, NULL, 0);
+    }
 }
 
 //  --------------------------------------------------------------------------
@@ -817,35 +916,31 @@ s_stage_indexes (zyn_partition_t *self, const zyn_value_t *keys,
 uint64_t
 zyn_partition_write (zyn_partition_t *self, const uint8_t *row,
                      size_t row_size, const zyn_value_t *keys,
-                     const zyn_value_t *old_item, zyn_value_t **new_item_p)
+                     const zyn_value_t *old_item, const zyn_value_t *new_item)
 {
     assert (self);
-    assert (new_item_p);
-    zyn_value_t *new_item = *new_item_p;
-    *new_item_p = NULL;
-
     uint64_t seq = ++self->staged_seq;
-    zyn_value_t *record = s_record_new (self, seq, keys, old_item, new_item);
-    size_t record_size;
-    void *record_data = zyn_value_encode (record, &record_size);
-    zyn_value_destroy (&record);
+    size_t record_size, image_at, image_size;
+    uint8_t *record = s_record_encode (self, seq, keys, old_item, new_item,
+                                       &record_size, &image_at, &image_size);
 
     //  One mutation, one batch: the item change and its change record
-    //  are never apart (DESIGN.md section 10, rule 2)
+    //  are never apart (DESIGN.md section 10, rule 2). The item row holds
+    //  the same bytes as the record's NewImage.
     if (new_item) {
-        size_t item_size;
-        void *item_data = zyn_value_encode (new_item, &item_size);
         leveldb_writebatch_put (self->batch, (const char *) row, row_size,
-                                (const char *) item_data, item_size);
-        free (item_data);
+                                (const char *) record + image_at, image_size);
+        s_stage_overlay (self, row, row_size, record + image_at, image_size);
     }
-    else
+    else {
         leveldb_writebatch_delete (self->batch, (const char *) row, row_size);
+        s_stage_overlay (self, row, row_size, NULL, 0);
+    }
     uint8_t log_key [9];
     log_key [0] = ZYN_ROW_STREAM;
     zyn_put_u64 (log_key + 1, seq);
     leveldb_writebatch_put (self->batch, (const char *) log_key, 9,
-                            (const char *) record_data, record_size);
+                            (const char *) record, record_size);
 
     //  Local secondary index rows go in the same batch, so a strongly
     //  consistent Query on an index sees the write at once
@@ -854,15 +949,9 @@ zyn_partition_write (zyn_partition_t *self, const uint8_t *row,
 
     s_record_t *staged_record = (s_record_t *) zmalloc (sizeof (s_record_t));
     staged_record->seq = seq;
-    staged_record->record = zchunk_new (record_data, record_size);
-    free (record_data);
+    staged_record->record = zchunk_new (record, record_size);
+    free (record);
     zlistx_add_end (self->staged_records, staged_record);
-
-    s_staged_t *staged = (s_staged_t *) zmalloc (sizeof (s_staged_t));
-    staged->item = new_item;
-    char *hex = s_row_hex (row, row_size);
-    zhashx_update (self->staged, hex, staged);
-    free (hex);
     return seq;
 }
 

@@ -29,6 +29,11 @@
 #include "zynamo.h"
 #include "zyn_lsi.h"
 
+//  LevelDB settings of every partition: the memtable size and the table
+//  block size (octets)
+#define ZYN_PARTITION_WRITE_BUFFER (16 * 1024 * 1024)
+#define ZYN_PARTITION_BLOCK_SIZE (16 * 1024)
+
 typedef struct zyn_partition zyn_partition_t;
 
 //  Opaque LevelDB iterator over a partition's committed rows
@@ -151,13 +156,14 @@ int
 //  the next sequence number) and stages it with the item change in the
 //  pending batch, with the item's local secondary index rows and its
 //  item collection counter (the caller checks zyn_lsi_check_item and
-//  the collection limit first). Takes ownership of *new_item_p and sets
-//  it to NULL. Returns the record's sequence number.
+//  the collection limit first). new_item stays the caller's: it is
+//  encoded once, into the record, and the item row takes those bytes.
+//  Returns the record's sequence number.
 uint64_t
     zyn_partition_write (zyn_partition_t *self, const uint8_t *row,
                          size_t row_size, const zyn_value_t *keys,
                          const zyn_value_t *old_item,
-                         zyn_value_t **new_item_p);
+                         const zyn_value_t *new_item);
 
 //  Write the pending batch with sync. Returns 0 and makes the staged
 //  records available to zyn_partition_next_record, or -1 with err (an

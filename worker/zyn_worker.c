@@ -27,9 +27,10 @@
 //  A reply waiting for the batch's commit
 typedef struct {
     zmsg_t *msg;                //  Owned, the REPLY to send
-    zframe_t *client;           //  Owned, for an error reply instead
     uint64_t request_id;
-    char *partition_key;        //  Owned, the partition it waits on, or NULL
+    zyn_partition_t *partition; //  Borrowed, the partition it waits on, or
+                                //  NULL; nothing closes a partition before
+                                //  the batch is flushed
     bool direct;                //  For the front door, not the broker
 } s_reply_t;
 
@@ -81,8 +82,6 @@ s_reply_free (void **item_p)
     s_reply_t *reply = (s_reply_t *) *item_p;
     if (reply) {
         zmsg_destroy (&reply->msg);
-        zframe_destroy (&reply->client);
-        zstr_free (&reply->partition_key);
         free (reply);
         *item_p = NULL;
     }
@@ -358,24 +357,35 @@ s_error_msg (zframe_t *client, uint64_t request_id, const zyn_error_t *err,
 
 //  --------------------------------------------------------------------------
 //  Queue a reply until the batch is durable. partition is the one whose
-//  commit it waits for (NULL if none).
+//  commit it waits for (NULL if none). msg holds client, the address an
+//  error reply would take instead.
 
 static void
 s_queue_reply (self_t *self, zmsg_t *msg, zframe_t *client,
                uint64_t request_id, zyn_partition_t *partition, bool direct)
 {
+    (void) client;
     s_reply_t *reply = (s_reply_t *) zmalloc (sizeof (s_reply_t));
     reply->msg = msg;
     reply->direct = direct;
-    reply->client = zframe_dup (client);
     reply->request_id = request_id;
-    if (partition) {
-        char key [64];
-        s_partition_key (key, sizeof (key), zyn_partition_table_id (partition),
-                         zyn_partition_id (partition));
-        reply->partition_key = strdup (key);
-    }
+    reply->partition = partition;
     zlistx_add_end (self->replies, reply);
+}
+
+//  The client frame of a reply built by s_reply_msg: the first frame of a
+//  direct reply, the third (after signature and REPLY) of a broker one.
+//  Returns a copy.
+
+static zframe_t *
+s_reply_client (zmsg_t *msg, bool direct)
+{
+    zframe_t *frame = zmsg_first (msg);
+    if (!direct)
+        for (int skip = 0; frame && skip < 2; skip++)
+            frame = zmsg_next (msg);
+    assert (frame);
+    return zframe_dup (frame);
 }
 
 //  --------------------------------------------------------------------------
@@ -390,17 +400,18 @@ s_publish (self_t *self, zyn_partition_t *partition)
     zyn_proto_stream_topic (topic, sizeof (topic),
                             zyn_partition_table_name (partition),
                             zyn_partition_id (partition));
+    size_t topic_size = strlen (topic);
+    //  topic | seq | record, sent as parts: no zmsg or zframe per record
+    void *handle = self->pub ? zsock_resolve (self->pub) : NULL;
     uint64_t seq;
     zchunk_t *record;
     while ((record = zyn_partition_next_record (partition, &seq))) {
-        if (self->pub) {
+        if (handle) {
             uint8_t seq_frame [8];
             zyn_put_u64 (seq_frame, seq);
-            zmsg_t *msg = zmsg_new ();
-            zmsg_addstr (msg, topic);
-            zmsg_addmem (msg, seq_frame, 8);
-            zmsg_addmem (msg, zchunk_data (record), zchunk_size (record));
-            zmsg_send (&msg, self->pub);
+            zmq_send (handle, topic, topic_size, ZMQ_SNDMORE);
+            zmq_send (handle, seq_frame, 8, ZMQ_SNDMORE);
+            zmq_send (handle, zchunk_data (record), zchunk_size (record), 0);
             self->published++;
         }
         zchunk_destroy (&record);
@@ -413,11 +424,22 @@ s_publish (self_t *self, zyn_partition_t *partition)
 //  A reply never reveals a write that is not durable: a request whose
 //  partition failed to commit is answered InternalServerError.
 
+static bool
+s_failed (zyn_partition_t **failed, size_t count, zyn_partition_t *partition)
+{
+    for (size_t i = 0; i < count; i++)
+        if (failed [i] == partition)
+            return true;
+    return false;
+}
+
 static void
 s_flush (self_t *self)
 {
-    zhashx_t *failed = NULL;
-    zlistx_t *committed = zlistx_new ();
+    //  The partitions whose commit failed (rare: allocated then only)
+    zyn_partition_t **failed = NULL;
+    size_t failures = 0;
+    bool committed = false;
     zyn_partition_t *partition =
         (zyn_partition_t *) zhashx_first (self->partitions);
     while (partition) {
@@ -425,18 +447,17 @@ s_flush (self_t *self)
             zyn_error_t err = { 0 };
             if (zyn_partition_commit (partition, &err) == 0) {
                 self->commits++;
-                zlistx_add_end (committed, partition);
+                committed = true;
             }
             else {
                 zsys_error ("zyn_worker: commit failed table=%s "
                             "partition=%" PRIu32 ": %s",
                             zyn_partition_table_name (partition),
                             zyn_partition_id (partition), err.message);
-                if (!failed)
-                    failed = zhashx_new ();
-                zhashx_insert (failed,
-                               (const char *) zhashx_cursor (self->partitions),
-                               partition);
+                failed = (zyn_partition_t **) realloc (
+                    failed, (failures + 1) * sizeof (zyn_partition_t *));
+                assert (failed);
+                failed [failures++] = partition;
             }
         }
         partition = (zyn_partition_t *) zhashx_next (self->partitions);
@@ -445,15 +466,14 @@ s_flush (self_t *self)
     while (reply) {
         zmsg_t *msg = reply->msg;
         reply->msg = NULL;
-        if (failed && reply->partition_key
-            && zhashx_lookup (failed, reply->partition_key)) {
+        if (reply->partition
+            && s_failed (failed, failures, reply->partition)) {
+            zframe_t *client = s_reply_client (msg, reply->direct);
             zmsg_destroy (&msg);
             zyn_error_t err = { 0 };
             zyn_error_set (&err, ZYN_ERR_INTERNAL,
                            "Internal server error: the write could not be "
                            "made durable");
-            zframe_t *client = reply->client;
-            reply->client = NULL;
             msg = s_error_msg (client, reply->request_id, &err, NULL,
                                reply->direct);
         }
@@ -465,13 +485,14 @@ s_flush (self_t *self)
         reply = (s_reply_t *) zlistx_next (self->replies);
     }
     zlistx_purge (self->replies);
-    partition = (zyn_partition_t *) zlistx_first (committed);
+    //  Only a committed partition holds records not yet published
+    partition = committed
+              ? (zyn_partition_t *) zhashx_first (self->partitions) : NULL;
     while (partition) {
         s_publish (self, partition);
-        partition = (zyn_partition_t *) zlistx_next (committed);
+        partition = (zyn_partition_t *) zhashx_next (self->partitions);
     }
-    zlistx_destroy (&committed);
-    zhashx_destroy (&failed);
+    free (failed);
 }
 
 //  --------------------------------------------------------------------------
