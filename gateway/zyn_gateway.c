@@ -677,6 +677,17 @@ s_daemon_timeout (struct MHD_Daemon *daemon)
     return timeout > LONG_MAX ? LONG_MAX : (long) timeout;
 }
 
+//  Run the daemon until it has nothing more to do at once (a resumed
+//  connection is answered in one run and its response written in the
+//  next), at most four times
+static void
+s_daemon_run (struct MHD_Daemon *daemon)
+{
+    MHD_run (daemon);
+    for (int again = 0; again < 3 && s_daemon_timeout (daemon) == 0; again++)
+        MHD_run (daemon);
+}
+
 //  The event loop: one thread serves HTTP and talks to the broker
 static void
 s_loop_actor (zsock_t *pipe, void *args)
@@ -716,21 +727,17 @@ s_loop_actor (zsock_t *pipe, void *args)
         }
         //  New requests first: each goes to the broker as it is parsed
         if (rc == 0 || (items [1].revents & ZMQ_POLLIN) || wait == 0)
-            MHD_run (self->daemon);
+            s_daemon_run (self->daemon);
         //  Then every reply that is in, each resuming its connection,
         //  and the daemon again to send the responses
         if (zyn_dispatch_process (self->dispatch) > 0)
-            MHD_run (self->daemon);
+            s_daemon_run (self->daemon);
     }
     //  Stopping: every call in flight fails, its connection resumes and
     //  gets its ServiceUnavailable; new calls are refused at once. The
     //  daemon must not stop with a connection suspended.
     zyn_dispatch_stop (self->dispatch);
-    for (int turn = 0; turn < 4; turn++) {
-        MHD_run (self->daemon);
-        if (s_daemon_timeout (self->daemon) != 0)
-            break;
-    }
+    s_daemon_run (self->daemon);
 }
 
 //  Start one event loop on listen_fd (a copy the loop's daemon owns)
