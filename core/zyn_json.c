@@ -6,9 +6,11 @@
     ExpressionAttributeValues, Items, Responses, Value, AttributeValueList,
     Parameters and a few more (s_shape). Everything else is plain JSON and
     maps onto the value tree mechanically: string S, number N, boolean
-    BOOL, null NULL, object M, array L. The attribute values themselves are
-    converted by zyn_value_from_jansson / zyn_value_to_jansson, so both
-    directions share DynamoDB's validation and messages.
+    BOOL, null NULL, object M, array L. Requests are parsed by Jansson and
+    their attribute values converted by zyn_value_from_jansson, so they
+    share DynamoDB's validation and messages. Responses are written
+    straight into one growing buffer, with no tree in between: that was a
+    quarter of the gateway's CPU.
 
     Limits: non-attribute numbers travel through Jansson, so an integer
     beyond 64 bits is refused and a fraction keeps 17 significant digits.
@@ -68,7 +70,8 @@ s_shape (const char *name, const char *parent)
     if (parent && streq (parent, "Tags"))
         return SHAPE_PLAIN;
     for (size_t i = 0; i < sizeof (s_shapes) / sizeof (s_shapes [0]); i++)
-        if (streq (s_shapes [i].name, name))
+        if (s_shapes [i].name [0] == name [0]
+            && streq (s_shapes [i].name, name))
             return s_shapes [i].shape;
     return SHAPE_PLAIN;
 }
@@ -303,163 +306,605 @@ zyn_json_to_request (const char *json, size_t size, zyn_error_t *err)
 }
 
 //  --------------------------------------------------------------------------
-//  Rendering: the inverse of the above
+//  Rendering: the inverse of the above, written straight into one growing
+//  buffer. The text is byte for byte what Jansson's json_dumps made of the
+//  equivalent tree (JSON_COMPACT, JSON_REAL_PRECISION (15)), which this
+//  renderer replaced; tests/check_zyn_json.c keeps that renderer and
+//  compares the two. Where Jansson would have dropped a member (a number
+//  that is not finite, an item member name that is not UTF-8) this drops
+//  it too, and where its dump would have failed (other text that is not
+//  UTF-8) the whole response is "{}".
 
-static json_t *
-    s_plain_to_json (const zyn_value_t *value, const char *parent);
+typedef struct {
+    char *data;                 //  The text so far, not NUL-terminated
+    size_t size;                //  Bytes in data
+    size_t max;                 //  Bytes allocated
+    bool failed;                //  Text that is not UTF-8 was met
+} s_text_t;
 
-//  A string, even if it is not valid UTF-8 (which a native peer may send)
+//  Result of rendering one value
+#define RENDERED 0
+#define DROPPED -1              //  No text; the container leaves it out
 
-static json_t *
-s_string_to_json (const char *data, size_t size)
+//  Make room for extra more bytes
+static inline void
+s_text_reserve (s_text_t *self, size_t extra)
 {
-    json_t *json = json_stringn (data, size);
-    return json ? json : json_stringn_nocheck (data, size);
+    if (self->size + extra <= self->max)
+        return;
+    size_t max = self->max;
+    while (max < self->size + extra)
+        max *= 2;
+    self->data = (char *) realloc (self->data, max);
+    assert (self->data);
+    self->max = max;
 }
 
-//  An N as a JSON number: integers as integers while they fit, else a real
-
-static json_t *
-s_number_to_json (const zyn_value_t *value)
+static inline void
+s_text_put (s_text_t *self, const char *data, size_t size)
 {
-    const char *text = zyn_value_data (value);
-    if (!strpbrk (text, ".eE")) {
-        errno = 0;
-        char *end;
-        long long integer = strtoll (text, &end, 10);
-        if (errno == 0 && *end == 0)
-            return json_integer (integer);
+    s_text_reserve (self, size);
+    memcpy (self->data + self->size, data, size);
+    self->size += size;
+}
+
+static inline void
+s_text_putc (s_text_t *self, char c)
+{
+    s_text_reserve (self, 1);
+    self->data [self->size++] = c;
+}
+
+//  Length of the UTF-8 sequence at data (size bytes left), or 0 if it is
+//  not one: an overlong form, a surrogate or beyond U+10FFFF is not
+
+static size_t
+s_utf8_length (const uint8_t *data, size_t size)
+{
+    uint8_t first = data [0];
+    size_t length;
+    uint32_t point;
+    if (first >= 0xC2 && first <= 0xDF) {
+        length = 2;
+        point = first & 0x1F;
     }
-    return json_real (strtod (text, NULL));
+    else
+    if (first >= 0xE0 && first <= 0xEF) {
+        length = 3;
+        point = first & 0x0F;
+    }
+    else
+    if (first >= 0xF0 && first <= 0xF4) {
+        length = 4;
+        point = first & 0x07;
+    }
+    else
+        return 0;
+    if (length > size)
+        return 0;
+    for (size_t i = 1; i < length; i++) {
+        if (data [i] < 0x80 || data [i] > 0xBF)
+            return 0;
+        point = (point << 6) | (data [i] & 0x3F);
+    }
+    if (point > 0x10FFFF
+    || (point >= 0xD800 && point <= 0xDFFF)
+    || (length == 3 && point < 0x800)
+    || (length == 4 && point < 0x10000))
+        return 0;
+    return length;
 }
 
-//  Binary as base64 text
+//  True if the NUL-terminated string is UTF-8
 
-static json_t *
-s_binary_to_json (const zyn_value_t *value)
+static bool
+s_is_utf8 (const char *string)
 {
-    size_t size = zyn_value_size (value);
-    char *text = (char *) zmalloc (4 * ((size + 2) / 3) + 1);
+    const uint8_t *data = (const uint8_t *) string;
+    size_t size = strlen (string);
+    for (size_t i = 0; i < size; ) {
+        if (data [i] < 0x80)
+            i++;
+        else {
+            size_t length = s_utf8_length (data + i, size - i);
+            if (!length)
+                return false;
+            i += length;
+        }
+    }
+    return true;
+}
+
+//  A quoted JSON string: '"', '\\' and control characters escaped, '/'
+//  and non-ASCII as they are. If the data is not UTF-8, returns -1 with
+//  nothing written, or when partial is true, with what Jansson's dump
+//  wrote before it gave up: the opening quote and the text up to the last
+//  escape before the fault.
+
+static int
+s_put_string (s_text_t *self, const char *string, size_t size, bool partial)
+{
+    static const char hex [] = "0123456789ABCDEF";
+    //  At worst every byte becomes \u00XX
+    s_text_reserve (self, size * 6 + 2);
+    char *out = self->data + self->size;
+    const uint8_t *data = (const uint8_t *) string;
+    const uint8_t *limit = data + size;
+    *out++ = '"';
+    char *flushed = out;
+    while (data < limit) {
+        uint8_t c = *data;
+        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+            *out++ = (char) c;
+            data++;
+        }
+        else
+        if (c >= 0x80) {
+            size_t length = s_utf8_length (data, (size_t) (limit - data));
+            if (!length) {
+                if (partial)
+                    self->size = (size_t) (flushed - self->data);
+                return -1;
+            }
+            memcpy (out, data, length);
+            out += length;
+            data += length;
+        }
+        else {
+            *out++ = '\\';
+            switch (c) {
+                case '"':  *out++ = '"'; break;
+                case '\\': *out++ = '\\'; break;
+                case '\b': *out++ = 'b'; break;
+                case '\f': *out++ = 'f'; break;
+                case '\n': *out++ = 'n'; break;
+                case '\r': *out++ = 'r'; break;
+                case '\t': *out++ = 't'; break;
+                default:
+                    *out++ = 'u';
+                    *out++ = '0';
+                    *out++ = '0';
+                    *out++ = hex [c >> 4];
+                    *out++ = hex [c & 15];
+            }
+            data++;
+            flushed = out;
+        }
+    }
+    *out++ = '"';
+    self->size = (size_t) (out - self->data);
+    return 0;
+}
+
+//  A string whose failure to be UTF-8 fails the whole text
+
+static void
+s_put_string_or_fail (s_text_t *self, const char *string, size_t size)
+{
+    if (s_put_string (self, string, size, false))
+        self->failed = true;
+}
+
+//  A member name and its colon. Jansson's dump ignored a name that was
+//  not UTF-8, leaving what it had written of it, and carried on; so does
+//  this (only a plain map's names can be such: an item's are checked).
+
+static void
+s_put_name (s_text_t *self, const char *name)
+{
+    s_put_string (self, name, strlen (name), true);
+    s_text_putc (self, ':');
+}
+
+//  Binary as quoted base64 text
+
+static void
+s_put_binary (s_text_t *self, const zyn_value_t *value)
+{
     static const char alphabet []
         = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    size_t size = zyn_value_size (value);
     const uint8_t *data = (const uint8_t *) zyn_value_data (value);
-    size_t out = 0;
-    for (size_t i = 0; i < size; i += 3) {
+    s_text_reserve (self, 4 * ((size + 2) / 3) + 2);
+    char *out = self->data + self->size;
+    *out++ = '"';
+    size_t i = 0;
+    for (; i + 3 <= size; i += 3) {
+        uint32_t chunk = (uint32_t) data [i] << 16
+                       | (uint32_t) data [i + 1] << 8 | data [i + 2];
+        *out++ = alphabet [(chunk >> 18) & 63];
+        *out++ = alphabet [(chunk >> 12) & 63];
+        *out++ = alphabet [(chunk >> 6) & 63];
+        *out++ = alphabet [chunk & 63];
+    }
+    if (i < size) {
         uint32_t chunk = (uint32_t) data [i] << 16;
         if (i + 1 < size)
             chunk |= (uint32_t) data [i + 1] << 8;
-        if (i + 2 < size)
-            chunk |= data [i + 2];
-        text [out++] = alphabet [(chunk >> 18) & 63];
-        text [out++] = alphabet [(chunk >> 12) & 63];
-        text [out++] = i + 1 < size ? alphabet [(chunk >> 6) & 63] : '=';
-        text [out++] = i + 2 < size ? alphabet [chunk & 63] : '=';
+        *out++ = alphabet [(chunk >> 18) & 63];
+        *out++ = alphabet [(chunk >> 12) & 63];
+        *out++ = i + 1 < size ? alphabet [(chunk >> 6) & 63] : '=';
+        *out++ = '=';
     }
-    json_t *json = json_stringn (text, out);
-    free (text);
-    return json;
+    *out++ = '"';
+    self->size = (size_t) (out - self->data);
 }
 
-static json_t *
-s_item_to_json (const zyn_value_t *value)
+//  True if text is how printf's %lld writes some long long: an optional
+//  '-', then "0" or up to 18 digits not starting with 0, and not "-0"
+
+static bool
+s_is_plain_integer (const char *text)
+{
+    const char *digits = *text == '-' ? text + 1 : text;
+    size_t count = 0;
+    while (digits [count] >= '0' && digits [count] <= '9')
+        count++;
+    if (count == 0 || count > 18 || digits [count])
+        return false;
+    if (digits [0] == '0')
+        return count == 1 && digits == text;
+    return true;
+}
+
+//  If text is a plain decimal fraction ([-]digits.digits) that printf's
+//  %.15g writes without an exponent and without rounding, writes what it
+//  writes (with Jansson's ".0" if that has no '.') and returns true. That
+//  is the digits with the fraction's trailing zeros (and then a bare '.')
+//  cut, so long as there are at most 15 significant digits (a double holds
+//  15 exactly) and the number is at least 1e-4, below 1e15 and not zero.
+
+static bool
+s_put_short_fraction (s_text_t *self, const char *text)
+{
+    const char *digits = *text == '-' ? text + 1 : text;
+    const char *point = NULL;
+    const char *first = NULL;        //  First nonzero digit
+    const char *last = NULL;         //  Last nonzero digit
+    const char *cursor = digits;
+    for (; *cursor; cursor++) {
+        if (*cursor == '.') {
+            if (point)
+                return false;
+            point = cursor;
+        }
+        else
+        if (*cursor >= '0' && *cursor <= '9') {
+            if (*cursor != '0') {
+                if (!first)
+                    first = cursor;
+                last = cursor;
+            }
+        }
+        else
+            return false;
+    }
+    if (!point || !first || point == digits || !point [1])
+        return false;
+    //  Significant digits, not counting the point
+    size_t significant = (size_t) (last - first) + 1
+                       - (first < point && last > point);
+    if (significant > 15)
+        return false;
+    if (first > point) {
+        //  0.000ddd: %g writes an exponent below 1e-4
+        if (digits [0] != '0' || point != digits + 1 || first - point > 4)
+            return false;
+    }
+    else
+    if (digits [0] == '0' || point - digits > 15)
+        return false;           //  A leading zero, or 1e15 or more
+    //  Cut at the last nonzero digit, or before the point
+    const char *end = last > point ? last + 1 : point;
+    s_text_put (self, text, (size_t) (end - text));
+    if (end == point)
+        s_text_put (self, ".0", 2);
+    return true;
+}
+
+//  An N as a JSON number: integers as integers while they fit in 64 bits,
+//  else a real with 15 significant digits, always with a '.' or an
+//  exponent, the exponent without '+' or leading zeros. A number that is
+//  not finite is dropped.
+
+static int
+s_put_number (s_text_t *self, const zyn_value_t *value)
+{
+    const char *text = zyn_value_data (value);
+    char number [100];
+    if (!strpbrk (text, ".eE")) {
+        if (s_is_plain_integer (text)) {
+            s_text_put (self, text, zyn_value_size (value));
+            return RENDERED;
+        }
+        errno = 0;
+        char *end;
+        long long integer = strtoll (text, &end, 10);
+        if (errno == 0 && *end == 0) {
+            int length = snprintf (number, sizeof (number), "%lld", integer);
+            s_text_put (self, number, (size_t) length);
+            return RENDERED;
+        }
+    }
+    else
+    if (s_put_short_fraction (self, text))
+        return RENDERED;
+    double real = strtod (text, NULL);
+    if (!isfinite (real))
+        return DROPPED;
+    size_t length
+        = (size_t) snprintf (number, sizeof (number), "%.15g", real);
+    if (!strchr (number, '.') && !strchr (number, 'e')) {
+        memcpy (number + length, ".0", 3);
+        length += 2;
+    }
+    char *exponent = strchr (number, 'e');
+    if (exponent) {
+        char *start = exponent + 1;
+        if (*start == '-')
+            start++;
+        char *digits = start;
+        if (*digits == '+')
+            digits++;
+        while (*digits == '0' && digits [1])
+            digits++;
+        size_t tail = length - (size_t) (digits - number);
+        memmove (start, digits, tail + 1);
+        length = (size_t) (start - number) + tail;
+    }
+    s_text_put (self, number, length);
+    return RENDERED;
+}
+
+static void
+    s_put_attribute (s_text_t *self, const zyn_value_t *value);
+
+//  An attribute value's S: text that is not UTF-8 becomes ""
+
+static void
+s_put_attribute_string (s_text_t *self, const zyn_value_t *value)
+{
+    if (s_put_string (self, zyn_value_data (value), zyn_value_size (value),
+                      false))
+        s_text_put (self, "\"\"", 2);
+}
+
+//  An item: attribute name -> attribute value. A member whose name is not
+//  UTF-8 is left out.
+
+static void
+s_put_item (s_text_t *self, const zyn_value_t *value)
+{
+    s_text_putc (self, '{');
+    bool first = true;
+    for (size_t i = 0; i < zyn_value_size (value); i++) {
+        const char *name = zyn_value_map_name (value, i);
+        if (!s_is_utf8 (name))
+            continue;
+        if (!first)
+            s_text_putc (self, ',');
+        first = false;
+        s_put_name (self, name);
+        s_put_attribute (self, zyn_value_map_value (value, i));
+    }
+    s_text_putc (self, '}');
+}
+
+//  One attribute value in typed form: {"S":"x"}
+
+static void
+s_put_attribute (s_text_t *self, const zyn_value_t *value)
+{
+    zyn_type_t type = zyn_value_type (value);
+    s_text_putc (self, '{');
+    s_put_name (self, zyn_type_name (type));
+    switch (type) {
+        case ZYN_TYPE_S:
+            s_put_attribute_string (self, value);
+            break;
+        case ZYN_TYPE_N:
+            s_put_string_or_fail (self, zyn_value_data (value),
+                                  zyn_value_size (value));
+            break;
+        case ZYN_TYPE_B:
+            s_put_binary (self, value);
+            break;
+        case ZYN_TYPE_BOOL:
+            if (zyn_value_bool (value))
+                s_text_put (self, "true", 4);
+            else
+                s_text_put (self, "false", 5);
+            break;
+        case ZYN_TYPE_NULL:
+            s_text_put (self, "true", 4);
+            break;
+        case ZYN_TYPE_M:
+            s_put_item (self, value);
+            break;
+        default:
+            s_text_putc (self, '[');
+            for (size_t i = 0; i < zyn_value_size (value); i++) {
+                const zyn_value_t *element = zyn_value_list_get (value, i);
+                if (i)
+                    s_text_putc (self, ',');
+                if (type == ZYN_TYPE_L)
+                    s_put_attribute (self, element);
+                else
+                if (type == ZYN_TYPE_BS)
+                    s_put_binary (self, element);
+                else
+                if (zyn_value_type (element) == ZYN_TYPE_S)
+                    s_put_attribute_string (self, element);
+                else
+                    s_put_string_or_fail (self, zyn_value_data (element),
+                                          zyn_value_size (element));
+            }
+            s_text_putc (self, ']');
+    }
+    s_text_putc (self, '}');
+}
+
+static int
+    s_put_plain (s_text_t *self, const zyn_value_t *value,
+                 const char *parent);
+
+//  An item in an item position, or plain JSON if it is not a map
+
+static int
+s_put_item_or_plain (s_text_t *self, const zyn_value_t *value)
 {
     if (zyn_value_type (value) != ZYN_TYPE_M)
-        return s_plain_to_json (value, NULL);
-    return zyn_value_to_jansson_map (value);
+        return s_put_plain (self, value, NULL);
+    s_put_item (self, value);
+    return RENDERED;
 }
 
-static json_t *
-s_item_list_to_json (const zyn_value_t *value)
+//  A list of items, or plain JSON if it is not a list
+
+static int
+s_put_item_list (s_text_t *self, const zyn_value_t *value)
 {
     if (zyn_value_type (value) != ZYN_TYPE_L)
-        return s_plain_to_json (value, NULL);
-    json_t *array = json_array ();
-    for (size_t i = 0; i < zyn_value_size (value); i++)
-        json_array_append_new (array,
-                               s_item_to_json (zyn_value_list_get (value, i)));
-    return array;
+        return s_put_plain (self, value, NULL);
+    s_text_putc (self, '[');
+    bool first = true;
+    for (size_t i = 0; i < zyn_value_size (value); i++) {
+        size_t mark = self->size;
+        if (!first)
+            s_text_putc (self, ',');
+        if (s_put_item_or_plain (self, zyn_value_list_get (value, i))
+            == DROPPED)
+            self->size = mark;
+        else
+            first = false;
+    }
+    s_text_putc (self, ']');
+    return RENDERED;
 }
 
-static json_t *
-s_member_to_json (const zyn_value_t *value, const char *name,
-                  const char *parent)
+//  One member's value according to its shape
+
+static int
+s_put_member (s_text_t *self, const zyn_value_t *value, const char *name,
+              const char *parent)
 {
+    zyn_type_t type = zyn_value_type (value);
     switch (s_shape (name, parent)) {
         case SHAPE_VALUE:
-            return zyn_value_to_jansson (value);
+            s_put_attribute (self, value);
+            return RENDERED;
         case SHAPE_VALUE_LIST:
-            if (zyn_value_type (value) == ZYN_TYPE_L) {
-                json_t *array = json_array ();
-                for (size_t i = 0; i < zyn_value_size (value); i++)
-                    json_array_append_new (
-                        array,
-                        zyn_value_to_jansson (zyn_value_list_get (value, i)));
-                return array;
+            if (type == ZYN_TYPE_L) {
+                s_text_putc (self, '[');
+                for (size_t i = 0; i < zyn_value_size (value); i++) {
+                    if (i)
+                        s_text_putc (self, ',');
+                    s_put_attribute (self, zyn_value_list_get (value, i));
+                }
+                s_text_putc (self, ']');
+                return RENDERED;
             }
             break;
         case SHAPE_ITEM:
-            return s_item_to_json (value);
+            return s_put_item_or_plain (self, value);
         case SHAPE_ITEM_LIST:
-            return s_item_list_to_json (value);
+            return s_put_item_list (self, value);
         case SHAPE_ITEM_OR_LIST:
-            if (zyn_value_type (value) == ZYN_TYPE_L)
-                return s_item_list_to_json (value);
-            return s_item_to_json (value);
+            if (type == ZYN_TYPE_L)
+                return s_put_item_list (self, value);
+            return s_put_item_or_plain (self, value);
         case SHAPE_RESPONSES:
-            if (zyn_value_type (value) == ZYN_TYPE_M) {
-                json_t *object = json_object ();
-                for (size_t i = 0; i < zyn_value_size (value); i++)
-                    json_object_set_new (
-                        object, zyn_value_map_name (value, i),
-                        s_item_list_to_json (zyn_value_map_value (value, i)));
-                return object;
+            if (type == ZYN_TYPE_M) {
+                //  Table name -> list of items
+                s_text_putc (self, '{');
+                bool first = true;
+                for (size_t i = 0; i < zyn_value_size (value); i++) {
+                    const char *table = zyn_value_map_name (value, i);
+                    if (!s_is_utf8 (table))
+                        continue;
+                    size_t mark = self->size;
+                    if (!first)
+                        s_text_putc (self, ',');
+                    s_put_name (self, table);
+                    if (s_put_item_list (self, zyn_value_map_value (value, i))
+                        == DROPPED)
+                        self->size = mark;
+                    else
+                        first = false;
+                }
+                s_text_putc (self, '}');
+                return RENDERED;
             }
             break;
         case SHAPE_PLAIN:
             break;
     }
-    return s_plain_to_json (value, name);
+    return s_put_plain (self, value, name);
 }
 
-static json_t *
-s_plain_to_json (const zyn_value_t *value, const char *parent)
+//  Plain JSON, held under a member called parent (NULL at the top)
+
+static int
+s_put_plain (s_text_t *self, const zyn_value_t *value, const char *parent)
 {
     switch (zyn_value_type (value)) {
         case ZYN_TYPE_S:
-            return s_string_to_json (zyn_value_data (value),
-                                     zyn_value_size (value));
+            s_put_string_or_fail (self, zyn_value_data (value),
+                                  zyn_value_size (value));
+            return RENDERED;
         case ZYN_TYPE_N:
-            return s_number_to_json (value);
+            return s_put_number (self, value);
         case ZYN_TYPE_B:
-            return s_binary_to_json (value);
+            s_put_binary (self, value);
+            return RENDERED;
         case ZYN_TYPE_BOOL:
-            return json_boolean (zyn_value_bool (value));
+            if (zyn_value_bool (value))
+                s_text_put (self, "true", 4);
+            else
+                s_text_put (self, "false", 5);
+            return RENDERED;
         case ZYN_TYPE_NULL:
-            return json_null ();
+            break;
         case ZYN_TYPE_M: {
-            json_t *object = json_object ();
+            s_text_putc (self, '{');
+            bool first = true;
             for (size_t i = 0; i < zyn_value_size (value); i++) {
                 const char *name = zyn_value_map_name (value, i);
-                json_object_set_new_nocheck (
-                    object, name,
-                    s_member_to_json (zyn_value_map_value (value, i), name,
-                                      parent));
+                size_t mark = self->size;
+                if (!first)
+                    s_text_putc (self, ',');
+                s_put_name (self, name);
+                if (s_put_member (self, zyn_value_map_value (value, i), name,
+                                  parent) == DROPPED)
+                    self->size = mark;
+                else
+                    first = false;
             }
-            return object;
+            s_text_putc (self, '}');
+            return RENDERED;
         }
         case ZYN_TYPE_L:
         case ZYN_TYPE_SS:
         case ZYN_TYPE_NS:
         case ZYN_TYPE_BS: {
-            json_t *array = json_array ();
-            for (size_t i = 0; i < zyn_value_size (value); i++)
-                json_array_append_new (
-                    array,
-                    s_plain_to_json (zyn_value_list_get (value, i), parent));
-            return array;
+            s_text_putc (self, '[');
+            bool first = true;
+            for (size_t i = 0; i < zyn_value_size (value); i++) {
+                size_t mark = self->size;
+                if (!first)
+                    s_text_putc (self, ',');
+                if (s_put_plain (self, zyn_value_list_get (value, i), parent)
+                    == DROPPED)
+                    self->size = mark;
+                else
+                    first = false;
+            }
+            s_text_putc (self, ']');
+            return RENDERED;
         }
     }
-    return json_null ();
+    s_text_put (self, "null", 4);
+    return RENDERED;
 }
 
 //  --------------------------------------------------------------------------
@@ -469,14 +914,17 @@ s_plain_to_json (const zyn_value_t *value, const char *parent)
 char *
 zyn_json_from_response (const zyn_value_t *response, size_t *size)
 {
-    json_t *root = response ? s_plain_to_json (response, NULL)
-                            : json_object ();
-    char *text = json_dumps (root, JSON_COMPACT | JSON_ENCODE_ANY
-                                       | JSON_REAL_PRECISION (15));
-    json_decref (root);
-    if (!text)
-        text = strdup ("{}");
+    s_text_t text = { NULL, 0, 2048, false };
+    text.data = (char *) malloc (text.max);
+    assert (text.data);
+    if (!response
+    ||  s_put_plain (&text, response, NULL) == DROPPED
+    ||  text.failed) {
+        text.size = 0;
+        s_text_put (&text, "{}", 2);
+    }
+    s_text_putc (&text, 0);
     if (size)
-        *size = strlen (text);
-    return text;
+        *size = text.size - 1;
+    return text.data;
 }
