@@ -281,11 +281,12 @@ s_plain_from_json (json_t *json, const char *parent, int depth,
 }
 
 //  --------------------------------------------------------------------------
-//  Convert the JSON text of a DynamoDB request into a native request map.
-//  Returns the map (caller owns it), or NULL with err.
+//  Convert the JSON text of a DynamoDB request into a native request map
+//  through Jansson: what zyn_json_to_request does when its fast path
+//  declines. Returns the map (caller owns it), or NULL with err.
 
 zyn_value_t *
-zyn_json_to_request (const char *json, size_t size, zyn_error_t *err)
+zyn_json_to_request_jansson (const char *json, size_t size, zyn_error_t *err)
 {
     json_error_t jerr;
     json_t *root = json_loadb (json ? json : "", json ? size : 0,
@@ -927,4 +928,528 @@ zyn_json_from_response (const zyn_value_t *response, size_t *size)
     if (size)
         *size = text.size - 1;
     return text.data;
+}
+
+//  --------------------------------------------------------------------------
+//  Parsing's fast path: the common requests, read straight from the text
+//  into the value tree. It takes only what it can convert exactly as
+//  Jansson and the conversions above would (same values, same order) and
+//  declines everything else by returning NULL: any syntax or conversion
+//  error, reals, integers beyond 18 digits, \u0000, B and BS values, a
+//  null where an attribute value goes, duplicate member names, names of
+//  256 bytes or more, deep nesting. zyn_json_to_request then parses the
+//  text again through Jansson, which gives the error or the value; so
+//  errors and their messages are Jansson's and DynamoDB's as before.
+
+typedef struct {
+    const uint8_t *cursor;      //  Next byte of the text
+    const uint8_t *limit;       //  End of the text
+    s_text_t scratch;           //  The last string read, unescaped
+} s_parser_t;
+
+//  Deepest nesting the fast path follows, plain and attribute values
+#define FAST_DEPTH_MAX 32
+//  Longest member name it takes, NUL included
+#define FAST_NAME_MAX 256
+
+static zyn_value_t *
+    s_fast_plain (s_parser_t *self, const char *parent, int depth);
+
+static inline void
+s_fast_skip (s_parser_t *self)
+{
+    while (self->cursor < self->limit
+        && (*self->cursor == ' ' || *self->cursor == '\n'
+         || *self->cursor == '\r' || *self->cursor == '\t'))
+        self->cursor++;
+}
+
+//  True if the next token is c (which it then consumes)
+static inline bool
+s_fast_accept (s_parser_t *self, char c)
+{
+    s_fast_skip (self);
+    if (self->cursor < self->limit && *self->cursor == (uint8_t) c) {
+        self->cursor++;
+        return true;
+    }
+    return false;
+}
+
+//  True if the next token starts with c (not consumed)
+static inline bool
+s_fast_peek (s_parser_t *self, char c)
+{
+    s_fast_skip (self);
+    return self->cursor < self->limit && *self->cursor == (uint8_t) c;
+}
+
+//  Four hex digits at the cursor, or -1
+static int32_t
+s_fast_hex4 (s_parser_t *self)
+{
+    if (self->limit - self->cursor < 4)
+        return -1;
+    int32_t point = 0;
+    for (int i = 0; i < 4; i++) {
+        uint8_t c = self->cursor [i];
+        point <<= 4;
+        if (c >= '0' && c <= '9')
+            point |= c - '0';
+        else
+        if (c >= 'a' && c <= 'f')
+            point |= c - 'a' + 10;
+        else
+        if (c >= 'A' && c <= 'F')
+            point |= c - 'A' + 10;
+        else
+            return -1;
+    }
+    self->cursor += 4;
+    return point;
+}
+
+//  A \\u escape's code point (the cursor after the 'u') into scratch as
+//  UTF-8; false for U+0000 and for surrogates not in a proper pair
+static bool
+s_fast_unicode (s_parser_t *self)
+{
+    int32_t point = s_fast_hex4 (self);
+    if (point <= 0 || (point >= 0xDC00 && point <= 0xDFFF))
+        return false;
+    if (point >= 0xD800 && point <= 0xDBFF) {
+        if (self->limit - self->cursor < 2
+        ||  self->cursor [0] != '\\' || self->cursor [1] != 'u')
+            return false;
+        self->cursor += 2;
+        int32_t low = s_fast_hex4 (self);
+        if (low < 0xDC00 || low > 0xDFFF)
+            return false;
+        point = 0x10000 + ((point - 0xD800) << 10) + (low - 0xDC00);
+    }
+    char utf8 [4];
+    size_t length;
+    if (point < 0x80) {
+        utf8 [0] = (char) point;
+        length = 1;
+    }
+    else
+    if (point < 0x800) {
+        utf8 [0] = (char) (0xC0 | (point >> 6));
+        utf8 [1] = (char) (0x80 | (point & 0x3F));
+        length = 2;
+    }
+    else
+    if (point < 0x10000) {
+        utf8 [0] = (char) (0xE0 | (point >> 12));
+        utf8 [1] = (char) (0x80 | ((point >> 6) & 0x3F));
+        utf8 [2] = (char) (0x80 | (point & 0x3F));
+        length = 3;
+    }
+    else {
+        utf8 [0] = (char) (0xF0 | (point >> 18));
+        utf8 [1] = (char) (0x80 | ((point >> 12) & 0x3F));
+        utf8 [2] = (char) (0x80 | ((point >> 6) & 0x3F));
+        utf8 [3] = (char) (0x80 | (point & 0x3F));
+        length = 4;
+    }
+    s_text_put (&self->scratch, utf8, length);
+    return true;
+}
+
+//  A JSON string into scratch (unescaped, not NUL-terminated)
+static bool
+s_fast_string (s_parser_t *self)
+{
+    if (!s_fast_accept (self, '"'))
+        return false;
+    self->scratch.size = 0;
+    const uint8_t *run = self->cursor;
+    while (self->cursor < self->limit) {
+        uint8_t c = *self->cursor;
+        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+            self->cursor++;
+            continue;
+        }
+        if (c >= 0x80) {
+            size_t length = s_utf8_length (
+                self->cursor, (size_t) (self->limit - self->cursor));
+            if (!length)
+                return false;
+            self->cursor += length;
+            continue;
+        }
+        if (c < 0x20)
+            return false;
+        s_text_put (&self->scratch, (const char *) run,
+                    (size_t) (self->cursor - run));
+        self->cursor++;
+        if (c == '"')
+            return true;
+        //  A backslash escape
+        if (self->cursor >= self->limit)
+            return false;
+        char escape = (char) *self->cursor++;
+        switch (escape) {
+            case '"':
+            case '\\':
+            case '/':
+                s_text_putc (&self->scratch, escape);
+                break;
+            case 'b': s_text_putc (&self->scratch, '\b'); break;
+            case 'f': s_text_putc (&self->scratch, '\f'); break;
+            case 'n': s_text_putc (&self->scratch, '\n'); break;
+            case 'r': s_text_putc (&self->scratch, '\r'); break;
+            case 't': s_text_putc (&self->scratch, '\t'); break;
+            case 'u':
+                if (!s_fast_unicode (self))
+                    return false;
+                break;
+            default:
+                return false;
+        }
+        run = self->cursor;
+    }
+    return false;
+}
+
+//  A member name and its colon into name (FAST_NAME_MAX bytes)
+static bool
+s_fast_name (s_parser_t *self, char *name)
+{
+    if (!s_fast_string (self) || self->scratch.size >= FAST_NAME_MAX)
+        return false;
+    memcpy (name, self->scratch.data, self->scratch.size);
+    name [self->scratch.size] = 0;
+    return s_fast_accept (self, ':');
+}
+
+//  The literal word at the cursor, which must end there
+static bool
+s_fast_literal (s_parser_t *self, const char *word)
+{
+    s_fast_skip (self);
+    size_t length = strlen (word);
+    if ((size_t) (self->limit - self->cursor) < length
+    ||  memcmp (self->cursor, word, length))
+        return false;
+    self->cursor += length;
+    return self->cursor == self->limit || !isalnum (*self->cursor);
+}
+
+//  An N from a JSON integer of at most 18 digits (Jansson reads it as an
+//  integer and s_number_from_json prints it back the same)
+static zyn_value_t *
+s_fast_integer (s_parser_t *self)
+{
+    s_fast_skip (self);
+    char text [24];
+    size_t size = 0;
+    if (self->cursor < self->limit && *self->cursor == '-')
+        text [size++] = (char) *self->cursor++;
+    size_t digits = 0;
+    while (self->cursor < self->limit
+        && *self->cursor >= '0' && *self->cursor <= '9') {
+        if (++digits > 18)
+            return NULL;
+        text [size++] = (char) *self->cursor++;
+    }
+    if (digits == 0
+    || (text [size - digits] == '0' && (digits > 1 || size > 1)))
+        return NULL;            //  No digits, a leading zero, or -0
+    if (self->cursor < self->limit
+    && (*self->cursor == '.' || *self->cursor == 'e'
+     || *self->cursor == 'E'))
+        return NULL;            //  A real
+    text [size] = 0;
+    zyn_error_t err = { 0 };
+    return zyn_value_new_n (text, &err);
+}
+
+static zyn_value_t *
+    s_fast_attribute (s_parser_t *self, int depth);
+
+//  A map of name -> attribute value (an item, or an M's members)
+static zyn_value_t *
+s_fast_item (s_parser_t *self, int depth)
+{
+    if (!s_fast_accept (self, '{'))
+        return NULL;
+    zyn_value_t *map = zyn_value_new_m ();
+    if (s_fast_accept (self, '}'))
+        return map;
+    do {
+        char name [FAST_NAME_MAX];
+        if (!s_fast_name (self, name) || zyn_value_map_get (map, name))
+            goto decline;
+        zyn_value_t *value = s_fast_attribute (self, depth + 1);
+        if (!value)
+            goto decline;
+        zyn_value_map_put (map, name, &value);
+    } while (s_fast_accept (self, ','));
+    if (s_fast_accept (self, '}'))
+        return map;
+decline:
+    zyn_value_destroy (&map);
+    return NULL;
+}
+
+//  A JSON array, each element read by read; "[]" too
+static zyn_value_t *
+s_fast_array (s_parser_t *self, zyn_value_t *list,
+              zyn_value_t *(*read) (s_parser_t *, int), int depth)
+{
+    if (!s_fast_accept (self, '['))
+        goto decline;
+    if (s_fast_accept (self, ']'))
+        return list;
+    do {
+        zyn_value_t *element = read (self, depth);
+        if (!element || zyn_value_list_append (list, &element))
+            goto decline;
+    } while (s_fast_accept (self, ','));
+    if (s_fast_accept (self, ']'))
+        return list;
+decline:
+    zyn_value_destroy (&list);
+    return NULL;
+}
+
+static zyn_value_t *
+s_fast_set_string (s_parser_t *self, int depth)
+{
+    (void) depth;
+    if (!s_fast_string (self))
+        return NULL;
+    return zyn_value_new_sn (self->scratch.data, self->scratch.size);
+}
+
+static zyn_value_t *
+s_fast_set_number (s_parser_t *self, int depth)
+{
+    (void) depth;
+    if (!s_fast_string (self))
+        return NULL;
+    s_text_putc (&self->scratch, 0);
+    if (memchr (self->scratch.data, 0, self->scratch.size - 1))
+        return NULL;
+    zyn_error_t err = { 0 };
+    return zyn_value_new_n (self->scratch.data, &err);
+}
+
+//  One attribute value: an object with exactly one member, its type
+static zyn_value_t *
+s_fast_attribute (s_parser_t *self, int depth)
+{
+    if (depth > FAST_DEPTH_MAX || !s_fast_accept (self, '{'))
+        return NULL;
+    char name [FAST_NAME_MAX];
+    if (!s_fast_name (self, name))
+        return NULL;
+    zyn_value_t *value = NULL;
+    switch (zyn_type_from_name (name)) {
+        case ZYN_TYPE_S:
+            if (s_fast_string (self))
+                value = zyn_value_new_sn (self->scratch.data,
+                                          self->scratch.size);
+            break;
+        case ZYN_TYPE_N:
+            value = s_fast_set_number (self, depth);
+            break;
+        case ZYN_TYPE_BOOL:
+            if (s_fast_literal (self, "true"))
+                value = zyn_value_new_bool (true);
+            else
+            if (s_fast_literal (self, "false"))
+                value = zyn_value_new_bool (false);
+            break;
+        case ZYN_TYPE_NULL:
+            if (s_fast_literal (self, "true"))
+                value = zyn_value_new_null ();
+            break;
+        case ZYN_TYPE_M:
+            value = s_fast_item (self, depth);
+            break;
+        case ZYN_TYPE_L:
+            value = s_fast_array (self, zyn_value_new_l (), s_fast_attribute,
+                                  depth + 1);
+            break;
+        case ZYN_TYPE_SS:
+            value = s_fast_array (self, zyn_value_new_set (ZYN_TYPE_SS),
+                                  s_fast_set_string, depth);
+            break;
+        case ZYN_TYPE_NS:
+            value = s_fast_array (self, zyn_value_new_set (ZYN_TYPE_NS),
+                                  s_fast_set_number, depth);
+            break;
+        default:
+            //  B and BS (base64 checks), and names that are not types
+            break;
+    }
+    if (value && !s_fast_accept (self, '}'))
+        zyn_value_destroy (&value);
+    return value;
+}
+
+static zyn_value_t *
+s_fast_item_at_top (s_parser_t *self, int depth)
+{
+    (void) depth;
+    return s_fast_item (self, 0);
+}
+
+static zyn_value_t *
+s_fast_attribute_at_top (s_parser_t *self, int depth)
+{
+    (void) depth;
+    return s_fast_attribute (self, 0);
+}
+
+static zyn_value_t *
+s_fast_item_list (s_parser_t *self)
+{
+    return s_fast_array (self, zyn_value_new_l (), s_fast_item_at_top, 0);
+}
+
+//  One member's value according to its shape, as s_member_from_json
+static zyn_value_t *
+s_fast_member (s_parser_t *self, const char *name, const char *parent,
+               int depth)
+{
+    switch (s_shape (name, parent)) {
+        case SHAPE_VALUE:
+            return s_fast_attribute (self, 0);
+        case SHAPE_VALUE_LIST:
+            return s_fast_array (self, zyn_value_new_l (),
+                                 s_fast_attribute_at_top, 0);
+        case SHAPE_ITEM:
+            return s_fast_item (self, 0);
+        case SHAPE_ITEM_LIST:
+            return s_fast_item_list (self);
+        case SHAPE_ITEM_OR_LIST:
+            if (s_fast_peek (self, '['))
+                return s_fast_item_list (self);
+            return s_fast_item (self, 0);
+        case SHAPE_RESPONSES:
+            if (s_fast_accept (self, '{')) {
+                zyn_value_t *map = zyn_value_new_m ();
+                if (s_fast_accept (self, '}'))
+                    return map;
+                do {
+                    char table [FAST_NAME_MAX];
+                    if (!s_fast_name (self, table)
+                    ||  zyn_value_map_get (map, table))
+                        break;
+                    zyn_value_t *list = s_fast_item_list (self);
+                    if (!list)
+                        break;
+                    zyn_value_map_put (map, table, &list);
+                    if (s_fast_accept (self, '}'))
+                        return map;
+                } while (s_fast_accept (self, ','));
+                zyn_value_destroy (&map);
+                return NULL;
+            }
+            return s_fast_plain (self, name, depth + 1);
+        case SHAPE_PLAIN:
+            break;
+    }
+    return s_fast_plain (self, name, depth + 1);
+}
+
+//  Plain JSON under a member called parent, as s_plain_from_json
+static zyn_value_t *
+s_fast_plain (s_parser_t *self, const char *parent, int depth)
+{
+    if (depth > FAST_DEPTH_MAX)
+        return NULL;
+    s_fast_skip (self);
+    if (self->cursor >= self->limit)
+        return NULL;
+    switch (*self->cursor) {
+        case '{': {
+            self->cursor++;
+            zyn_value_t *map = zyn_value_new_m ();
+            if (s_fast_accept (self, '}'))
+                return map;
+            do {
+                char name [FAST_NAME_MAX];
+                if (!s_fast_name (self, name) || zyn_value_map_get (map, name))
+                    break;
+                //  A null parameter counts as absent: Jansson's path
+                //  handles that
+                if (s_shape (name, parent) != SHAPE_PLAIN
+                &&  s_fast_peek (self, 'n'))
+                    break;
+                zyn_value_t *value
+                    = s_fast_member (self, name, parent, depth);
+                if (!value)
+                    break;
+                zyn_value_map_put (map, name, &value);
+                if (s_fast_accept (self, '}'))
+                    return map;
+            } while (s_fast_accept (self, ','));
+            zyn_value_destroy (&map);
+            return NULL;
+        }
+        case '[': {
+            self->cursor++;
+            zyn_value_t *list = zyn_value_new_l ();
+            if (s_fast_accept (self, ']'))
+                return list;
+            do {
+                zyn_value_t *element = s_fast_plain (self, parent, depth + 1);
+                if (!element)
+                    break;
+                zyn_value_list_append (list, &element);
+                if (s_fast_accept (self, ']'))
+                    return list;
+            } while (s_fast_accept (self, ','));
+            zyn_value_destroy (&list);
+            return NULL;
+        }
+        case '"':
+            if (!s_fast_string (self))
+                return NULL;
+            return zyn_value_new_sn (self->scratch.data, self->scratch.size);
+        case 't':
+            return s_fast_literal (self, "true") ? zyn_value_new_bool (true)
+                                                 : NULL;
+        case 'f':
+            return s_fast_literal (self, "false") ? zyn_value_new_bool (false)
+                                                  : NULL;
+        case 'n':
+            return s_fast_literal (self, "null") ? zyn_value_new_null ()
+                                                 : NULL;
+        default:
+            return s_fast_integer (self);
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  Convert the JSON text of a DynamoDB request into a native request map.
+//  Returns the map (caller owns it), or NULL with err.
+
+zyn_value_t *
+zyn_json_to_request (const char *json, size_t size, zyn_error_t *err)
+{
+    if (json && size) {
+        s_parser_t parser = {
+            (const uint8_t *) json, (const uint8_t *) json + size,
+            { NULL, 0, 256, false }
+        };
+        parser.scratch.data = (char *) malloc (parser.scratch.max);
+        assert (parser.scratch.data);
+        zyn_value_t *request = NULL;
+        if (s_fast_peek (&parser, '{')) {
+            request = s_fast_plain (&parser, NULL, 0);
+            s_fast_skip (&parser);
+            if (request && parser.cursor != parser.limit)
+                zyn_value_destroy (&request);
+        }
+        free (parser.scratch.data);
+        if (request)
+            return request;
+    }
+    return zyn_json_to_request_jansson (json, size, err);
 }

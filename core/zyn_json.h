@@ -24,6 +24,13 @@
 zyn_value_t *
     zyn_json_to_request (const char *json, size_t size, zyn_error_t *err);
 
+//  Internal: zyn_json_to_request through Jansson alone, which it falls
+//  back on for anything its fast path declines. Same results and errors;
+//  for tests.
+zyn_value_t *
+    zyn_json_to_request_jansson (const char *json, size_t size,
+                                 zyn_error_t *err);
+
 //  Render a native response map as DynamoDB's JSON response text, the
 //  inverse of zyn_json_to_request. Caller owns the string and must free ()
 //  it; its length goes into *size if size is not NULL.

@@ -994,6 +994,190 @@ START_TEST (test_differential_responses)
 }
 END_TEST
 
+//  --------------------------------------------------------------------------
+//  Parsing: zyn_json_to_request (fast path, Jansson when it declines) must
+//  give exactly what zyn_json_to_request_jansson gives: the same tree
+//  (types, bytes, member order) or the same error and message
+
+static bool
+s_identical (const zyn_value_t *self, const zyn_value_t *other)
+{
+    zyn_type_t type = zyn_value_type (self);
+    if (type != zyn_value_type (other)
+    ||  zyn_value_size (self) != zyn_value_size (other))
+        return false;
+    switch (type) {
+        case ZYN_TYPE_S:
+        case ZYN_TYPE_N:
+        case ZYN_TYPE_B:
+            return memcmp (zyn_value_data (self), zyn_value_data (other),
+                           zyn_value_size (self)) == 0;
+        case ZYN_TYPE_BOOL:
+            return zyn_value_bool (self) == zyn_value_bool (other);
+        case ZYN_TYPE_NULL:
+            return true;
+        case ZYN_TYPE_M:
+            for (size_t i = 0; i < zyn_value_size (self); i++)
+                if (!streq (zyn_value_map_name (self, i),
+                            zyn_value_map_name (other, i))
+                ||  !s_identical (zyn_value_map_value (self, i),
+                                  zyn_value_map_value (other, i)))
+                    return false;
+            return true;
+        default:
+            for (size_t i = 0; i < zyn_value_size (self); i++)
+                if (!s_identical (zyn_value_list_get (self, i),
+                                  zyn_value_list_get (other, i)))
+                    return false;
+            return true;
+    }
+}
+
+//  Returns true if the text parsed
+static bool
+s_parses_as_reference (const char *json, size_t size)
+{
+    zyn_error_t err = { 0 };
+    zyn_error_t reference_err = { 0 };
+    zyn_value_t *request = zyn_json_to_request (json, size, &err);
+    zyn_value_t *reference
+        = zyn_json_to_request_jansson (json, size, &reference_err);
+    ck_assert_msg (!request == !reference, "%.*s: %s / %s", (int) size, json,
+                   err.message, reference_err.message);
+    bool parsed = request != NULL;
+    if (request) {
+        ck_assert_msg (s_identical (request, reference), "%.*s", (int) size,
+                       json);
+        ck_assert_int_eq (err.type, ZYN_ERR_NONE);
+    }
+    else {
+        ck_assert_int_eq (err.type, reference_err.type);
+        ck_assert_str_eq (err.message, reference_err.message);
+    }
+    zyn_value_destroy (&request);
+    zyn_value_destroy (&reference);
+    return parsed;
+}
+
+START_TEST (test_parse_differential)
+{
+    const char *texts [] = {
+        "{}", " { } ", "{\"a\":1}", "{\"a\" : [ 1 , -2 , 0 , true , false ,"
+        " null , \"x\" , { } , [ ] ] }\n", "{\"a\":01}", "{\"a\":-0}",
+        "{\"a\":1.5}", "{\"a\":1e5}", "{\"a\":123456789012345678}",
+        "{\"a\":1234567890123456789}", "{\"a\":-}", "{\"a\":tru}",
+        "{\"a\":truex}", "{\"a\":nul}", "{\"a\":1,}", "{,}", "{\"a\"}",
+        "{\"a\":1} ", "{\"a\":1} x", "{\"a\":1}{}", "[]", "\"x\"", "",
+        "{\"a\":\"\\u00e9\\ud83d\\ude00\\/\\b\\f\\n\\r\\t\\\"\\\\\"}",
+        "{\"a\":\"\\u0000\"}", "{\"\\u0000\":1}", "{\"a\":\"\\ud800\"}",
+        "{\"a\":\"\\udc00\"}", "{\"a\":\"\\ud800\\u0041\"}",
+        "{\"a\":\"\\uZZZZ\"}", "{\"a\":\"\\x\"}", "{\"a\":\"\x01\"}",
+        "{\"a\":\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\x7f\"}",
+        "{\"a\":\"\xc3\"}", "{\"a\":\"\xed\xa0\x80\"}", "{\"a\":\"x",
+        "{\"a\":1,\"a\":2}", "{\"a\":1,\"b\":2,\"a\":3}",
+        "{\"Key\":null}", "{\"Key\":null,\"Key\":{\"k\":{\"S\":\"x\"}}}",
+        "{\"Key\":{\"k\":{\"S\":\"x\"}},\"Key\":null}",
+        "{\"TableName\":\"usertable\",\"Key\":{\"ycsb_key\":{\"S\":"
+        "\"user6284781860667377211\"}}}",
+        "{\"Item\":{\"s\":{\"S\":\"x\"},\"n\":{\"N\":\"01.50\"},"
+        "\"b\":{\"B\":\"aGk=\"},\"t\":{\"BOOL\":true},\"f\":{\"BOOL\":false},"
+        "\"z\":{\"NULL\":true},\"m\":{\"M\":{\"l\":{\"L\":[{\"N\":\"1\"},"
+        "{\"SS\":[\"a\",\"b\"]},{\"NS\":[\"1\",\"1.0\"]},{\"BS\":[\"AA==\"]},"
+        "{\"L\":[]},{\"M\":{}},{\"SS\":[]}]}}}}}",
+        "{\"Item\":{\"a\":{\"S\":\"x\",\"N\":\"1\"}}}",
+        "{\"Item\":{\"a\":{\"S\":\"x\",\"foo\":1}}}",
+        "{\"Item\":{\"a\":{\"S\":\"x\",\"N\":null}}}",
+        "{\"Item\":{\"a\":{\"N\":\"x\"}}}", "{\"Item\":{\"a\":{\"N\":1}}}",
+        "{\"Item\":{\"a\":{\"S\":1}}}", "{\"Item\":{\"a\":{}}}",
+        "{\"Item\":{\"a\":{\"NULL\":false}}}", "{\"Item\":{\"a\":{\"X\":1}}}",
+        "{\"Item\":{\"a\":{\"S\":\"x\"},\"a\":{\"S\":\"y\"}}}",
+        "{\"Item\":[]}", "{\"Item\":\"x\"}", "{\"Items\":{}}",
+        "{\"Items\":[{\"a\":{\"S\":\"x\"}},{}]}", "{\"Keys\":[{}]}",
+        "{\"Keys\":{\"a\":{\"N\":\"2\"}}}", "{\"Responses\":\"x\"}",
+        "{\"Responses\":{\"t\":[{\"a\":{\"S\":\"x\"}}],\"u\":[]}}",
+        "{\"Responses\":{\"t\":null}}", "{\"Responses\":[{\"Item\":{}}]}",
+        "{\"Value\":{\"S\":\"x\"}}", "{\"Value\":\"x\"}",
+        "{\"Parameters\":[{\"N\":\"1\"},{\"S\":\"a\"}]}",
+        "{\"Parameters\":5}", "{\"AttributeValueList\":[]}",
+        "{\"Tags\":[{\"Key\":\"k\",\"Value\":\"v\"}]}",
+        "{\"TransactItems\":[{\"Put\":{\"TableName\":\"t\",\"Item\":{"
+        "\"a\":{\"S\":\"x\"}}}},{\"Update\":{\"Key\":{\"a\":{\"S\":\"x\"}},"
+        "\"ExpressionAttributeValues\":{\":v\":{\"N\":\"1e2\"}}}}]}",
+        "{\"RequestItems\":{\"t\":{\"Keys\":[{\"a\":{\"S\":\"x\"}}]}}}",
+        "{\"RequestItems\":{\"t\":[{\"PutRequest\":{\"Item\":{\"a\":{"
+        "\"NS\":[\"1\",\"x\"]}}}}]}}",
+        "{\"Item\":{\"a\":{\"L\":[{\"L\":[{\"L\":[{\"L\":[{\"S\":\"d\"}]}]}]}]}}}"
+    };
+    for (size_t i = 0; i < PIECES (texts); i++)
+        s_parses_as_reference (texts [i], strlen (texts [i]));
+    ck_assert (!s_parses_as_reference (NULL, 0));
+
+    //  Deep nesting, plain and in attribute values, past both limits
+    for (int depth = 1; depth < 300; depth += 7) {
+        char text [4096];
+        size_t size = 0;
+        size += (size_t) snprintf (text, sizeof (text), "{\"a\":");
+        for (int i = 0; i < depth; i++)
+            text [size++] = '[';
+        for (int i = 0; i < depth; i++)
+            text [size++] = ']';
+        text [size++] = '}';
+        ck_assert (s_parses_as_reference (text, size) == (depth < 256));
+        size = (size_t) snprintf (text, sizeof (text), "{\"Item\":{\"a\":");
+        for (int i = 0; i < depth && i < 80; i++)
+            size += (size_t) snprintf (text + size, sizeof (text) - size,
+                                       "{\"L\":[");
+        size += (size_t) snprintf (text + size, sizeof (text) - size,
+                                   "{\"S\":\"x\"}");
+        for (int i = 0; i < depth && i < 80; i++)
+            size += (size_t) snprintf (text + size, sizeof (text) - size,
+                                       "]}");
+        size += (size_t) snprintf (text + size, sizeof (text) - size, "}}");
+        s_parses_as_reference (text, size);
+    }
+
+    //  Rendered random responses, and each of them mutated: bytes changed,
+    //  dropped, doubled, the text cut short
+    s_random_t random = { 0x2545F4914F6CDD1Dull, false };
+    int parsed = 0;
+    for (int round = 0; round < 20000; round++) {
+        random.invalid = round % 16 == 15;
+        zyn_value_t *response = s_random_response (&random);
+        size_t size = 0;
+        char *text = zyn_json_from_response (response, &size);
+        zyn_value_destroy (&response);
+        if (s_parses_as_reference (text, size))
+            parsed++;
+        static const char bytes [] = "{}[]\",:\\ 0-1.eEtrufalsn\x01\xc3\xa9";
+        for (int mutation = 0; mutation < 4 && size > 0; mutation++) {
+            char *copy = (char *) zmalloc (size + 2);
+            memcpy (copy, text, size);
+            size_t at = s_random (&random, (uint32_t) size);
+            size_t copy_size = size;
+            switch (s_random (&random, 4)) {
+                case 0:
+                    copy [at] = bytes [s_random (&random, sizeof (bytes) - 1)];
+                    break;
+                case 1:
+                    memmove (copy + at, copy + at + 1, size - at - 1);
+                    copy_size--;
+                    break;
+                case 2:
+                    memmove (copy + at + 1, copy + at, size - at);
+                    copy_size++;
+                    break;
+                default:
+                    copy_size = at;
+            }
+            s_parses_as_reference (copy, copy_size);
+            free (copy);
+        }
+        free (text);
+    }
+    ck_assert_int_gt (parsed, 20000 / 3);
+}
+END_TEST
+
 //  A typical GetItem response of about 1 KB
 static zyn_value_t *
 s_typical_response (void)
@@ -1052,6 +1236,33 @@ START_TEST (test_benchmark)
     ck_assert_uint_eq (total, (size_t) rounds * 2);
     ck_assert (s_same_as_reference (response));
     zyn_value_destroy (&response);
+
+    //  And parsing a GetItem request, through Jansson and the fast path
+    const char *request_text
+        = "{\"TableName\":\"usertable\",\"Key\":{\"ycsb_key\":{\"S\":"
+          "\"user6284781860667377211\"}},\"ConsistentRead\":false}";
+    size_t request_size = strlen (request_text);
+    for (int pass = 0; pass < 2; pass++) {
+        struct timespec start, stop;
+        clock_gettime (CLOCK_THREAD_CPUTIME_ID, &start);
+        for (long i = 0; i < rounds; i++) {
+            zyn_error_t err = { 0 };
+            zyn_value_t *request
+                = pass ? zyn_json_to_request (request_text, request_size, &err)
+                       : zyn_json_to_request_jansson (request_text,
+                                                      request_size, &err);
+            ck_assert_ptr_nonnull (request);
+            zyn_value_destroy (&request);
+        }
+        clock_gettime (CLOCK_THREAD_CPUTIME_ID, &stop);
+        double used = (double) (stop.tv_sec - start.tv_sec) * 1e9
+                    + (double) (stop.tv_nsec - start.tv_nsec);
+        if (setting)
+            printf ("zyn_json: parse %s: %zu bytes, %ld parses, %.0f ns each\n",
+                    pass ? "fast" : "jansson", request_size, rounds,
+                    used / (double) rounds);
+    }
+    s_parses_as_reference (request_text, request_size);
 }
 END_TEST
 
@@ -1077,6 +1288,7 @@ zyn_json_suite (void)
     tcase_add_test (tc, test_differential_random);
     tcase_add_test (tc, test_differential_edges);
     tcase_add_test (tc, test_differential_responses);
+    tcase_add_test (tc, test_parse_differential);
     tcase_add_test (tc, test_benchmark);
     suite_add_tcase (suite, tc);
     return suite;
