@@ -361,10 +361,9 @@ s_error_msg (zframe_t *client, uint64_t request_id, const zyn_error_t *err,
 //  error reply would take instead.
 
 static void
-s_queue_reply (self_t *self, zmsg_t *msg, zframe_t *client,
-               uint64_t request_id, zyn_partition_t *partition, bool direct)
+s_queue_reply (self_t *self, zmsg_t *msg, uint64_t request_id,
+               zyn_partition_t *partition, bool direct)
 {
-    (void) client;
     s_reply_t *reply = (s_reply_t *) zmalloc (sizeof (s_reply_t));
     reply->msg = msg;
     reply->direct = direct;
@@ -602,8 +601,7 @@ reply:
                              direct);
     //  A reply waits for its partition's commit if the partition holds
     //  staged writes: they may be what it read or wrote
-    s_queue_reply (self, reply, client,
-                   request_id,
+    s_queue_reply (self, reply, request_id,
                    partition && zyn_partition_is_dirty (partition)
                        ? partition : NULL,
                    direct);
