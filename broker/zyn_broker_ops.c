@@ -113,6 +113,21 @@ zyn_broker_scan_step (self_t *self, gather_t *gather)
     zyn_broker_gather_remove (self, gather);
 }
 
+//  Put a partition's PartitionId, HashStart and HashEnd (B, 8 octets
+//  big-endian) into map
+static void
+s_put_range (zyn_value_t *map, const zyn_partition_info_t *partition)
+{
+    zyn_value_map_put_int (map, "PartitionId", partition->id);
+    uint8_t hash [8];
+    zyn_put_u64 (hash, partition->hash_start);
+    zyn_value_t *value = zyn_value_new_b (hash, 8);
+    zyn_value_map_put (map, "HashStart", &value);
+    zyn_put_u64 (hash, partition->hash_end);
+    value = zyn_value_new_b (hash, 8);
+    zyn_value_map_put (map, "HashEnd", &value);
+}
+
 //  Answer a ZynGetShards once every partition's last sequence is known
 static void
 s_shards_finish (self_t *self, gather_t *gather)
@@ -134,14 +149,7 @@ s_shards_finish (self_t *self, gather_t *gather)
     for (uint32_t i = 0; i < table->partition_count; i++) {
         zyn_partition_info_t *partition = &table->partitions [i];
         zyn_value_t *shard = zyn_value_new_m ();
-        zyn_value_map_put_int (shard, "PartitionId", partition->id);
-        uint8_t hash [8];
-        zyn_put_u64 (hash, partition->hash_start);
-        zyn_value_t *value = zyn_value_new_b (hash, 8);
-        zyn_value_map_put (shard, "HashStart", &value);
-        zyn_put_u64 (hash, partition->hash_end);
-        value = zyn_value_new_b (hash, 8);
-        zyn_value_map_put (shard, "HashEnd", &value);
+        s_put_range (shard, partition);
         zyn_value_map_put_int (shard, "LastSequenceNumber",
                                (int64_t) partition->last_seq);
         zyn_value_list_append (shards, &shard);
@@ -649,14 +657,7 @@ s_handle_get_routes (self_t *self, request_t *request)
         for (uint32_t i = 0; i < table->partition_count; i++) {
             zyn_partition_info_t *partition = &table->partitions [i];
             zyn_value_t *part = zyn_value_new_m ();
-            zyn_value_map_put_int (part, "PartitionId", partition->id);
-            uint8_t hash [8];
-            zyn_put_u64 (hash, partition->hash_start);
-            zyn_value_t *value = zyn_value_new_b (hash, 8);
-            zyn_value_map_put (part, "HashStart", &value);
-            zyn_put_u64 (hash, partition->hash_end);
-            value = zyn_value_new_b (hash, 8);
-            zyn_value_map_put (part, "HashEnd", &value);
+            s_put_range (part, partition);
             worker_t *worker = zyn_broker_partition_worker (self, partition);
             if (worker && partition->assigned && worker->endpoint) {
                 zyn_value_map_put_s (part, "Endpoint", worker->endpoint);

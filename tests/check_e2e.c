@@ -23,43 +23,6 @@ s_item (const char *json)
     return item;
 }
 
-static zyn_client_t *
-s_client (zyn_testcluster_t *cluster)
-{
-    zyn_error_t err = { 0 };
-    zyn_client_t *client
-        = zyn_client_new (zyn_testcluster_endpoint (cluster), &err);
-    ck_assert_ptr_nonnull (client);
-    zyn_client_set_timeout (client, 10000);
-    return client;
-}
-
-//  Call an operation with a request in DynamoDB JSON; returns the reply
-//  or NULL with err filled
-static zyn_value_t *
-s_call (zyn_client_t *client, const char *operation, const char *json,
-        zyn_error_t *err)
-{
-    zyn_error_t parse_err = { 0 };
-    zyn_value_t *request = zyn_json_to_request (json, strlen (json), &parse_err);
-    ck_assert_msg (request, "bad test request %s: %s", json,
-                   parse_err.message);
-    zyn_error_clear (err);
-    zyn_value_t *reply = zyn_client_call (client, operation, request, err);
-    zyn_value_destroy (&request);
-    return reply;
-}
-
-static void
-s_ok (zyn_client_t *client, const char *operation, const char *json)
-{
-    zyn_error_t err = { 0 };
-    zyn_value_t *reply = s_call (client, operation, json, &err);
-    ck_assert_msg (reply, "%s failed: %s: %s", operation,
-                   zyn_error_name (err.type), err.message);
-    zyn_value_destroy (&reply);
-}
-
 static void
 s_create_table (zyn_client_t *client, const char *table, bool sorted,
                 int partitions)
@@ -75,7 +38,8 @@ s_create_table (zyn_client_t *client, const char *table, bool sorted,
               sorted ? ",{\"AttributeName\":\"sk\",\"KeyType\":\"RANGE\"}" : "",
               sorted ? ",{\"AttributeName\":\"sk\",\"AttributeType\":\"N\"}"
                      : "");
-    s_ok (client, "CreateTable", json);
+    zyn_value_t *created = zyn_testcluster_ok (client, "CreateTable", json);
+    zyn_value_destroy (&created);
     zyn_error_t err = { 0 };
     ck_assert_msg (zyn_client_wait_active (client, table, 15000, &err) == 0,
                    "table %s not ACTIVE: %s", table, err.message);
@@ -91,33 +55,19 @@ s_put (zyn_client_t *client, const char *table, const char *item_json)
     zyn_value_destroy (&item);
 }
 
-//  Expect operation to fail with type and message
-static void
-s_fails (zyn_client_t *client, const char *operation, const char *json,
-         zyn_errtype_t type, const char *message)
-{
-    zyn_error_t err = { 0 };
-    zyn_value_t *reply = s_call (client, operation, json, &err);
-    ck_assert_msg (reply == NULL, "%s %s should have failed", operation,
-                   json);
-    ck_assert_str_eq (zyn_error_name (err.type), zyn_error_name (type));
-    if (message)
-        ck_assert_str_eq (err.message, message);
-}
-
 //  --------------------------------------------------------------------------
 //  Tables: create, describe, list with pagination, delete
 
 START_TEST (test_tables)
 {
     zyn_testcluster_t *cluster = zyn_testcluster_new ("e2e-tables", 2);
-    zyn_client_t *client = s_client (cluster);
+    zyn_client_t *client = zyn_testcluster_client (cluster);
     s_create_table (client, "beta", false, 4);
     s_create_table (client, "alpha", true, 2);
 
     zyn_error_t err = { 0 };
     zyn_value_t *reply
-        = s_call (client, "DescribeTable", "{\"TableName\":\"alpha\"}", &err);
+        = zyn_testcluster_call (client, "DescribeTable", "{\"TableName\":\"alpha\"}", &err);
     ck_assert_ptr_nonnull (reply);
     zyn_value_t *table = zyn_value_map_get (reply, "Table");
     ck_assert_str_eq (zyn_value_map_get_s (table, "TableName"), "alpha");
@@ -130,7 +80,7 @@ START_TEST (test_tables)
     zyn_value_destroy (&reply);
 
     //  ListTables pages through sorted names
-    reply = s_call (client, "ListTables", "{\"Limit\":1}", &err);
+    reply = zyn_testcluster_call (client, "ListTables", "{\"Limit\":1}", &err);
     ck_assert_ptr_nonnull (reply);
     zyn_value_t *names = zyn_value_map_get (reply, "TableNames");
     ck_assert_int_eq (zyn_value_size (names), 1);
@@ -139,7 +89,7 @@ START_TEST (test_tables)
     ck_assert_str_eq (zyn_value_map_get_s (reply, "LastEvaluatedTableName"),
                       "alpha");
     zyn_value_destroy (&reply);
-    reply = s_call (client, "ListTables",
+    reply = zyn_testcluster_call (client, "ListTables",
                     "{\"Limit\":5,\"ExclusiveStartTableName\":\"alpha\"}",
                     &err);
     names = zyn_value_map_get (reply, "TableNames");
@@ -148,18 +98,18 @@ START_TEST (test_tables)
     ck_assert_ptr_null (zyn_value_map_get (reply, "LastEvaluatedTableName"));
     zyn_value_destroy (&reply);
 
-    s_fails (client, "CreateTable",
+    zyn_testcluster_fails (client, "CreateTable",
              "{\"TableName\":\"beta\",\"KeySchema\":[{\"AttributeName\":"
              "\"pk\",\"KeyType\":\"HASH\"}],\"AttributeDefinitions\":[{"
              "\"AttributeName\":\"pk\",\"AttributeType\":\"S\"}],"
              "\"BillingMode\":\"PAY_PER_REQUEST\"}",
              ZYN_ERR_RESOURCE_IN_USE, NULL);
-    s_fails (client, "DescribeTable", "{\"TableName\":\"gamma\"}",
+    zyn_testcluster_fails (client, "DescribeTable", "{\"TableName\":\"gamma\"}",
              ZYN_ERR_RESOURCE_NOT_FOUND,
              "Requested resource not found: Table: gamma not found");
 
     //  DeleteTable goes through DELETING and the table is then gone
-    reply = s_call (client, "DeleteTable", "{\"TableName\":\"beta\"}", &err);
+    reply = zyn_testcluster_call (client, "DeleteTable", "{\"TableName\":\"beta\"}", &err);
     ck_assert_ptr_nonnull (reply);
     ck_assert_str_eq (zyn_value_map_get_s (zyn_value_map_get (
                                                reply, "TableDescription"),
@@ -168,7 +118,7 @@ START_TEST (test_tables)
     zyn_value_destroy (&reply);
     int64_t deadline = zyn_mono_msecs () + 10000;
     while (true) {
-        reply = s_call (client, "DescribeTable", "{\"TableName\":\"beta\"}",
+        reply = zyn_testcluster_call (client, "DescribeTable", "{\"TableName\":\"beta\"}",
                         &err);
         if (!reply)
             break;
@@ -188,7 +138,7 @@ END_TEST
 START_TEST (test_items)
 {
     zyn_testcluster_t *cluster = zyn_testcluster_new ("e2e-items", 2);
-    zyn_client_t *client = s_client (cluster);
+    zyn_client_t *client = zyn_testcluster_client (cluster);
     s_create_table (client, "items", false, 4);
 
     s_put (client, "items",
@@ -217,20 +167,20 @@ START_TEST (test_items)
     zyn_value_destroy (&item);
 
     //  Bad input: an error, and the stored item is unchanged
-    s_fails (client, "PutItem",
+    zyn_testcluster_fails (client, "PutItem",
              "{\"TableName\":\"items\",\"Item\":{\"v\":{\"S\":\"x\"}}}",
              ZYN_ERR_VALIDATION,
              "One or more parameter values were invalid: Missing the key pk "
              "in the item");
-    s_fails (client, "PutItem",
+    zyn_testcluster_fails (client, "PutItem",
              "{\"TableName\":\"items\",\"Item\":{\"pk\":{\"N\":\"1\"}}}",
              ZYN_ERR_VALIDATION,
              "One or more parameter values were invalid: Type mismatch for "
              "key pk expected: S actual: N");
-    s_fails (client, "PutItem",
+    zyn_testcluster_fails (client, "PutItem",
              "{\"TableName\":\"nosuch\",\"Item\":{\"pk\":{\"S\":\"x\"}}}",
              ZYN_ERR_RESOURCE_NOT_FOUND, "Requested resource not found");
-    s_fails (client, "GetItem",
+    zyn_testcluster_fails (client, "GetItem",
              "{\"TableName\":\"items\",\"Key\":{\"pk\":{\"S\":\"k1\"},"
              "\"v\":{\"S\":\"two\"}}}",
              ZYN_ERR_VALIDATION,
@@ -286,7 +236,7 @@ s_query_all (zyn_client_t *client, const char *condition_json, int limit,
         free (start);
         start = NULL;
         zyn_error_t err = { 0 };
-        zyn_value_t *reply = s_call (client, "Query", json, &err);
+        zyn_value_t *reply = zyn_testcluster_call (client, "Query", json, &err);
         ck_assert_msg (reply, "query failed: %s", err.message);
         zyn_value_t *items = zyn_value_map_get (reply, "Items");
         int64_t page_count = -1;
@@ -315,7 +265,7 @@ s_query_all (zyn_client_t *client, const char *condition_json, int limit,
 START_TEST (test_query)
 {
     zyn_testcluster_t *cluster = zyn_testcluster_new ("e2e-query", 2);
-    zyn_client_t *client = s_client (cluster);
+    zyn_client_t *client = zyn_testcluster_client (cluster);
     s_create_table (client, "qry", true, 4);
     //  Insert out of order so order comes from the keys
     for (int i = 0; i < 50; i++) {
@@ -359,7 +309,7 @@ START_TEST (test_query)
     ck_assert_int_eq (keys [0], 4);
     ck_assert_int_eq (keys [4], 0);
 
-    s_fails (client, "Query",
+    zyn_testcluster_fails (client, "Query",
              "{\"TableName\":\"qry\",\"KeyConditionExpression\":\"sk = :s\","
              "\"ExpressionAttributeValues\":{\":s\":{\"N\":\"1\"}}}",
              ZYN_ERR_VALIDATION,
@@ -375,7 +325,7 @@ END_TEST
 START_TEST (test_scan)
 {
     zyn_testcluster_t *cluster = zyn_testcluster_new ("e2e-scan", 2);
-    zyn_client_t *client = s_client (cluster);
+    zyn_client_t *client = zyn_testcluster_client (cluster);
     s_create_table (client, "scn", false, 4);
     int total = 300;
     for (int i = 0; i < total; i++) {
@@ -393,7 +343,7 @@ START_TEST (test_scan)
         free (start);
         start = NULL;
         zyn_error_t err = { 0 };
-        zyn_value_t *reply = s_call (client, "Scan", json, &err);
+        zyn_value_t *reply = zyn_testcluster_call (client, "Scan", json, &err);
         ck_assert_msg (reply, "scan failed: %s", err.message);
         zyn_value_t *items = zyn_value_map_get (reply, "Items");
         ck_assert_int_le (zyn_value_size (items), 25);
@@ -425,13 +375,13 @@ END_TEST
 START_TEST (test_broker_restart)
 {
     zyn_testcluster_t *cluster = zyn_testcluster_new ("e2e-restart", 2);
-    zyn_client_t *client = s_client (cluster);
+    zyn_client_t *client = zyn_testcluster_client (cluster);
     s_create_table (client, "kept", false, 4);
     s_put (client, "kept", "{\"pk\":{\"S\":\"x\"},\"v\":{\"N\":\"42\"}}");
     zyn_client_destroy (&client);
 
     zyn_testcluster_restart_broker (cluster);
-    client = s_client (cluster);
+    client = zyn_testcluster_client (cluster);
     zyn_error_t err = { 0 };
     ck_assert_int_eq (zyn_client_wait_active (client, "kept", 15000, &err), 0);
     zyn_value_t *key = s_item ("{\"pk\":{\"S\":\"x\"}}");
@@ -460,7 +410,7 @@ s_event_index (const char *name)
 START_TEST (test_stream)
 {
     zyn_testcluster_t *cluster = zyn_testcluster_new ("e2e-stream", 2);
-    zyn_client_t *client = s_client (cluster);
+    zyn_client_t *client = zyn_testcluster_client (cluster);
     s_create_table (client, "strm", false, 4);
     //  Per key: INSERT, MODIFY, and for even keys REMOVE
     int expected = 0;
@@ -550,7 +500,7 @@ END_TEST
 START_TEST (test_crash)
 {
     zyn_testcluster_t *cluster = zyn_testcluster_new ("e2e-crash", 2);
-    zyn_client_t *client = s_client (cluster);
+    zyn_client_t *client = zyn_testcluster_client (cluster);
     s_create_table (client, "crash", false, 4);
     int total = 3000, in_flight = 64;
     char *acked = (char *) zmalloc (total);
@@ -617,7 +567,7 @@ START_TEST (test_crash)
                       partition, next);
             zyn_error_t err = { 0 };
             zyn_value_t *reply
-                = s_call (client, "ZynGetStreamRecords", json, &err);
+                = zyn_testcluster_call (client, "ZynGetStreamRecords", json, &err);
             ck_assert_msg (reply, "log read: %s", err.message);
             zyn_value_t *records = zyn_value_map_get (reply, "Records");
             for (size_t i = 0; i < zyn_value_size (records); i++) {
@@ -658,7 +608,7 @@ s_raw_call (zsock_t *dealer, zmsg_t **request_p)
 START_TEST (test_bad_input)
 {
     zyn_testcluster_t *cluster = zyn_testcluster_new ("e2e-bad", 2);
-    zyn_client_t *client = s_client (cluster);
+    zyn_client_t *client = zyn_testcluster_client (cluster);
     s_create_table (client, "bad", false, 2);
     zsock_t *dealer = zsock_new_dealer (zyn_testcluster_endpoint (cluster));
     zsock_set_rcvtimeo (dealer, 5000);

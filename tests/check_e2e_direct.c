@@ -18,17 +18,6 @@
 #include "zyn_testcluster.h"
 #include "zyn_testutil.h"
 
-static zyn_client_t *
-s_client (zyn_testcluster_t *cluster)
-{
-    zyn_error_t err = { 0 };
-    zyn_client_t *client
-        = zyn_client_new (zyn_testcluster_endpoint (cluster), &err);
-    ck_assert_ptr_nonnull (client);
-    zyn_client_set_timeout (client, 10000);
-    return client;
-}
-
 static zyn_value_t *
 s_request (const char *json)
 {
@@ -38,37 +27,12 @@ s_request (const char *json)
     return request;
 }
 
-//  Call operation with a DynamoDB JSON request; the reply, or NULL + err
-static zyn_value_t *
-s_call (zyn_client_t *client, const char *operation, const char *json,
-        zyn_error_t *err)
-{
-    zyn_value_t *request = s_request (json);
-    zyn_error_clear (err);
-    zyn_value_t *reply = zyn_client_call (client, operation, request, err);
-    zyn_value_destroy (&request);
-    return reply;
-}
-
+//  Call operation, asserting success; the reply is dropped
 static void
 s_ok (zyn_client_t *client, const char *operation, const char *json)
 {
-    zyn_error_t err = { 0 };
-    zyn_value_t *reply = s_call (client, operation, json, &err);
-    ck_assert_msg (reply, "%s %s failed: %s: %s", operation, json,
-                   zyn_error_name (err.type), err.message);
+    zyn_value_t *reply = zyn_testcluster_ok (client, operation, json);
     zyn_value_destroy (&reply);
-}
-
-static void
-s_fails (zyn_client_t *client, const char *operation, const char *json,
-         zyn_errtype_t type, const char *message)
-{
-    zyn_error_t err = { 0 };
-    zyn_value_t *reply = s_call (client, operation, json, &err);
-    ck_assert_msg (!reply, "%s %s should have failed", operation, json);
-    ck_assert_str_eq (zyn_error_name (err.type), zyn_error_name (type));
-    ck_assert_str_eq (err.message, message);
 }
 
 static void
@@ -110,7 +74,7 @@ s_get (zyn_client_t *client, const char *table, int i)
               "\"sk\":{\"N\":\"%d\"}},\"ConsistentRead\":true}",
               table, i, i % 7);
     zyn_error_t err = { 0 };
-    zyn_value_t *reply = s_call (client, "GetItem", json, &err);
+    zyn_value_t *reply = zyn_testcluster_call (client, "GetItem", json, &err);
     ck_assert_msg (reply, "GetItem k%d failed: %s", i, err.message);
     zyn_value_t *item = zyn_value_map_get (reply, "Item");
     const char *value = item ? zyn_value_map_get_s (item, "v") : NULL;
@@ -147,7 +111,7 @@ s_wait_direct (zyn_client_t *client, const char *table, const char *value)
 START_TEST (test_direct)
 {
     zyn_testcluster_t *cluster = zyn_testcluster_new ("e2e-direct", 2);
-    zyn_client_t *client = s_client (cluster);
+    zyn_client_t *client = zyn_testcluster_client (cluster);
     s_create_table (client, "direct");
     s_put (client, "direct", 0, "one");
     s_wait_direct (client, "direct", "one");
@@ -168,7 +132,7 @@ START_TEST (test_direct)
           "\"sk\":{\"N\":\"3\"}},\"UpdateExpression\":\"SET v = :v\","
           "\"ExpressionAttributeValues\":{\":v\":{\"S\":\"two\"}}}");
     s_expect (client, "direct", 3, "two");
-    s_fails (client, "PutItem",
+    zyn_testcluster_fails (client, "PutItem",
              "{\"TableName\":\"direct\",\"Item\":{\"pk\":{\"S\":\"k3\"},"
              "\"sk\":{\"N\":\"3\"}},"
              "\"ConditionExpression\":\"attribute_not_exists(pk)\"}",
@@ -181,29 +145,29 @@ START_TEST (test_direct)
 
     //  What the broker refuses is still refused with its exact message
     //  (such requests are not sent direct)
-    s_fails (client, "GetItem",
+    zyn_testcluster_fails (client, "GetItem",
              "{\"TableName\":\"direct\",\"Key\":{\"pk\":{\"S\":\"k1\"}}}",
              ZYN_ERR_VALIDATION,
              "The provided key element does not match the schema");
-    s_fails (client, "PutItem",
+    zyn_testcluster_fails (client, "PutItem",
              "{\"TableName\":\"direct\",\"Item\":{\"pk\":{\"N\":\"1\"},"
              "\"sk\":{\"N\":\"1\"}}}",
              ZYN_ERR_VALIDATION,
              "One or more parameter values were invalid: Type mismatch for "
              "key pk expected: S actual: N");
-    s_fails (client, "PutItem",
+    zyn_testcluster_fails (client, "PutItem",
              "{\"TableName\":\"direct\",\"Item\":{\"pk\":{\"S\":\"\"},"
              "\"sk\":{\"N\":\"1\"}}}",
              ZYN_ERR_VALIDATION,
              "One or more parameter values are not valid. The AttributeValue "
              "for a key attribute cannot contain an empty string value. "
              "Key: pk");
-    s_fails (client, "GetItem",
+    zyn_testcluster_fails (client, "GetItem",
              "{\"TableName\":\"nosuch\",\"Key\":{\"pk\":{\"S\":\"k1\"},"
              "\"sk\":{\"N\":\"1\"}}}",
              ZYN_ERR_RESOURCE_NOT_FOUND, "Requested resource not found");
     //  A malformed expression is the worker's ValidationException
-    s_fails (client, "UpdateItem",
+    zyn_testcluster_fails (client, "UpdateItem",
              "{\"TableName\":\"direct\",\"Key\":{\"pk\":{\"S\":\"k1\"},"
              "\"sk\":{\"N\":\"1\"}},\"UpdateExpression\":\"SET\"}",
              ZYN_ERR_VALIDATION,
@@ -213,7 +177,7 @@ START_TEST (test_direct)
 
     //  A client with the direct path off sees the same data, all through
     //  the broker
-    zyn_client_t *plain = s_client (cluster);
+    zyn_client_t *plain = zyn_testcluster_client (cluster);
     zyn_client_set_direct (plain, false);
     for (int i = 0; i < 20; i++)
         if (i != 4)
@@ -233,8 +197,8 @@ END_TEST
 START_TEST (test_stale_route)
 {
     zyn_testcluster_t *cluster = zyn_testcluster_new ("e2e-stale", 2);
-    zyn_client_t *client = s_client (cluster);
-    zyn_client_t *admin = s_client (cluster);
+    zyn_client_t *client = zyn_testcluster_client (cluster);
+    zyn_client_t *admin = zyn_testcluster_client (cluster);
     s_create_table (client, "again");
     for (int i = 0; i < 20; i++)
         s_put (client, "again", i, "old");
@@ -246,7 +210,7 @@ START_TEST (test_stale_route)
     zyn_error_t err = { 0 };
     int64_t deadline = zyn_mono_msecs () + 15000;
     while (zyn_mono_msecs () < deadline) {
-        zyn_value_t *reply = s_call (admin, "DescribeTable",
+        zyn_value_t *reply = zyn_testcluster_call (admin, "DescribeTable",
                                      "{\"TableName\":\"again\"}", &err);
         if (!reply)
             break;
@@ -320,12 +284,12 @@ s_direct_status (zsock_t *dealer, const char *operation, uint64_t table_id,
 START_TEST (test_front_door)
 {
     zyn_testcluster_t *cluster = zyn_testcluster_new ("e2e-front", 1);
-    zyn_client_t *client = s_client (cluster);
+    zyn_client_t *client = zyn_testcluster_client (cluster);
     s_create_table (client, "front");
     s_put (client, "front", 1, "one");
 
     zyn_error_t err = { 0 };
-    zyn_value_t *routes = s_call (client, "ZynGetRoutes", "{}", &err);
+    zyn_value_t *routes = zyn_testcluster_call (client, "ZynGetRoutes", "{}", &err);
     ck_assert_ptr_nonnull (routes);
     zyn_value_t *tables = zyn_value_map_get (routes, "Tables");
     ck_assert_uint_eq (zyn_value_size (tables), 1);
@@ -403,7 +367,7 @@ START_TEST (test_front_door)
     }
     ck_assert (outside);
     //  Nothing of that was written
-    zyn_value_t *scan = s_call (client, "Scan", "{\"TableName\":\"front\"}",
+    zyn_value_t *scan = zyn_testcluster_call (client, "Scan", "{\"TableName\":\"front\"}",
                                 &err);
     ck_assert_ptr_nonnull (scan);
     int64_t count = 0;
@@ -442,7 +406,7 @@ END_TEST
 START_TEST (test_worker_killed)
 {
     zyn_testcluster_t *cluster = zyn_testcluster_new ("e2e-killed", 2);
-    zyn_client_t *client = s_client (cluster);
+    zyn_client_t *client = zyn_testcluster_client (cluster);
     s_create_table (client, "killed");
     for (int i = 0; i < 100; i++)
         s_put (client, "killed", i, "v");

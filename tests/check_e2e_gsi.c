@@ -27,27 +27,6 @@ s_json (const char *json)
     return value;
 }
 
-static zyn_value_t *
-s_call (zyn_client_t *client, const char *operation, const char *json,
-        zyn_error_t *err)
-{
-    zyn_value_t *request = s_json (json);
-    zyn_error_clear (err);
-    zyn_value_t *reply = zyn_client_call (client, operation, request, err);
-    zyn_value_destroy (&request);
-    return reply;
-}
-
-static zyn_value_t *
-s_ok (zyn_client_t *client, const char *operation, const char *json)
-{
-    zyn_error_t err = { 0 };
-    zyn_value_t *reply = s_call (client, operation, json, &err);
-    ck_assert_msg (reply, "%s %s failed: %s: %s", operation, json,
-                   zyn_error_name (err.type), err.message);
-    return reply;
-}
-
 //  The table of every test: pk S, sk N; index byg on g (S) and n (N)
 //  projecting v
 static const char *s_attrs =
@@ -81,7 +60,7 @@ s_create_table (zyn_client_t *client, const char *name, bool with_index)
                            "\"AttributeType\": \"N\"}]",
               with_index ? ", \"GlobalSecondaryIndexes\": [" : "",
               with_index ? s_index : "", with_index ? "]" : "");
-    zyn_value_t *reply = s_ok (client, "CreateTable", json);
+    zyn_value_t *reply = zyn_testcluster_ok (client, "CreateTable", json);
     zyn_value_destroy (&reply);
     zyn_error_t err = { 0 };
     ck_assert_msg (zyn_client_wait_active (client, name, 15000, &err) == 0,
@@ -348,7 +327,7 @@ s_index_status (zyn_client_t *client, const char *table, char *status,
 {
     char json [128];
     snprintf (json, sizeof (json), "{\"TableName\": \"%s\"}", table);
-    zyn_value_t *reply = s_ok (client, "DescribeTable", json);
+    zyn_value_t *reply = zyn_testcluster_ok (client, "DescribeTable", json);
     zyn_value_t *gsis = zyn_value_map_get (
         zyn_value_map_get (reply, "Table"), "GlobalSecondaryIndexes");
     ck_assert_msg (gsis && zyn_value_size (gsis) == 1, "no index described");
@@ -374,7 +353,7 @@ START_TEST (test_converges_after_burst)
     ck_assert_uint_gt (entries, 100);
 
     //  Many items per index key, ordered by n then the base key
-    zyn_value_t *reply = s_ok (
+    zyn_value_t *reply = zyn_testcluster_ok (
         client, "Query",
         "{\"TableName\": \"burst\", \"IndexName\": \"byg\", "
         "\"KeyConditionExpression\": \"g = :g AND n BETWEEN :a AND :b\", "
@@ -399,11 +378,11 @@ START_TEST (test_converges_after_burst)
     zyn_value_destroy (&reply);
 
     //  Deleting the index drops it
-    reply = s_ok (client, "UpdateTable",
+    reply = zyn_testcluster_ok (client, "UpdateTable",
                   "{\"TableName\": \"burst\", \"GlobalSecondaryIndexUpdates\":"
                   " [{\"Delete\": {\"IndexName\": \"byg\"}}]}");
     zyn_value_destroy (&reply);
-    reply = s_call (client, "Query",
+    reply = zyn_testcluster_call (client, "Query",
                     "{\"TableName\": \"burst\", \"IndexName\": \"byg\", "
                     "\"KeyConditionExpression\": \"g = :g\", "
                     "\"ExpressionAttributeValues\": {\":g\": {\"S\": \"g3\"}}}",
@@ -460,14 +439,14 @@ START_TEST (test_backfill_while_writing)
               "{\"TableName\": \"filled\", %s, "
               "\"GlobalSecondaryIndexUpdates\": [{\"Create\": %s}]}",
               s_attrs, s_index);
-    zyn_value_t *reply = s_ok (client, "UpdateTable", json);
+    zyn_value_t *reply = zyn_testcluster_ok (client, "UpdateTable", json);
     zyn_value_destroy (&reply);
     char status [32];
     bool backfilling;
     s_index_status (client, "filled", status, sizeof (status), &backfilling);
     ck_assert_str_eq (status, "CREATING");
     ck_assert (backfilling);
-    reply = s_call (client, "Query",
+    reply = zyn_testcluster_call (client, "Query",
                     "{\"TableName\": \"filled\", \"IndexName\": \"byg\", "
                     "\"KeyConditionExpression\": \"g = :g\", "
                     "\"ExpressionAttributeValues\": {\":g\": {\"S\": \"g3\"}}}",

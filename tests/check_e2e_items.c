@@ -15,49 +15,6 @@
 
 #include <pthread.h>
 
-static zyn_value_t *
-s_json (const char *json)
-{
-    zyn_error_t err = { 0 };
-    zyn_value_t *value = zyn_json_to_request (json, strlen (json), &err);
-    ck_assert_msg (value, "bad test JSON %s: %s", json, err.message);
-    return value;
-}
-
-//  Call operation with a JSON request; returns the reply or NULL + err
-static zyn_value_t *
-s_call (zyn_client_t *client, const char *operation, const char *json,
-        zyn_error_t *err)
-{
-    zyn_value_t *request = s_json (json);
-    zyn_error_clear (err);
-    zyn_value_t *reply = zyn_client_call (client, operation, request, err);
-    zyn_value_destroy (&request);
-    return reply;
-}
-
-static zyn_value_t *
-s_ok (zyn_client_t *client, const char *operation, const char *json)
-{
-    zyn_error_t err = { 0 };
-    zyn_value_t *reply = s_call (client, operation, json, &err);
-    ck_assert_msg (reply, "%s %s failed: %s: %s", operation, json,
-                   zyn_error_name (err.type), err.message);
-    return reply;
-}
-
-static void
-s_fails (zyn_client_t *client, const char *operation, const char *json,
-         zyn_errtype_t type, const char *message)
-{
-    zyn_error_t err = { 0 };
-    zyn_value_t *reply = s_call (client, operation, json, &err);
-    ck_assert_msg (!reply, "%s %s should have failed", operation, json);
-    ck_assert_str_eq (zyn_error_name (err.type), zyn_error_name (type));
-    if (message)
-        ck_assert_str_eq (err.message, message);
-}
-
 //  Assert that value equals the DynamoDB JSON attribute map expect
 static void
 s_assert_item (const zyn_value_t *value, const char *expect)
@@ -97,19 +54,10 @@ s_create_table (zyn_client_t *client, const char *table, bool sorted)
               sorted ? ",{\"AttributeName\":\"sk\",\"KeyType\":\"RANGE\"}" : "",
               sorted ? ",{\"AttributeName\":\"sk\",\"AttributeType\":\"N\"}"
                      : "");
-    zyn_value_t *reply = s_ok (client, "CreateTable", json);
+    zyn_value_t *reply = zyn_testcluster_ok (client, "CreateTable", json);
     zyn_value_destroy (&reply);
     zyn_error_t err = { 0 };
     ck_assert_int_eq (zyn_client_wait_active (client, table, 15000, &err), 0);
-}
-
-static zyn_client_t *
-s_client (zyn_testcluster_t *cluster)
-{
-    zyn_client_t *client
-        = zyn_client_new (zyn_testcluster_endpoint (cluster), NULL);
-    ck_assert_ptr_nonnull (client);
-    return client;
 }
 
 //  One cluster for the whole suite: each test uses its own tables
@@ -124,20 +72,20 @@ s_cluster (void)
 START_TEST (test_conditions)
 {
     zyn_testcluster_t *cluster = s_cluster ();
-    zyn_client_t *client = s_client (cluster);
+    zyn_client_t *client = zyn_testcluster_client (cluster);
     s_create_table (client, "cond", false);
     const char *put = "{\"TableName\":\"cond\",\"Item\":{\"pk\":{\"S\":\"a\"},"
                       "\"v\":{\"N\":\"1\"}},"
                       "\"ConditionExpression\":\"attribute_not_exists(pk)\"}";
-    zyn_value_t *reply = s_ok (client, "PutItem", put);
+    zyn_value_t *reply = zyn_testcluster_ok (client, "PutItem", put);
     ck_assert_ptr_null (zyn_value_map_get (reply, "Attributes"));
     zyn_value_destroy (&reply);
-    s_fails (client, "PutItem", put, ZYN_ERR_CONDITIONAL_CHECK_FAILED,
+    zyn_testcluster_fails (client, "PutItem", put, ZYN_ERR_CONDITIONAL_CHECK_FAILED,
              "The conditional request failed");
 
     //  ReturnValuesOnConditionCheckFailure hands back the item
     zyn_error_t err = { 0 };
-    reply = s_call (client, "PutItem",
+    reply = zyn_testcluster_call (client, "PutItem",
                     "{\"TableName\":\"cond\",\"Item\":{\"pk\":{\"S\":\"a\"}},"
                     "\"ConditionExpression\":\"v > :n\","
                     "\"ExpressionAttributeValues\":{\":n\":{\"N\":\"5\"}},"
@@ -151,7 +99,7 @@ START_TEST (test_conditions)
                    "{\"pk\":{\"S\":\"a\"},\"v\":{\"N\":\"1\"}}");
 
     //  ReturnValues ALL_OLD on an overwrite and on a delete
-    reply = s_ok (client, "PutItem",
+    reply = zyn_testcluster_ok (client, "PutItem",
                   "{\"TableName\":\"cond\",\"Item\":{\"pk\":{\"S\":\"a\"},"
                   "\"v\":{\"N\":\"2\"}},\"ReturnValues\":\"ALL_OLD\","
                   "\"ConditionExpression\":\"v = :one\","
@@ -159,16 +107,16 @@ START_TEST (test_conditions)
     s_assert_item (zyn_value_map_get (reply, "Attributes"),
                    "{\"pk\":{\"S\":\"a\"},\"v\":{\"N\":\"1\"}}");
     zyn_value_destroy (&reply);
-    s_fails (client, "PutItem",
+    zyn_testcluster_fails (client, "PutItem",
              "{\"TableName\":\"cond\",\"Item\":{\"pk\":{\"S\":\"b\"}},"
              "\"ReturnValues\":\"ALL_NEW\"}",
              ZYN_ERR_VALIDATION, "ReturnValues can only be ALL_OLD or NONE");
-    s_fails (client, "DeleteItem",
+    zyn_testcluster_fails (client, "DeleteItem",
              "{\"TableName\":\"cond\",\"Key\":{\"pk\":{\"S\":\"a\"}},"
              "\"ConditionExpression\":\"v = :three\","
              "\"ExpressionAttributeValues\":{\":three\":{\"N\":\"3\"}}}",
              ZYN_ERR_CONDITIONAL_CHECK_FAILED, "The conditional request failed");
-    reply = s_ok (client, "DeleteItem",
+    reply = zyn_testcluster_ok (client, "DeleteItem",
                   "{\"TableName\":\"cond\",\"Key\":{\"pk\":{\"S\":\"a\"}},"
                   "\"ConditionExpression\":\"v = :two\","
                   "\"ExpressionAttributeValues\":{\":two\":{\"N\":\"2\"}},"
@@ -180,7 +128,7 @@ START_TEST (test_conditions)
     ck_assert_ptr_null (item);
 
     //  Broken expressions are refused and change nothing
-    s_fails (client, "PutItem",
+    zyn_testcluster_fails (client, "PutItem",
              "{\"TableName\":\"cond\",\"Item\":{\"pk\":{\"S\":\"z\"}},"
              "\"ConditionExpression\":\"v = :missing\"}",
              ZYN_ERR_VALIDATION, NULL);
@@ -194,10 +142,10 @@ END_TEST
 START_TEST (test_update)
 {
     zyn_testcluster_t *cluster = s_cluster ();
-    zyn_client_t *client = s_client (cluster);
+    zyn_client_t *client = zyn_testcluster_client (cluster);
     s_create_table (client, "upd", false);
     //  UpdateItem on a missing item creates it
-    zyn_value_t *reply = s_ok (
+    zyn_value_t *reply = zyn_testcluster_ok (
         client, "UpdateItem",
         "{\"TableName\":\"upd\",\"Key\":{\"pk\":{\"S\":\"u\"}},"
         "\"UpdateExpression\":\"SET c = :zero, l = :list, #s = :set, t2 = :set\","
@@ -211,7 +159,7 @@ START_TEST (test_update)
                    "\"t2\":{\"SS\":[\"a\",\"b\"]}}");
     zyn_value_destroy (&reply);
 
-    reply = s_ok (
+    reply = zyn_testcluster_ok (
         client, "UpdateItem",
         "{\"TableName\":\"upd\",\"Key\":{\"pk\":{\"S\":\"u\"}},"
         "\"UpdateExpression\":\"SET c = c + :inc, l = list_append(l, :more), "
@@ -234,13 +182,13 @@ START_TEST (test_update)
     zyn_value_destroy (&item);
 
     //  Nested paths and list element removal
-    reply = s_ok (client, "UpdateItem",
+    reply = zyn_testcluster_ok (client, "UpdateItem",
                   "{\"TableName\":\"upd\",\"Key\":{\"pk\":{\"S\":\"u\"}},"
                   "\"UpdateExpression\":\"SET m = :m REMOVE l[0]\","
                   "\"ExpressionAttributeValues\":{\":m\":{\"M\":{\"a\":{"
                   "\"M\":{\"b\":{\"N\":\"1\"}}}}}}}");
     zyn_value_destroy (&reply);
-    reply = s_ok (client, "UpdateItem",
+    reply = zyn_testcluster_ok (client, "UpdateItem",
                   "{\"TableName\":\"upd\",\"Key\":{\"pk\":{\"S\":\"u\"}},"
                   "\"UpdateExpression\":\"SET m.a.b = m.a.b + :one\","
                   "\"ExpressionAttributeValues\":{\":one\":{\"N\":\"1\"}},"
@@ -250,7 +198,7 @@ START_TEST (test_update)
                    "{\"m\":{\"M\":{\"a\":{\"M\":{\"b\":{\"N\":\"2\"}}}}}}");
     zyn_value_destroy (&reply);
     //  An update that only removes creates no item
-    reply = s_ok (client, "UpdateItem",
+    reply = zyn_testcluster_ok (client, "UpdateItem",
                   "{\"TableName\":\"upd\",\"Key\":{\"pk\":{\"S\":\"none\"}},"
                   "\"UpdateExpression\":\"REMOVE x\"}");
     zyn_value_destroy (&reply);
@@ -265,19 +213,19 @@ START_TEST (test_update)
     zyn_value_destroy (&item);
 
     //  Errors: key attributes, type errors, bad syntax; item unchanged
-    s_fails (client, "UpdateItem",
+    zyn_testcluster_fails (client, "UpdateItem",
              "{\"TableName\":\"upd\",\"Key\":{\"pk\":{\"S\":\"u\"}},"
              "\"UpdateExpression\":\"SET pk = :v\","
              "\"ExpressionAttributeValues\":{\":v\":{\"S\":\"w\"}}}",
              ZYN_ERR_VALIDATION,
              "One or more parameter values were invalid: Cannot update "
              "attribute pk. This attribute is part of the key");
-    s_fails (client, "UpdateItem",
+    zyn_testcluster_fails (client, "UpdateItem",
              "{\"TableName\":\"upd\",\"Key\":{\"pk\":{\"S\":\"u\"}},"
              "\"UpdateExpression\":\"SET c = c + :s\","
              "\"ExpressionAttributeValues\":{\":s\":{\"S\":\"w\"}}}",
              ZYN_ERR_VALIDATION, NULL);
-    s_fails (client, "UpdateItem",
+    zyn_testcluster_fails (client, "UpdateItem",
              "{\"TableName\":\"upd\",\"Key\":{\"pk\":{\"S\":\"u\"}},"
              "\"UpdateExpression\":\"SET c = \"}",
              ZYN_ERR_VALIDATION, NULL);
@@ -292,7 +240,7 @@ END_TEST
 START_TEST (test_reads)
 {
     zyn_testcluster_t *cluster = s_cluster ();
-    zyn_client_t *client = s_client (cluster);
+    zyn_client_t *client = zyn_testcluster_client (cluster);
     s_create_table (client, "reads", true);
     for (int i = 0; i < 20; i++) {
         char json [512];
@@ -301,11 +249,11 @@ START_TEST (test_reads)
                   "\"sk\":{\"N\":\"%d\"},\"odd\":{\"BOOL\":%s},"
                   "\"m\":{\"M\":{\"x\":{\"N\":\"%d\"},\"y\":{\"S\":\"y\"}}}}}",
                   i % 2, i, i % 2 ? "true" : "false", i);
-        zyn_value_t *reply = s_ok (client, "PutItem", json);
+        zyn_value_t *reply = zyn_testcluster_ok (client, "PutItem", json);
         zyn_value_destroy (&reply);
     }
     //  Projection with a nested path
-    zyn_value_t *reply = s_ok (
+    zyn_value_t *reply = zyn_testcluster_ok (
         client, "GetItem",
         "{\"TableName\":\"reads\",\"Key\":{\"pk\":{\"S\":\"p1\"},"
         "\"sk\":{\"N\":\"3\"}},\"ProjectionExpression\":\"m.x, #o\","
@@ -315,7 +263,7 @@ START_TEST (test_reads)
     zyn_value_destroy (&reply);
 
     //  Filter after the page: Count counts matches, ScannedCount reads
-    reply = s_ok (client, "Query",
+    reply = zyn_testcluster_ok (client, "Query",
                   "{\"TableName\":\"reads\",\"KeyConditionExpression\":"
                   "\"pk = :p\",\"FilterExpression\":\"m.x > :five\","
                   "\"ExpressionAttributeValues\":{\":p\":{\"S\":\"p0\"},"
@@ -330,7 +278,7 @@ START_TEST (test_reads)
     ck_assert_ptr_nonnull (zyn_value_map_get (reply, "LastEvaluatedKey"));
     zyn_value_destroy (&reply);
 
-    reply = s_ok (client, "Query",
+    reply = zyn_testcluster_ok (client, "Query",
                   "{\"TableName\":\"reads\",\"KeyConditionExpression\":"
                   "\"pk = :p AND sk >= :s\",\"Select\":\"COUNT\","
                   "\"ExpressionAttributeValues\":{\":p\":{\"S\":\"p1\"},"
@@ -341,7 +289,7 @@ START_TEST (test_reads)
     zyn_value_destroy (&reply);
 
     //  Scan with a filter over all partitions
-    reply = s_ok (client, "Scan",
+    reply = zyn_testcluster_ok (client, "Scan",
                   "{\"TableName\":\"reads\",\"FilterExpression\":\"odd = :t\","
                   "\"ExpressionAttributeValues\":{\":t\":{\"BOOL\":true}}}");
     ck_assert_int_eq (zyn_value_map_get_int (reply, "Count", &count), 0);
@@ -358,7 +306,7 @@ START_TEST (test_reads)
         snprintf (json, sizeof (json),
                   "{\"TableName\":\"reads\",\"Segment\":%d,"
                   "\"TotalSegments\":3}", segment);
-        reply = s_ok (client, "Scan", json);
+        reply = zyn_testcluster_ok (client, "Scan", json);
         ck_assert_ptr_null (zyn_value_map_get (reply, "LastEvaluatedKey"));
         zyn_value_t *items = zyn_value_map_get (reply, "Items");
         for (size_t i = 0; i < zyn_value_size (items); i++) {
@@ -370,7 +318,7 @@ START_TEST (test_reads)
     }
     for (int i = 0; i < 20; i++)
         ck_assert_int_eq (seen [i], 1);
-    s_fails (client, "Scan",
+    zyn_testcluster_fails (client, "Scan",
              "{\"TableName\":\"reads\",\"Segment\":3,\"TotalSegments\":3}",
              ZYN_ERR_VALIDATION, NULL);
     zyn_client_destroy (&client);
@@ -381,10 +329,10 @@ END_TEST
 START_TEST (test_batch)
 {
     zyn_testcluster_t *cluster = s_cluster ();
-    zyn_client_t *client = s_client (cluster);
+    zyn_client_t *client = zyn_testcluster_client (cluster);
     s_create_table (client, "bat1", false);
     s_create_table (client, "bat2", false);
-    zyn_value_t *reply = s_ok (
+    zyn_value_t *reply = zyn_testcluster_ok (
         client, "BatchWriteItem",
         "{\"RequestItems\":{\"bat1\":[{\"PutRequest\":{\"Item\":{\"pk\":{"
         "\"S\":\"a\"},\"v\":{\"N\":\"1\"}}}},{\"PutRequest\":{\"Item\":{"
@@ -393,11 +341,11 @@ START_TEST (test_batch)
     zyn_value_t *unprocessed = zyn_value_map_get (reply, "UnprocessedItems");
     ck_assert (unprocessed == NULL || zyn_value_size (unprocessed) == 0);
     zyn_value_destroy (&reply);
-    reply = s_ok (client, "BatchWriteItem",
+    reply = zyn_testcluster_ok (client, "BatchWriteItem",
                   "{\"RequestItems\":{\"bat1\":[{\"DeleteRequest\":{\"Key\":{"
                   "\"pk\":{\"S\":\"b\"}}}}]}}");
     zyn_value_destroy (&reply);
-    reply = s_ok (
+    reply = zyn_testcluster_ok (
         client, "BatchGetItem",
         "{\"RequestItems\":{\"bat1\":{\"Keys\":[{\"pk\":{\"S\":\"a\"}},"
         "{\"pk\":{\"S\":\"b\"}}]},\"bat2\":{\"Keys\":[{\"pk\":{\"S\":\"c\"}}],"
@@ -411,7 +359,7 @@ START_TEST (test_batch)
     ck_assert_int_eq (zyn_value_size (two), 1);
     s_assert_item (zyn_value_list_get (two, 0), "{\"pk\":{\"S\":\"c\"}}");
     zyn_value_destroy (&reply);
-    s_fails (client, "BatchWriteItem",
+    zyn_testcluster_fails (client, "BatchWriteItem",
              "{\"RequestItems\":{\"bat1\":[{\"PutRequest\":{\"Item\":{\"pk\":"
              "{\"S\":\"d\"}}}},{\"DeleteRequest\":{\"Key\":{\"pk\":{\"S\":"
              "\"d\"}}}}]}}",
@@ -427,30 +375,30 @@ END_TEST
 START_TEST (test_legacy)
 {
     zyn_testcluster_t *cluster = s_cluster ();
-    zyn_client_t *client = s_client (cluster);
+    zyn_client_t *client = zyn_testcluster_client (cluster);
     s_create_table (client, "legacy", false);
-    zyn_value_t *reply = s_ok (
+    zyn_value_t *reply = zyn_testcluster_ok (
         client, "PutItem",
         "{\"TableName\":\"legacy\",\"Item\":{\"pk\":{\"S\":\"a\"},"
         "\"v\":{\"N\":\"1\"},\"w\":{\"S\":\"x\"}},"
         "\"Expected\":{\"pk\":{\"Exists\":false}}}");
     zyn_value_destroy (&reply);
-    s_fails (client, "PutItem",
+    zyn_testcluster_fails (client, "PutItem",
              "{\"TableName\":\"legacy\",\"Item\":{\"pk\":{\"S\":\"a\"}},"
              "\"Expected\":{\"v\":{\"ComparisonOperator\":\"GT\","
              "\"AttributeValueList\":[{\"N\":\"1\"}]}}}",
              ZYN_ERR_CONDITIONAL_CHECK_FAILED, "The conditional request failed");
-    reply = s_ok (client, "UpdateItem",
+    reply = zyn_testcluster_ok (client, "UpdateItem",
                   "{\"TableName\":\"legacy\",\"Key\":{\"pk\":{\"S\":\"a\"}},"
                   "\"AttributeUpdates\":{\"v\":{\"Action\":\"ADD\",\"Value\":"
                   "{\"N\":\"4\"}},\"w\":{\"Action\":\"DELETE\"}}}");
     zyn_value_destroy (&reply);
-    reply = s_ok (client, "GetItem",
+    reply = zyn_testcluster_ok (client, "GetItem",
                   "{\"TableName\":\"legacy\",\"Key\":{\"pk\":{\"S\":\"a\"}},"
                   "\"AttributesToGet\":[\"v\"]}");
     s_assert_item (zyn_value_map_get (reply, "Item"), "{\"v\":{\"N\":\"5\"}}");
     zyn_value_destroy (&reply);
-    reply = s_ok (client, "Scan",
+    reply = zyn_testcluster_ok (client, "Scan",
                   "{\"TableName\":\"legacy\",\"ScanFilter\":{\"v\":{"
                   "\"ComparisonOperator\":\"EQ\",\"AttributeValueList\":[{"
                   "\"N\":\"5\"}]}}}");
@@ -458,7 +406,7 @@ START_TEST (test_legacy)
     ck_assert_int_eq (zyn_value_map_get_int (reply, "Count", &count), 0);
     ck_assert_int_eq (count, 1);
     zyn_value_destroy (&reply);
-    reply = s_ok (client, "Query",
+    reply = zyn_testcluster_ok (client, "Query",
                   "{\"TableName\":\"legacy\",\"KeyConditions\":{\"pk\":{"
                   "\"ComparisonOperator\":\"EQ\",\"AttributeValueList\":[{"
                   "\"S\":\"a\"}]}}}");
@@ -529,9 +477,9 @@ s_counter_thread (void *arg)
 START_TEST (test_concurrency)
 {
     zyn_testcluster_t *cluster = s_cluster ();
-    zyn_client_t *client = s_client (cluster);
+    zyn_client_t *client = zyn_testcluster_client (cluster);
     s_create_table (client, "counter", false);
-    zyn_value_t *reply = s_ok (client, "PutItem",
+    zyn_value_t *reply = zyn_testcluster_ok (client, "PutItem",
                                "{\"TableName\":\"counter\",\"Item\":{\"pk\":"
                                "{\"S\":\"c\"},\"c\":{\"N\":\"0\"}}}");
     zyn_value_destroy (&reply);

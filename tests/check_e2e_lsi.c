@@ -16,56 +16,6 @@
 #include "zyn_testcluster.h"
 #include "zyn_testutil.h"
 
-static zyn_client_t *
-s_client (zyn_testcluster_t *cluster)
-{
-    zyn_error_t err = { 0 };
-    zyn_client_t *client
-        = zyn_client_new (zyn_testcluster_endpoint (cluster), &err);
-    ck_assert_ptr_nonnull (client);
-    zyn_client_set_timeout (client, 10000);
-    return client;
-}
-
-//  Call an operation with a request in DynamoDB JSON; returns the reply
-//  or NULL with err filled
-static zyn_value_t *
-s_call (zyn_client_t *client, const char *operation, const char *json,
-        zyn_error_t *err)
-{
-    zyn_error_t parse_err = { 0 };
-    zyn_value_t *request = zyn_json_to_request (json, strlen (json),
-                                                &parse_err);
-    ck_assert_msg (request, "bad test request %s: %s", json,
-                   parse_err.message);
-    zyn_error_clear (err);
-    zyn_value_t *reply = zyn_client_call (client, operation, request, err);
-    zyn_value_destroy (&request);
-    return reply;
-}
-
-static zyn_value_t *
-s_ok (zyn_client_t *client, const char *operation, const char *json)
-{
-    zyn_error_t err = { 0 };
-    zyn_value_t *reply = s_call (client, operation, json, &err);
-    ck_assert_msg (reply, "%s failed: %s: %s", operation,
-                   zyn_error_name (err.type), err.message);
-    return reply;
-}
-
-static void
-s_fails (zyn_client_t *client, const char *operation, const char *json,
-         zyn_errtype_t type, const char *message)
-{
-    zyn_error_t err = { 0 };
-    zyn_value_t *reply = s_call (client, operation, json, &err);
-    ck_assert_msg (reply == NULL, "%s %s should have failed", operation,
-                   json);
-    ck_assert_str_eq (zyn_error_name (err.type), zyn_error_name (type));
-    ck_assert_str_eq (err.message, message);
-}
-
 //  Table "events": pk (S), sk (N); index byTime (pk, ts N, KEYS_ONLY) and
 //  byKind (pk, kind S, INCLUDE note); four partitions
 static void
@@ -94,7 +44,7 @@ s_create_table (zyn_client_t *client, int64_t collection_limit)
               "\"NonKeyAttributes\":[\"note\"]}}],"
               "\"BillingMode\":\"PAY_PER_REQUEST\"}",
               collection_limit);
-    zyn_value_t *reply = s_ok (client, "CreateTable", json);
+    zyn_value_t *reply = zyn_testcluster_ok (client, "CreateTable", json);
     zyn_value_destroy (&reply);
     zyn_error_t err = { 0 };
     ck_assert_msg (zyn_client_wait_active (client, "events", 15000, &err)
@@ -129,7 +79,7 @@ s_query_time (zyn_client_t *client, const char *pk, char *buf, size_t size)
               "\"KeyConditionExpression\":\"pk = :p\","
               "\"ExpressionAttributeValues\":{\":p\":{\"S\":\"%s\"}}}",
               pk);
-    zyn_value_t *reply = s_ok (client, "Query", json);
+    zyn_value_t *reply = zyn_testcluster_ok (client, "Query", json);
     s_column (reply, "sk", buf, size);
     zyn_value_destroy (&reply);
 }
@@ -140,7 +90,7 @@ s_query_time (zyn_client_t *client, const char *pk, char *buf, size_t size)
 START_TEST (test_query_after_write)
 {
     zyn_testcluster_t *cluster = zyn_testcluster_new ("e2e-lsi-query", 2);
-    zyn_client_t *client = s_client (cluster);
+    zyn_client_t *client = zyn_testcluster_client (cluster);
     s_create_table (client, 0);
 
     char column [256];
@@ -154,12 +104,12 @@ START_TEST (test_query_after_write)
     };
     const char *expected [] = { "1", "2,1", "2,3,1" };
     for (int i = 0; i < 3; i++) {
-        zyn_value_t *reply = s_ok (client, "PutItem", puts [i]);
+        zyn_value_t *reply = zyn_testcluster_ok (client, "PutItem", puts [i]);
         zyn_value_destroy (&reply);
         s_query_time (client, "u1", column, sizeof (column));
         ck_assert_str_eq (column, expected [i]);
     }
-    zyn_value_t *reply = s_ok (
+    zyn_value_t *reply = zyn_testcluster_ok (
         client, "UpdateItem",
         "{\"TableName\":\"events\",\"Key\":{\"pk\":{\"S\":\"u1\"},"
         "\"sk\":{\"N\":\"2\"}},\"UpdateExpression\":\"SET ts = :t\","
@@ -167,7 +117,7 @@ START_TEST (test_query_after_write)
     zyn_value_destroy (&reply);
     s_query_time (client, "u1", column, sizeof (column));
     ck_assert_str_eq (column, "3,1,2");
-    reply = s_ok (client, "DeleteItem",
+    reply = zyn_testcluster_ok (client, "DeleteItem",
                   "{\"TableName\":\"events\",\"Key\":{\"pk\":{\"S\":\"u1\"},"
                   "\"sk\":{\"N\":\"1\"}}}");
     zyn_value_destroy (&reply);
@@ -175,12 +125,12 @@ START_TEST (test_query_after_write)
     ck_assert_str_eq (column, "3,2");
 
     //  Select ALL_ATTRIBUTES reads the rest of the item from the table
-    reply = s_ok (client, "PutItem",
+    reply = zyn_testcluster_ok (client, "PutItem",
                   "{\"TableName\":\"events\",\"Item\":{\"pk\":{\"S\":\"u2\"},"
                   "\"sk\":{\"N\":\"1\"},\"kind\":{\"S\":\"click\"},"
                   "\"note\":{\"S\":\"n1\"},\"extra\":{\"S\":\"e1\"}}}");
     zyn_value_destroy (&reply);
-    reply = s_ok (client, "Query",
+    reply = zyn_testcluster_ok (client, "Query",
                   "{\"TableName\":\"events\",\"IndexName\":\"byKind\","
                   "\"KeyConditionExpression\":\"pk = :p AND kind = :k\","
                   "\"ExpressionAttributeValues\":{\":p\":{\"S\":\"u2\"},"
@@ -190,7 +140,7 @@ START_TEST (test_query_after_write)
     s_column (reply, "extra", column, sizeof (column));
     ck_assert_str_eq (column, "-");
     zyn_value_destroy (&reply);
-    reply = s_ok (client, "Query",
+    reply = zyn_testcluster_ok (client, "Query",
                   "{\"TableName\":\"events\",\"IndexName\":\"byKind\","
                   "\"Select\":\"ALL_ATTRIBUTES\","
                   "\"KeyConditionExpression\":\"pk = :p\","
@@ -199,13 +149,13 @@ START_TEST (test_query_after_write)
     ck_assert_str_eq (column, "e1");
     zyn_value_destroy (&reply);
 
-    s_fails (client, "Query",
+    zyn_testcluster_fails (client, "Query",
              "{\"TableName\":\"events\",\"IndexName\":\"nope\","
              "\"KeyConditionExpression\":\"pk = :p\","
              "\"ExpressionAttributeValues\":{\":p\":{\"S\":\"u2\"}}}",
              ZYN_ERR_VALIDATION,
              "The table does not have the specified index: nope");
-    s_fails (client, "PutItem",
+    zyn_testcluster_fails (client, "PutItem",
              "{\"TableName\":\"events\",\"Item\":{\"pk\":{\"S\":\"u3\"},"
              "\"sk\":{\"N\":\"1\"},\"ts\":{\"S\":\"late\"}}}",
              ZYN_ERR_VALIDATION,
@@ -222,7 +172,7 @@ END_TEST
 START_TEST (test_scan_index)
 {
     zyn_testcluster_t *cluster = zyn_testcluster_new ("e2e-lsi-scan", 2);
-    zyn_client_t *client = s_client (cluster);
+    zyn_client_t *client = zyn_testcluster_client (cluster);
     s_create_table (client, 0);
     for (int i = 0; i < 20; i++) {
         char json [512];
@@ -230,11 +180,11 @@ START_TEST (test_scan_index)
                   "{\"TableName\":\"events\",\"Item\":{\"pk\":{\"S\":\"u%d\"},"
                   "\"sk\":{\"N\":\"%d\"},\"ts\":{\"N\":\"%d\"}}}",
                   i, i, i * 7);
-        zyn_value_t *reply = s_ok (client, "PutItem", json);
+        zyn_value_t *reply = zyn_testcluster_ok (client, "PutItem", json);
         zyn_value_destroy (&reply);
     }
     //  Items without ts are not in byTime
-    zyn_value_t *reply = s_ok (
+    zyn_value_t *reply = zyn_testcluster_ok (
         client, "PutItem",
         "{\"TableName\":\"events\",\"Item\":{\"pk\":{\"S\":\"v\"},"
         "\"sk\":{\"N\":\"1\"}}}");
@@ -249,7 +199,7 @@ START_TEST (test_scan_index)
                   "\"Limit\":3%s%s}",
                   start ? ",\"ExclusiveStartKey\":" : "", start ? start : "");
         zstr_free (&start);
-        reply = s_ok (client, "Scan", json);
+        reply = zyn_testcluster_ok (client, "Scan", json);
         int64_t count = 0;
         ck_assert_int_eq (zyn_value_map_get_int (reply, "Count", &count), 0);
         seen += (int) count;
@@ -276,10 +226,10 @@ END_TEST
 START_TEST (test_describe_and_limit)
 {
     zyn_testcluster_t *cluster = zyn_testcluster_new ("e2e-lsi-limit", 2);
-    zyn_client_t *client = s_client (cluster);
+    zyn_client_t *client = zyn_testcluster_client (cluster);
     s_create_table (client, 2000);
 
-    zyn_value_t *reply = s_ok (client, "DescribeTable",
+    zyn_value_t *reply = zyn_testcluster_ok (client, "DescribeTable",
                                "{\"TableName\":\"events\"}");
     zyn_value_t *indexes = zyn_value_map_get (
         zyn_value_map_get (reply, "Table"), "LocalSecondaryIndexes");
@@ -312,7 +262,7 @@ START_TEST (test_describe_and_limit)
                   "\"data\":{\"S\":\"%s\"}}}",
                   i, i, filler);
         zyn_error_t err = { 0 };
-        reply = s_call (client, "PutItem", json, &err);
+        reply = zyn_testcluster_call (client, "PutItem", json, &err);
         if (!reply) {
             ck_assert_str_eq (zyn_error_name (err.type),
                               "ItemCollectionSizeLimitExceededException");
@@ -337,7 +287,7 @@ START_TEST (test_describe_and_limit)
     //  About 420 bytes an item and 110 for its byTime entry
     ck_assert_int_eq (stored, 3);
     //  Another partition key value is not affected
-    reply = s_ok (client, "PutItem",
+    reply = zyn_testcluster_ok (client, "PutItem",
                   "{\"TableName\":\"events\",\"Item\":{\"pk\":{\"S\":\"small\"},"
                   "\"sk\":{\"N\":\"1\"},\"ts\":{\"N\":\"1\"}}}");
     zyn_value_destroy (&reply);

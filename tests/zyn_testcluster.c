@@ -8,6 +8,7 @@
 */
 
 #include "zyn_prelude.h"
+#include "zyn_json.h"
 #include "zyn_testcluster.h"
 #include "zyn_testutil.h"
 
@@ -412,4 +413,57 @@ void
 zyn_testcluster_stop_indexer (zyn_testcluster_t *self, int signal)
 {
     s_stop (self, &self->indexer, signal);
+}
+
+//  --------------------------------------------------------------------------
+//  Clients and calls
+
+zyn_client_t *
+zyn_testcluster_client (zyn_testcluster_t *self)
+{
+    zyn_error_t err = { 0 };
+    zyn_client_t *client
+        = zyn_client_new (zyn_testcluster_endpoint (self), &err);
+    ck_assert_msg (client, "cannot connect: %s", err.message);
+    zyn_client_set_timeout (client, 10000);
+    return client;
+}
+
+zyn_value_t *
+zyn_testcluster_call (zyn_client_t *client, const char *operation,
+                      const char *json, zyn_error_t *err)
+{
+    zyn_error_t parse_err = { 0 };
+    zyn_value_t *request = zyn_json_to_request (json, strlen (json),
+                                                &parse_err);
+    ck_assert_msg (request, "bad test request %s: %s", json,
+                   parse_err.message);
+    zyn_error_clear (err);
+    zyn_value_t *reply = zyn_client_call (client, operation, request, err);
+    zyn_value_destroy (&request);
+    return reply;
+}
+
+zyn_value_t *
+zyn_testcluster_ok (zyn_client_t *client, const char *operation,
+                    const char *json)
+{
+    zyn_error_t err = { 0 };
+    zyn_value_t *reply = zyn_testcluster_call (client, operation, json, &err);
+    ck_assert_msg (reply, "%s %s failed: %s: %s", operation, json,
+                   zyn_error_name (err.type), err.message);
+    return reply;
+}
+
+void
+zyn_testcluster_fails (zyn_client_t *client, const char *operation,
+                       const char *json, zyn_errtype_t type,
+                       const char *message)
+{
+    zyn_error_t err = { 0 };
+    zyn_value_t *reply = zyn_testcluster_call (client, operation, json, &err);
+    ck_assert_msg (!reply, "%s %s should have failed", operation, json);
+    ck_assert_str_eq (zyn_error_name (err.type), zyn_error_name (type));
+    if (message)
+        ck_assert_str_eq (err.message, message);
 }

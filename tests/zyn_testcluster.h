@@ -66,4 +66,29 @@ int
     zyn_testcluster_wait_workers (zyn_testcluster_t *self, int workers,
                                   int timeout_ms);
 
+//  A client of the cluster's broker front door, with a 10 s timeout.
+//  Aborts the test on failure.
+zyn_client_t *
+    zyn_testcluster_client (zyn_testcluster_t *self);
+
+//  Call operation with a request in DynamoDB JSON (zyn_json_to_request;
+//  a bad test request aborts the test). Returns the reply (caller
+//  destroys it), or NULL with err filled.
+zyn_value_t *
+    zyn_testcluster_call (zyn_client_t *client, const char *operation,
+                          const char *json, zyn_error_t *err);
+
+//  The same, asserting that it succeeds; returns the reply (caller
+//  destroys it).
+zyn_value_t *
+    zyn_testcluster_ok (zyn_client_t *client, const char *operation,
+                        const char *json);
+
+//  The same, asserting that it fails with type and, unless message is
+//  NULL, exactly message.
+void
+    zyn_testcluster_fails (zyn_client_t *client, const char *operation,
+                           const char *json, zyn_errtype_t type,
+                           const char *message);
+
 #endif

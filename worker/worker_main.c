@@ -43,6 +43,29 @@ s_usage (FILE *stream)
              "  --help              show this help and exit\n");
 }
 
+//  Send a command (a NULL-terminated list of strings) to the worker actor
+//  and read its answer. Returns 0 on "OK", else prints the actor's
+//  message (or fallback) and returns -1.
+static int
+s_command (zactor_t *worker, const char *fallback, const char *command, ...)
+{
+    zmsg_t *msg = zmsg_new ();
+    va_list args;
+    va_start (args, command);
+    for (const char *part = command; part; part = va_arg (args, const char *))
+        zmsg_addstr (msg, part);
+    va_end (args);
+    zmsg_send (&msg, worker);
+    char *status = NULL, *message = NULL;
+    zstr_recvx (worker, &status, &message, NULL);
+    int rc = status && streq (status, "OK") ? 0 : -1;
+    if (rc)
+        fprintf (stderr, "zynamo-worker: %s\n", message ? message : fallback);
+    zstr_free (&status);
+    zstr_free (&message);
+    return rc;
+}
+
 int
 main (int argc, char *argv [])
 {
@@ -99,33 +122,14 @@ main (int argc, char *argv [])
     assert (worker);
     if (verbose)
         zstr_send (worker, "VERBOSE");
-    char *status = NULL, *message = NULL;
-    if (!streq (front, "none")) {
-        zstr_sendx (worker, "FRONT", front, announce, NULL);
-        zstr_recvx (worker, &status, &message, NULL);
-        if (!status || !streq (status, "OK")) {
-            fprintf (stderr, "zynamo-worker: %s\n",
-                     message ? message : "cannot bind the front door");
-            zstr_free (&status);
-            zstr_free (&message);
-            zactor_destroy (&worker);
-            return 1;
-        }
-        zstr_free (&status);
-        zstr_free (&message);
-    }
-    zstr_sendx (worker, "START", id, data, broker, NULL);
-    zstr_recvx (worker, &status, &message, NULL);
-    if (!status || !streq (status, "OK")) {
-        fprintf (stderr, "zynamo-worker: %s\n",
-                 message ? message : "cannot start");
-        zstr_free (&status);
-        zstr_free (&message);
+    if ((!streq (front, "none")
+         && s_command (worker, "cannot bind the front door", "FRONT", front,
+                       announce, NULL))
+        || s_command (worker, "cannot start", "START", id, data, broker,
+                      NULL)) {
         zactor_destroy (&worker);
         return 1;
     }
-    zstr_free (&status);
-    zstr_free (&message);
     zsys_info ("zynamo-worker: started id=%s data=%s broker=%s", id, data,
                broker);
 
