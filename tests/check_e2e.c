@@ -67,7 +67,8 @@ START_TEST (test_tables)
 
     zyn_error_t err = { 0 };
     zyn_value_t *reply
-        = zyn_testcluster_call (client, "DescribeTable", "{\"TableName\":\"alpha\"}", &err);
+        = zyn_testcluster_call (client, "DescribeTable",
+                                "{\"TableName\":\"alpha\"}", &err);
     ck_assert_ptr_nonnull (reply);
     zyn_value_t *table = zyn_value_map_get (reply, "Table");
     ck_assert_str_eq (zyn_value_map_get_s (table, "TableName"), "alpha");
@@ -109,7 +110,8 @@ START_TEST (test_tables)
              "Requested resource not found: Table: gamma not found");
 
     //  DeleteTable goes through DELETING and the table is then gone
-    reply = zyn_testcluster_call (client, "DeleteTable", "{\"TableName\":\"beta\"}", &err);
+    reply = zyn_testcluster_call (client, "DeleteTable",
+                                  "{\"TableName\":\"beta\"}", &err);
     ck_assert_ptr_nonnull (reply);
     ck_assert_str_eq (zyn_value_map_get_s (zyn_value_map_get (
                                                reply, "TableDescription"),
@@ -118,8 +120,8 @@ START_TEST (test_tables)
     zyn_value_destroy (&reply);
     int64_t deadline = zyn_mono_msecs () + 10000;
     while (true) {
-        reply = zyn_testcluster_call (client, "DescribeTable", "{\"TableName\":\"beta\"}",
-                        &err);
+        reply = zyn_testcluster_call (client, "DescribeTable",
+                                      "{\"TableName\":\"beta\"}", &err);
         if (!reply)
             break;
         zyn_value_destroy (&reply);
@@ -567,7 +569,8 @@ START_TEST (test_crash)
                       partition, next);
             zyn_error_t err = { 0 };
             zyn_value_t *reply
-                = zyn_testcluster_call (client, "ZynGetStreamRecords", json, &err);
+                = zyn_testcluster_call (client, "ZynGetStreamRecords", json,
+                                        &err);
             ck_assert_msg (reply, "log read: %s", err.message);
             zyn_value_t *records = zyn_value_map_get (reply, "Records");
             for (size_t i = 0; i < zyn_value_size (records); i++) {

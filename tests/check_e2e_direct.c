@@ -289,7 +289,8 @@ START_TEST (test_front_door)
     s_put (client, "front", 1, "one");
 
     zyn_error_t err = { 0 };
-    zyn_value_t *routes = zyn_testcluster_call (client, "ZynGetRoutes", "{}", &err);
+    zyn_value_t *routes
+        = zyn_testcluster_call (client, "ZynGetRoutes", "{}", &err);
     ck_assert_ptr_nonnull (routes);
     zyn_value_t *tables = zyn_value_map_get (routes, "Tables");
     ck_assert_uint_eq (zyn_value_size (tables), 1);
@@ -367,8 +368,8 @@ START_TEST (test_front_door)
     }
     ck_assert (outside);
     //  Nothing of that was written
-    zyn_value_t *scan = zyn_testcluster_call (client, "Scan", "{\"TableName\":\"front\"}",
-                                &err);
+    zyn_value_t *scan = zyn_testcluster_call (
+        client, "Scan", "{\"TableName\":\"front\"}", &err);
     ck_assert_ptr_nonnull (scan);
     int64_t count = 0;
     zyn_value_map_get_int (scan, "Count", &count);

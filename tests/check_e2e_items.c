@@ -80,8 +80,9 @@ START_TEST (test_conditions)
     zyn_value_t *reply = zyn_testcluster_ok (client, "PutItem", put);
     ck_assert_ptr_null (zyn_value_map_get (reply, "Attributes"));
     zyn_value_destroy (&reply);
-    zyn_testcluster_fails (client, "PutItem", put, ZYN_ERR_CONDITIONAL_CHECK_FAILED,
-             "The conditional request failed");
+    zyn_testcluster_fails (client, "PutItem", put,
+                           ZYN_ERR_CONDITIONAL_CHECK_FAILED,
+                           "The conditional request failed");
 
     //  ReturnValuesOnConditionCheckFailure hands back the item
     zyn_error_t err = { 0 };
