@@ -10,15 +10,6 @@
 #include "zyn_prelude.h"
 #include "zyn_worker.h"
 
-//  jemalloc's settings (read at start when the build links jemalloc,
-//  ignored otherwise): freed pages stay for reuse for five minutes
-//  before they go back to the system. A worker frees a whole memtable
-//  (16 MB) at every flush and allocates the next one right after; given
-//  back at once, its resident memory would saw up and down by tens of
-//  MB every few seconds. So RSS follows the high-water mark of the last
-//  minutes, and is returned when the load goes.
-const char *malloc_conf = "dirty_decay_ms:300000,muzzy_decay_ms:300000";
-
 static void
 s_usage (FILE *stream)
 {
