@@ -89,7 +89,11 @@ while kill -0 "$bench_pid" 2>/dev/null; do
     for pid in $(children_of "$zynamo_pid"); do
         name=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null \
             | awk '{ n = $1; sub(".*/", "", n); for (i = 2; i <= NF; i++) if ($i == "--id") n = $(i + 1); print n }')
-        rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || echo 0)
+        #   VmRSS, and its anonymous (heap) and file-backed (LevelDB's
+        #   table files mapped in, page cache) parts
+        rss=$(awk '/^VmRSS:/ { r = $2 } /^RssAnon:/ { a = $2 }
+                   /^RssFile:/ { f = $2 } END { print r + 0, a + 0, f + 0 }' \
+                  "/proc/$pid/status" 2>/dev/null || echo "0 0 0")
         echo "$elapsed $name $rss" >>"$samples"
     done
     sleep "$INTERVAL"
@@ -103,9 +107,13 @@ import sys
 from collections import defaultdict
 path, warmup = sys.argv[1], float(sys.argv[2]) * 60
 series = defaultdict(list)
+parts = defaultdict(list)
 for line in open(path):
-    seconds, name, rss = line.split()
+    fields = line.split()
+    seconds, name, rss = fields[0], fields[1], fields[2]
     series[name].append((int(seconds), int(rss)))
+    if len(fields) >= 5:
+        parts[name].append((int(seconds), int(fields[3]), int(fields[4])))
 print("\nresident memory (MB) per process, sampled under workload A\n")
 print("| process | at start | after warm-up | lowest after | highest after | at end | spread |")
 print("|---|---|---|---|---|---|---|")
@@ -118,4 +126,19 @@ for name, points in sorted(series.items()):
     spread = max(abs(high - base), abs(base - low)) / base * 100
     print(f"| {name} | {points[0][1] / 1024:.1f} | {base / 1024:.1f} | {low / 1024:.1f} "
           f"| {high / 1024:.1f} | {points[-1][1] / 1024:.1f} | ±{spread:.1f}% |")
+print("\n5-minute means after warm-up (MB): VmRSS = RssAnon (heap)"
+      " + RssFile (table files mapped in)\n")
+for name, points in sorted(parts.items()):
+    windows = defaultdict(list)
+    for t, anon, file in points:
+        if t >= warmup:
+            windows[int((t - warmup) // 300)].append((anon, file))
+    cells = []
+    for index in sorted(windows):
+        values = windows[index]
+        anon = sum(v[0] for v in values) / len(values) / 1024
+        file = sum(v[1] for v in values) / len(values) / 1024
+        cells.append(f"{anon + file:.0f} = {anon:.0f} + {file:.0f}")
+    if cells:
+        print(f"- {name}: " + "; ".join(cells))
 EOF
