@@ -23,8 +23,8 @@
                         "s/<table>/<partition>/", seq 8 octets)
 
     The direct path (a worker's front door, a ROUTER whose routing id is
-    "zynfront-" and a random UUID of the process; the worker announces
-    "Endpoint" and "FrontId" in READY, clients learn both with
+    "zyn-" and 24 random hex digits, new for each process; the worker
+    announces "Endpoint" and "FrontId" in READY, clients learn both with
     ZynGetRoutes and address the worker by that id, so a reused port
     never reaches another process):
 

@@ -310,8 +310,8 @@ START_TEST (test_front_door)
     ck_assert_int_eq (strncmp (endpoint, "tcp://127.0.0.1:", 16), 0);
     const char *front_id = zyn_value_map_get_s (first, "FrontId");
     ck_assert_ptr_nonnull (front_id);
-    ck_assert_int_eq (strncmp (front_id, "zynfront-", 9), 0);
-    ck_assert_uint_eq (strlen (front_id), 9 + 32);
+    ck_assert_int_eq (strncmp (front_id, "zyn-", 4), 0);
+    ck_assert_uint_eq (strlen (front_id), 4 + 24);
     int64_t partition_id = -1;
     zyn_value_map_get_int (first, "PartitionId", &partition_id);
     ck_assert_int_eq (partition_id, 0);
