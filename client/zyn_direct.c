@@ -532,6 +532,21 @@ s_queue_resend (zyn_direct_t *self, uint64_t request_id, s_pending_t *pending)
     self->resent++;
 }
 
+//  Take the oldest queued resend into resend (its body becomes the
+//  caller's). Returns false if none is queued.
+static bool
+s_take_resend (zyn_direct_t *self, zyn_direct_resend_t *resend)
+{
+    zyn_direct_resend_t *queued
+        = (zyn_direct_resend_t *) zlistx_first (self->resends);
+    if (!queued)
+        return false;
+    *resend = *queued;
+    queued->body = NULL;
+    zlistx_delete (self->resends, zlistx_cursor (self->resends));
+    return true;
+}
+
 //  The connection to endpoint dropped: nothing it owed will come
 static void
 s_handle_disconnect (zyn_direct_t *self, const char *name)
@@ -592,14 +607,8 @@ zyn_direct_recv (zyn_direct_t *self, zmsg_t **reply,
         }
         zmsg_destroy (&event);
     }
-    zyn_direct_resend_t *queued
-        = (zyn_direct_resend_t *) zlistx_first (self->resends);
-    if (queued) {
-        *resend = *queued;
-        queued->body = NULL;
-        zlistx_delete (self->resends, zlistx_cursor (self->resends));
+    if (s_take_resend (self, resend))
         return 2;
-    }
     zmsg_t *made = (zmsg_t *) zlistx_first (self->ready);
     if (made) {
         zlistx_detach_cur (self->ready);
@@ -632,11 +641,7 @@ zyn_direct_recv (zyn_direct_t *self, zmsg_t **reply,
         s_queue_resend (self, request_id, pending);
         zhashx_delete (self->pending, key);
         zmsg_destroy (&msg);
-        zyn_direct_resend_t *first
-            = (zyn_direct_resend_t *) zlistx_first (self->resends);
-        *resend = *first;
-        first->body = NULL;
-        zlistx_delete (self->resends, zlistx_cursor (self->resends));
+        s_take_resend (self, resend);
         return 2;
     }
     zhashx_delete (self->pending, key);
