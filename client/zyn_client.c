@@ -239,11 +239,13 @@ s_send_broker (zyn_client_t *self, uint64_t request_id, const char *operation,
 
 //  --------------------------------------------------------------------------
 //  Send one request frame set, straight to its worker if it can, else to
-//  the broker. Returns the request id, or 0 with err.
+//  the broker. decoded is the request as a value when the caller has it
+//  (the direct path then need not decode body), else NULL. Returns the
+//  request id, or 0 with err.
 
 static uint64_t
 s_send (zyn_client_t *self, const char *operation, const void *body,
-        size_t size, zyn_error_t *err)
+        size_t size, const zyn_value_t *decoded, zyn_error_t *err)
 {
     if (!operation || !*operation
         || strlen (operation) > ZYN_PROTO_OPERATION_MAX) {
@@ -267,7 +269,7 @@ s_send (zyn_client_t *self, const char *operation, const void *body,
         request_id = ++self->next_id;
     if (self->direct
         && zyn_direct_send (self->direct, request_id, operation, body, size,
-                            NULL))
+                            decoded))
         return request_id;
     if (s_send_broker (self, request_id, operation, body, size, err))
         return 0;
@@ -470,7 +472,8 @@ zyn_client_call (zyn_client_t *self, const char *operation,
     int backoff = CLIENT_BACKOFF_MIN;
     zyn_value_t *response = NULL;
     while (true) {
-        uint64_t request_id = s_send (self, operation, body, size, err);
+        uint64_t request_id = s_send (self, operation, body, size, request,
+                                      err);
         if (!request_id)
             break;
         int64_t attempt_deadline = zyn_mono_msecs () + attempt_timeout;
@@ -522,18 +525,26 @@ zyn_client_call (zyn_client_t *self, const char *operation,
 //  Pipelined interface: send a request without waiting. Returns the
 //  request id (never 0), or 0 with err filled.
 
-uint64_t
-zyn_client_send_raw (zyn_client_t *self, const char *operation,
-                     const void *body, size_t size, zyn_error_t *err)
+static uint64_t
+s_send_pipelined (zyn_client_t *self, const char *operation,
+                  const void *body, size_t size, const zyn_value_t *decoded,
+                  zyn_error_t *err)
 {
-    assert (self);
-    uint64_t request_id = s_send (self, operation, body, size, err);
+    uint64_t request_id = s_send (self, operation, body, size, decoded, err);
     if (request_id) {
         char key [17];
         s_id_key (key, request_id);
         zhashx_insert (self->pending, key, (void *) 1);
     }
     return request_id;
+}
+
+uint64_t
+zyn_client_send_raw (zyn_client_t *self, const char *operation,
+                     const void *body, size_t size, zyn_error_t *err)
+{
+    assert (self);
+    return s_send_pipelined (self, operation, body, size, NULL, err);
 }
 
 uint64_t
@@ -550,8 +561,8 @@ zyn_client_send (zyn_client_t *self, const char *operation,
         body = zyn_value_encode (empty, &size);
         zyn_value_destroy (&empty);
     }
-    uint64_t request_id = zyn_client_send_raw (self, operation, body, size,
-                                               err);
+    uint64_t request_id = s_send_pipelined (self, operation, body, size,
+                                            request, err);
     free (body);
     return request_id;
 }
