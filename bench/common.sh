@@ -52,3 +52,19 @@ wait_workers () {
     done
     echo "warning: not all $1 workers joined within $2 s" >&2
 }
+
+#   Stop the given processes: SIGTERM, up to 5 s to end, then SIGKILL.
+#   Empty arguments are skipped.
+stop_pids () {
+    local pid
+    for pid in "$@"; do
+        kill -TERM "$pid" 2>/dev/null || true
+    done
+    for pid in "$@"; do
+        for _ in $(seq 50); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.1
+        done
+        kill -KILL "$pid" 2>/dev/null || true
+    done
+}

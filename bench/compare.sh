@@ -62,16 +62,7 @@ cleanup () {
     local rc=$?
     trap - EXIT INT TERM
     #   Stop only what this script started, by pid
-    for pid in $dynalite_pid $zynamo_pid; do
-        kill -TERM "$pid" 2>/dev/null || true
-    done
-    for pid in $dynalite_pid $zynamo_pid; do
-        for _ in $(seq 50); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -KILL "$pid" 2>/dev/null || true
-    done
+    stop_pids $dynalite_pid $zynamo_pid
     if [ "${KEEP:-0}" = 1 ]; then
         log "kept $tmp"
     else
@@ -79,10 +70,10 @@ cleanup () {
     fi
     exit "$rc"
 }
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 #   Wait until something listens on 127.0.0.1:$1, for at most $2 seconds
 wait_port () {

@@ -35,16 +35,7 @@ bench_pid=
 cleanup () {
     local rc=$?
     trap - EXIT INT TERM
-    for pid in $bench_pid $zynamo_pid; do
-        kill -TERM "$pid" 2>/dev/null || true
-    done
-    for pid in $bench_pid $zynamo_pid; do
-        for _ in $(seq 50); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -KILL "$pid" 2>/dev/null || true
-    done
+    stop_pids $bench_pid $zynamo_pid
     if [ "${KEEP:-0}" = 1 ]; then
         echo "memory: kept $tmp" >&2
     else
@@ -52,10 +43,10 @@ cleanup () {
     fi
     exit "$rc"
 }
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 port=$(free_port 5)
 "$build/zynamo" up --data "$tmp/data" --workers "$WORKERS" --port "$port" \
