@@ -166,6 +166,10 @@ zyn_direct_new (void)
     assert (self->monitor);
     rc = zsock_connect (self->monitor, "%s", monitor);
     assert (rc == 0);
+    //  Reads never block: a read finds out that nothing is waiting, at the
+    //  cost of one ZMQ_EVENTS check (zyn_direct_drain relies on it)
+    zsock_set_rcvtimeo (self->router, 0);
+    zsock_set_rcvtimeo (self->monitor, 0);
     self->tables = zhashx_new ();
     zhashx_set_destructor (self->tables, s_table_free);
     self->endpoints = zhashx_new ();
@@ -583,18 +587,12 @@ s_handle_disconnect (zyn_direct_t *self, const char *name)
     zlistx_destroy (&lost);
 }
 
-int
-zyn_direct_recv (zyn_direct_t *self, zmsg_t **reply,
-                 zyn_direct_resend_t *resend)
+//  Read every disconnect event waiting on the monitor
+static void
+s_read_monitor (zyn_direct_t *self)
 {
-    assert (self);
-    assert (reply && resend);
-    *reply = NULL;
-    //  Disconnects first: they decide what replies will never come
-    while (zsock_events (self->monitor) & ZMQ_POLLIN) {
-        zmsg_t *event = zmsg_recv (self->monitor);
-        if (!event)
-            break;
+    zmsg_t *event = NULL;
+    while ((event = zmsg_recv (self->monitor))) {
         zframe_t *head = zmsg_first (event);
         zframe_t *address = zmsg_next (event);
         if (head && zframe_size (head) >= 2 && address) {
@@ -607,6 +605,14 @@ zyn_direct_recv (zyn_direct_t *self, zmsg_t **reply,
         }
         zmsg_destroy (&event);
     }
+}
+
+//  Take the next queued resend or reply, else one message from the
+//  router; sets *empty if the router had none. Returns as zyn_direct_recv.
+static int
+s_take (zyn_direct_t *self, zmsg_t **reply, zyn_direct_resend_t *resend,
+        bool *empty)
+{
     if (s_take_resend (self, resend))
         return 2;
     zmsg_t *made = (zmsg_t *) zlistx_first (self->ready);
@@ -615,11 +621,11 @@ zyn_direct_recv (zyn_direct_t *self, zmsg_t **reply,
         *reply = made;
         return 1;
     }
-    if (!(zsock_events (self->router) & ZMQ_POLLIN))
-        return 0;
     zmsg_t *msg = zmsg_recv (self->router);
-    if (!msg)
+    if (!msg) {
+        *empty = true;
         return 0;
+    }
     zframe_t *peer = zmsg_pop (msg);
     zframe_destroy (&peer);
     //  ZYN1 | request-id | status | body
@@ -647,6 +653,33 @@ zyn_direct_recv (zyn_direct_t *self, zmsg_t **reply,
     zhashx_delete (self->pending, key);
     *reply = msg;
     return 1;
+}
+
+int
+zyn_direct_recv (zyn_direct_t *self, zmsg_t **reply,
+                 zyn_direct_resend_t *resend)
+{
+    assert (self);
+    assert (reply && resend);
+    *reply = NULL;
+    //  Disconnects first: they decide what replies will never come
+    s_read_monitor (self);
+    bool empty = false;
+    return s_take (self, reply, resend, &empty);
+}
+
+int
+zyn_direct_drain (zyn_direct_t *self, bool monitor, zmsg_t **reply,
+                  zyn_direct_resend_t *resend)
+{
+    assert (self);
+    assert (reply && resend);
+    *reply = NULL;
+    if (monitor)
+        s_read_monitor (self);
+    bool empty = false;
+    int rc = s_take (self, reply, resend, &empty);
+    return empty ? -1 : rc;
 }
 
 uint64_t

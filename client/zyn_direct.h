@@ -84,6 +84,15 @@ int
     zyn_direct_recv (zyn_direct_t *self, zmsg_t **reply,
                      zyn_direct_resend_t *resend);
 
+//  Take the next input without blocking, for a caller that reads until
+//  nothing is left (it waits on the sockets' ZMQ_FDs, which only wake
+//  again once a read has found nothing): as zyn_direct_recv, but reads
+//  the monitor only if monitor is true (once per round is enough), and
+//  returns -1 when no input is left (nothing queued, the router empty).
+int
+    zyn_direct_drain (zyn_direct_t *self, bool monitor, zmsg_t **reply,
+                      zyn_direct_resend_t *resend);
+
 //  True if the routes should be asked for now (never asked, or found
 //  stale and not asked in the last half second, and none in flight).
 bool

@@ -42,6 +42,8 @@ struct zyn_dispatch {
     zyn_call_t *oldest;                 //  Borrowed: calls in flight, in
     zyn_call_t *newest;                 //  deadline order
     size_t pending;
+    bool dealer_unread;                 //  Sent on, or not read to the
+    bool router_unread;                 //  end, since last read
     int timeout_ms;
     bool stopping;                      //  No more submits
     bool verbose;
@@ -188,6 +190,7 @@ s_ask_routes (zyn_dispatch_t *self)
     void *empty = malloc (1);
     assert (empty);
     memcpy (empty, "\x80", 1);
+    self->dealer_unread = true;
     if (s_send_body (zsock_resolve (self->dealer), id, "ZynGetRoutes", empty,
                      1) == 0)
         zyn_direct_routes_asked (self->direct, id, now);
@@ -212,17 +215,17 @@ s_complete (zyn_call_t *call, const char *status, size_t status_size,
 
 //  Take one input of the direct path, if one is waiting: complete a
 //  call with its reply, or send a request again through the broker.
-//  Returns false if there was none.
+//  Reads the monitor first if monitor is true. Returns false if there was
+//  none.
 static bool
-s_receive_direct (zyn_dispatch_t *self)
+s_receive_direct (zyn_dispatch_t *self, bool monitor)
 {
-    if (!zyn_direct_has_input (self->direct))
-        return false;
     zmsg_t *msg = NULL;
     zyn_direct_resend_t resend;
-    int rc = zyn_direct_recv (self->direct, &msg, &resend);
+    int rc = zyn_direct_drain (self->direct, monitor, &msg, &resend);
     if (rc == 2) {
         //  A stale route or a worker gone: the broker takes it
+        self->dealer_unread = true;
         if (s_send_body (zsock_resolve (self->dealer), resend.request_id,
                          resend.operation, resend.body, resend.size))
             zsys_warning ("zyn_dispatch: resend to the broker failed");
@@ -245,7 +248,7 @@ s_receive_direct (zyn_dispatch_t *self)
         }
         zmsg_destroy (&msg);
     }
-    return true;
+    return rc >= 0;
 }
 
 //  Receive one reply from socket, if one is waiting, and complete its
@@ -414,6 +417,10 @@ zyn_dispatch_submit (zyn_dispatch_t *self, zyn_call_t *call)
         return -1;
     }
     s_slot_take (self, call);
+    //  Sending may take the wakeup of a reply already waiting (libzmq
+    //  reads its commands then): the socket must be read again
+    if (self->direct)
+        self->router_unread = true;
     if (self->direct
         && zyn_direct_send (self->direct, call->request_id, call->operation,
                             call->body, call->size, call->request)) {
@@ -421,14 +428,16 @@ zyn_dispatch_submit (zyn_dispatch_t *self, zyn_call_t *call)
         free (call->body);
         call->body = NULL;
     }
-    else
-    if (s_send (zsock_resolve (self->dealer), call)) {
-        //  The slot goes back at once: nothing is in flight
-        s_slot_free (self, call);
-        free (call->body);
-        call->body = NULL;
-        s_call_set_failed (call, "The broker cannot take more requests");
-        return -1;
+    else {
+        self->dealer_unread = true;
+        if (s_send (zsock_resolve (self->dealer), call)) {
+            //  The slot goes back at once: nothing is in flight
+            s_slot_free (self, call);
+            free (call->body);
+            call->body = NULL;
+            s_call_set_failed (call, "The broker cannot take more requests");
+            return -1;
+        }
     }
     call->request = NULL;
     s_ask_routes (self);
@@ -465,6 +474,44 @@ zyn_dispatch_pollitems (zyn_dispatch_t *self, zmq_pollitem_t *items, int max)
     return 3;
 }
 
+//  Read the sockets named (the dealer, the direct path's router and
+//  monitor), each until it has nothing more, and any sent on since last
+//  read; then fail the calls past their deadline
+static int
+s_process (zyn_dispatch_t *self, bool dealer, bool router, bool monitor)
+{
+    int completed = 0;
+    dealer = dealer || self->dealer_unread;
+    router = router || self->router_unread;
+    self->dealer_unread = false;
+    self->router_unread = false;
+    if (self->direct && (router || monitor)) {
+        //  The direct path first: its resends go out on the dealer
+        int direct = 0;
+        while (direct < S_BATCH_MAX && s_receive_direct (self, monitor)) {
+            monitor = false;
+            direct++;
+        }
+        //  A batch cut short leaves input that wakes nobody
+        if (direct == S_BATCH_MAX)
+            self->router_unread = true;
+        completed += direct;
+    }
+    if (dealer || self->dealer_unread) {
+        self->dealer_unread = false;
+        void *socket = zsock_resolve (self->dealer);
+        int count = 0;
+        while (count < S_BATCH_MAX && s_receive (self, socket))
+            count++;
+        if (count == S_BATCH_MAX)
+            self->dealer_unread = true;
+        completed += count;
+    }
+    if (self->oldest)
+        completed += s_expire (self, false);
+    return completed;
+}
+
 //  --------------------------------------------------------------------------
 //  Complete every call whose reply is waiting and every call past its
 //  deadline.
@@ -473,17 +520,33 @@ int
 zyn_dispatch_process (zyn_dispatch_t *self)
 {
     assert (self);
-    int completed = 0;
-    void *socket = zsock_resolve (self->dealer);
-    while (completed < S_BATCH_MAX && s_receive (self, socket))
-        completed++;
-    int direct = 0;
-    while (self->direct && direct < S_BATCH_MAX && s_receive_direct (self))
-        direct++;
-    completed += direct;
-    if (self->oldest)
-        completed += s_expire (self, false);
-    return completed;
+    return s_process (self, true, true, true);
+}
+
+//  --------------------------------------------------------------------------
+//  As zyn_dispatch_process, reading only the sockets whose items have
+//  ZMQ_POLLIN in revents and those sent on since they were last read.
+
+int
+zyn_dispatch_process_ready (zyn_dispatch_t *self, zmq_pollitem_t *items,
+                            int count)
+{
+    assert (self);
+    assert (items || count == 0);
+    bool ready [3] = { false, false, false };
+    for (int i = 0; i < count && i < 3; i++)
+        ready [i] = (items [i].revents & ZMQ_POLLIN) != 0;
+    return s_process (self, ready [0], ready [1], ready [2]);
+}
+
+//  --------------------------------------------------------------------------
+//  True if a socket must be read before the caller sleeps.
+
+bool
+zyn_dispatch_has_unread (zyn_dispatch_t *self)
+{
+    assert (self);
+    return self->dealer_unread || self->router_unread;
 }
 
 //  --------------------------------------------------------------------------

@@ -95,6 +95,21 @@ int
 int
     zyn_dispatch_process (zyn_dispatch_t *self);
 
+//  As zyn_dispatch_process, but reads only the sockets whose items (as
+//  zyn_dispatch_pollitems filled them, in that order) have ZMQ_POLLIN in
+//  revents, and those a call went out on since they were last read. For
+//  a caller that waits on the sockets' ZMQ_FDs: each socket it reads is
+//  read until it has nothing more, so its ZMQ_FD wakes on the next input.
+int
+    zyn_dispatch_process_ready (zyn_dispatch_t *self, zmq_pollitem_t *items,
+                                int count);
+
+//  True if a socket must be read before the caller waits on the ZMQ_FDs:
+//  a call went out on it (libzmq may have taken the wakeup of a reply
+//  already waiting as it sent) or a batch left input behind.
+bool
+    zyn_dispatch_has_unread (zyn_dispatch_t *self);
+
 //  Msecs until the earliest deadline of a call in flight (0 if one has
 //  passed), or -1 if no call is in flight.
 long

@@ -3,9 +3,10 @@
 
     One or more event loops (--threads), each a zactor that owns its own
     libmicrohttpd daemon (no internal threads: external epoll mode), its
-    own zyn_dispatch (DEALER to the broker), and polls the daemon's epoll
-    fd, the dispatch's sockets and its pipe with one zmq_poll; the loops
-    share the one listening socket the gateway binds. On a loop's thread a
+    own zyn_dispatch (DEALER to the broker), and waits on the daemon's
+    epoll fd, the dispatch's sockets and its pipe with one epoll of its
+    own (see s_loop_actor); the loops share the one listening socket the
+    gateway binds. On a loop's thread a
     request's body is gathered (up to 16 MB), then: SigV4 check, target
     lookup, JSON parse and validation (zyn_optable). Local operations
     answer at once; cluster operations are encoded and sent on the DEALER
@@ -33,6 +34,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 
 typedef struct s_request s_request_t;
@@ -677,18 +679,51 @@ s_daemon_timeout (struct MHD_Daemon *daemon)
     return timeout > LONG_MAX ? LONG_MAX : (long) timeout;
 }
 
-//  Run the daemon until it has nothing more to do at once (a resumed
-//  connection is answered in one run and its response written in the
-//  next), at most four times
+//  What the loop's epoll reports, by its data.u32
+#define S_TAG_PIPE 0
+#define S_TAG_DAEMON 1
+#define S_TAG_DISPATCH 2                //  + the item's index
+
+//  Watch socket's ZMQ_FD (readable when the socket has commands to take
+//  in, which a read until nothing is left takes) in epoll_fd under tag
 static void
-s_daemon_run (struct MHD_Daemon *daemon)
+s_watch (int epoll_fd, void *socket, uint32_t tag)
 {
-    MHD_run (daemon);
-    for (int again = 0; again < 3 && s_daemon_timeout (daemon) == 0; again++)
-        MHD_run (daemon);
+    int fd = -1;
+    size_t fd_size = sizeof (fd);
+    int rc = zmq_getsockopt (socket, ZMQ_FD, &fd, &fd_size);
+    assert (rc == 0);
+    struct epoll_event event = { .events = EPOLLIN, .data.u32 = tag };
+    rc = epoll_ctl (epoll_fd, EPOLL_CTL_ADD, fd, &event);
+    assert (rc == 0);
 }
 
-//  The event loop: one thread serves HTTP and talks to the broker
+//  Take every command waiting on the pipe; returns true on $TERM
+static bool
+s_loop_handle_pipe (zsock_t *pipe)
+{
+    bool terminated = false;
+    while (zsock_events (pipe) & ZMQ_POLLIN) {
+        char *command = zstr_recv (pipe);
+        if (!command || streq (command, "$TERM"))
+            terminated = true;
+        else {
+            zsys_error ("zyn_gateway: invalid command '%s'", command);
+            assert (false);
+        }
+        zstr_free (&command);
+    }
+    return terminated;
+}
+
+//  The event loop: one thread serves HTTP and talks to the broker. One
+//  epoll waits on the pipe, the daemon's own epoll fd and the dispatch's
+//  sockets (their ZMQ_FDs, edge-like: a socket is read until it has
+//  nothing more, and read again after a call went out on it). A turn
+//  first completes every reply that is in (resuming its connection), then
+//  runs the daemon once: it answers the resumed connections and reads
+//  the new requests, which go out at once. So the work of many
+//  connections shares one epoll_wait and one daemon run.
 static void
 s_loop_actor (zsock_t *pipe, void *args)
 {
@@ -696,48 +731,74 @@ s_loop_actor (zsock_t *pipe, void *args)
     const union MHD_DaemonInfo *info
         = MHD_get_daemon_info (self->daemon, MHD_DAEMON_INFO_EPOLL_FD);
     assert (info);
-    zmq_pollitem_t items [8] = {
-        { zsock_resolve (pipe), 0, ZMQ_POLLIN, 0 },
-        { NULL, info->epoll_fd, ZMQ_POLLIN, 0 },
-    };
-    int item_count = 2 + zyn_dispatch_pollitems (self->dispatch, items + 2,
-                                                 6);
+    int epoll_fd = epoll_create1 (EPOLL_CLOEXEC);
+    assert (epoll_fd >= 0);
+    s_watch (epoll_fd, zsock_resolve (pipe), S_TAG_PIPE);
+    struct epoll_event event = { .events = EPOLLIN,
+                                 .data.u32 = S_TAG_DAEMON };
+    int rc = epoll_ctl (epoll_fd, EPOLL_CTL_ADD, info->epoll_fd, &event);
+    assert (rc == 0);
+    zmq_pollitem_t items [3];
+    int item_count = zyn_dispatch_pollitems (self->dispatch, items, 3);
+    for (int i = 0; i < item_count; i++)
+        s_watch (epoll_fd, items [i].socket, S_TAG_DISPATCH + (uint32_t) i);
     zsock_signal (pipe, 0);
-    bool terminated = false;
-    while (!terminated) {
+    //  The first turn looks at everything: a ZMQ_FD only wakes on change
+    bool pipe_due = true;
+    bool daemon_due = true;
+    for (int i = 0; i < item_count; i++)
+        items [i].revents = ZMQ_POLLIN;
+    while (true) {
+        if (pipe_due && s_loop_handle_pipe (pipe))
+            break;
+        pipe_due = false;
+        if (zyn_dispatch_process_ready (self->dispatch, items, item_count))
+            daemon_due = true;
+        for (int i = 0; i < item_count; i++)
+            items [i].revents = 0;
+        if (daemon_due)
+            MHD_run (self->daemon);
+        daemon_due = false;
         long wait = s_daemon_timeout (self->daemon);
         long dispatch_wait = zyn_dispatch_timeout (self->dispatch);
         if (dispatch_wait >= 0 && (wait < 0 || dispatch_wait < wait))
             wait = dispatch_wait;
-        int rc = zmq_poll (items, item_count, wait);
-        if (rc < 0) {
+        if (zyn_dispatch_has_unread (self->dispatch))
+            wait = 0;
+        struct epoll_event events [8];
+        int count = epoll_wait (epoll_fd, events, 8,
+                                wait > INT_MAX ? INT_MAX : (int) wait);
+        if (count < 0) {
             if (errno == EINTR)
                 continue;
             break;
         }
-        if (items [0].revents & ZMQ_POLLIN) {
-            char *command = zstr_recv (pipe);
-            if (!command || streq (command, "$TERM"))
-                terminated = true;
-            else {
-                zsys_error ("zyn_gateway: invalid command '%s'", command);
-                assert (false);
-            }
-            zstr_free (&command);
+        if (count == 0 && wait != 0) {
+            //  A timer is due: the daemon's or a call's deadline
+            daemon_due = true;
         }
-        //  New requests first: each goes to the broker as it is parsed
-        if (rc == 0 || (items [1].revents & ZMQ_POLLIN) || wait == 0)
-            s_daemon_run (self->daemon);
-        //  Then every reply that is in, each resuming its connection,
-        //  and the daemon again to send the responses
-        if (zyn_dispatch_process (self->dispatch) > 0)
-            s_daemon_run (self->daemon);
+        if (wait == 0 && s_daemon_timeout (self->daemon) == 0)
+            daemon_due = true;
+        for (int i = 0; i < count; i++) {
+            uint32_t tag = events [i].data.u32;
+            if (tag == S_TAG_PIPE)
+                pipe_due = true;
+            else
+            if (tag == S_TAG_DAEMON)
+                daemon_due = true;
+            else
+                items [tag - S_TAG_DISPATCH].revents = ZMQ_POLLIN;
+        }
     }
+    close (epoll_fd);
     //  Stopping: every call in flight fails, its connection resumes and
     //  gets its ServiceUnavailable; new calls are refused at once. The
     //  daemon must not stop with a connection suspended.
     zyn_dispatch_stop (self->dispatch);
-    s_daemon_run (self->daemon);
+    MHD_run (self->daemon);
+    for (int again = 0; again < 3 && s_daemon_timeout (self->daemon) == 0;
+         again++)
+        MHD_run (self->daemon);
 }
 
 //  Start one event loop on listen_fd (a copy the loop's daemon owns)

@@ -1028,6 +1028,184 @@ START_TEST (test_http_shutdown)
 }
 END_TEST
 
+//  Holds every request until it has S_GATHER_BATCH of them, then answers
+//  them all at once, last first: DescribeTable echoes the TableName asked
+#define S_GATHER_BATCH 16
+
+static void
+s_gather_broker (zsock_t *pipe, void *args)
+{
+    (void) args;
+    zsock_t *router = zsock_new_router ("tcp://127.0.0.1:*");
+    assert (router);
+    zsock_signal (pipe, 0);
+    zstr_sendf (pipe, "%s", zsock_endpoint (router));
+    zpoller_t *poller = zpoller_new (pipe, router, NULL);
+    zmsg_t *held [S_GATHER_BATCH];
+    int held_count = 0;
+    while (zpoller_wait (poller, -1) == router) {
+        zmsg_t *msg = zmsg_recv (router);
+        zframe_t *identity = zmsg_pop (msg);
+        zyn_proto_pop_signature (msg);
+        zframe_t *id = zmsg_pop (msg);
+        char *operation = zmsg_popstr (msg);
+        zframe_t *body = zmsg_pop (msg);
+        uint64_t request_id = zyn_proto_request_id (id);
+        if (request_id && streq (operation, "DescribeTable")) {
+            zyn_value_t *request = zyn_value_decode (
+                zframe_data (body), zframe_size (body), NULL);
+            const char *name = request
+                ? zyn_value_map_get_s (request, "TableName") : NULL;
+            zyn_value_t *response = zyn_value_new_m ();
+            zyn_value_t *table = zyn_value_new_m ();
+            zyn_value_map_put_s (table, "TableName", name ? name : "?");
+            zyn_value_map_put (response, "Table", &table);
+            size_t size = 0;
+            void *encoded = zyn_value_encode (response, &size);
+            zmsg_t *reply = zyn_proto_reply_new (request_id, encoded, size);
+            free (encoded);
+            zyn_value_destroy (&response);
+            zyn_value_destroy (&request);
+            zmsg_prepend (reply, &identity);
+            held [held_count++] = reply;
+        }
+        zframe_destroy (&identity);
+        zframe_destroy (&body);
+        zstr_free (&operation);
+        zframe_destroy (&id);
+        zmsg_destroy (&msg);
+        if (held_count == S_GATHER_BATCH)
+            while (held_count)
+                zmsg_send (&held [--held_count], router);
+    }
+    while (held_count)
+        zmsg_destroy (&held [--held_count]);
+    zpoller_destroy (&poller);
+    zsock_destroy (&router);
+}
+
+//  Read one response from fd and check it is DescribeTable's for name
+static void
+s_expect_table (int fd, const char *name)
+{
+    char response [4096];
+    s_http_read (fd, response, sizeof (response));
+    ck_assert_msg (strncmp (response, "HTTP/1.1 200", 12) == 0, "%s", response);
+    char expected [128];
+    snprintf (expected, sizeof (expected),
+              "\r\n\r\n{\"Table\":{\"TableName\":\"%s\"}}", name);
+    ck_assert_ptr_nonnull (strstr (response, expected));
+}
+
+START_TEST (test_http_burst)
+{
+    //  Replies to many connections arrive in one burst (the broker holds
+    //  them), in reverse order: one loop serves them all, each to its own
+    //  connection. One connection has a request half read meanwhile.
+    zactor_t *broker = zactor_new (s_gather_broker, NULL);
+    char *endpoint = zstr_recv (broker);
+    zyn_gateway_config_t config = { 0 };
+    config.http = "127.0.0.1:0";
+    config.broker = endpoint;
+    zyn_gateway_t *gateway = zyn_gateway_new (&config, NULL);
+    ck_assert_ptr_nonnull (gateway);
+    int port = zyn_gateway_port (gateway);
+    int partial = s_http_send (port, "DynamoDB_20120810.DescribeTable", "");
+    const char *rest_head = "POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: "
+                            "DynamoDB_20120810.DescribeTable\r\n"
+                            "Content-Length: 20\r\n\r\n{\"TableName\"";
+    ck_assert_int_eq (write (partial, rest_head, strlen (rest_head)),
+                      (ssize_t) strlen (rest_head));
+    for (int round = 0; round < 2; round++) {
+        int fds [S_GATHER_BATCH];
+        char name [32];
+        for (int i = 0; i < S_GATHER_BATCH; i++) {
+            char body [64];
+            snprintf (body, sizeof (body), "{\"TableName\":\"t%02d-%d\"}", i,
+                      round);
+            fds [i] = s_http_send (port, "DynamoDB_20120810.DescribeTable",
+                                   body);
+        }
+        for (int i = 0; i < S_GATHER_BATCH; i++) {
+            snprintf (name, sizeof (name), "t%02d-%d", i, round);
+            s_expect_table (fds [i], name);
+            close (fds [i]);
+        }
+    }
+    //  The half-read request is still served when its body completes
+    //  (the empty one before it failed validation at once)
+    char response [4096];
+    s_http_read (partial, response, sizeof (response));
+    ck_assert_int_eq (strncmp (response, "HTTP/1.1 400", 12), 0);
+    const char *rest_tail = ":\"tprt\"}";
+    ck_assert_int_eq (write (partial, rest_tail, strlen (rest_tail)),
+                      (ssize_t) strlen (rest_tail));
+    int fds [S_GATHER_BATCH - 1];
+    for (int i = 0; i < S_GATHER_BATCH - 1; i++)
+        fds [i] = s_http_send (port, "DynamoDB_20120810.DescribeTable",
+                               "{\"TableName\":\"tfill\"}");
+    s_expect_table (partial, "tprt");
+    for (int i = 0; i < S_GATHER_BATCH - 1; i++) {
+        s_expect_table (fds [i], "tfill");
+        close (fds [i]);
+    }
+    close (partial);
+    zyn_gateway_destroy (&gateway);
+    zstr_free (&endpoint);
+    zactor_destroy (&broker);
+}
+END_TEST
+
+START_TEST (test_http_pipelined)
+{
+    //  Requests pipelined on one connection, all in one write: after each
+    //  reply the next request is already read, and nothing on the socket
+    //  wakes the loop for it
+    zactor_t *broker = zactor_new (s_fake_broker, NULL);
+    char *endpoint = zstr_recv (broker);
+    zyn_gateway_config_t config = { 0 };
+    config.http = "127.0.0.1:0";
+    config.broker = endpoint;
+    zyn_gateway_t *gateway = zyn_gateway_new (&config, NULL);
+    ck_assert_ptr_nonnull (gateway);
+    int port = zyn_gateway_port (gateway);
+    int fd = s_http_send (port, "DynamoDB_20120810.DescribeTable",
+                          "{\"TableName\":\"tab1\"}");
+    enum { PIPELINED = 8 };
+    char requests [PIPELINED * 160] = "";
+    for (int i = 0; i < PIPELINED; i++)
+        strcat (requests, "POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: "
+                          "DynamoDB_20120810.DescribeTable\r\n"
+                          "Content-Length: 20\r\n\r\n"
+                          "{\"TableName\":\"tab1\"}");
+    ck_assert_int_eq (write (fd, requests, strlen (requests)),
+                      (ssize_t) strlen (requests));
+    for (int i = 0; i < PIPELINED + 1; i++) {
+        //  One response at a time: read exactly its bytes
+        char response [1024];
+        size_t used = 0;
+        while (true) {
+            ck_assert_int_eq (read (fd, response + used, 1), 1);
+            used++;
+            response [used] = 0;
+            char *split = strstr (response, "\r\n\r\n");
+            const char *length = strcasestr (response, "Content-Length:");
+            if (split && length
+                && used == (size_t) (split + 4 - response)
+                               + strtoul (length + 15, NULL, 10))
+                break;
+            ck_assert_uint_lt (used, sizeof (response) - 1);
+        }
+        ck_assert_int_eq (strncmp (response, "HTTP/1.1 200", 12), 0);
+        ck_assert_ptr_nonnull (strstr (response, "\"TableName\":\"tab1\""));
+    }
+    close (fd);
+    zyn_gateway_destroy (&gateway);
+    zstr_free (&endpoint);
+    zactor_destroy (&broker);
+}
+END_TEST
+
 //  Run zynamo-gateway with args; returns its pid
 static pid_t
 s_spawn (char *const *args)
@@ -1130,6 +1308,8 @@ zyn_gateway_suite (void)
     tcase_add_test (http, test_broker_restart);
     tcase_add_test (http, test_http_loops);
     tcase_add_test (http, test_http_shutdown);
+    tcase_add_test (http, test_http_burst);
+    tcase_add_test (http, test_http_pipelined);
     tcase_add_test (http, test_program);
     suite_add_tcase (suite, http);
     return suite;
