@@ -3,7 +3,8 @@
 
     ZYN_TEST_MAIN (zyn_foo_suite) gives a suite its main (); zyn_test_dir
     makes a fresh directory under tests/tmp/ and zyn_test_dir_remove takes
-    it away again, so a suite leaves nothing behind.
+    it away again, so a suite leaves nothing behind; zyn_test_fill_log
+    makes the next synced LevelDB write under a directory fail.
     =========================================================================
 */
 
@@ -11,6 +12,9 @@
 #define ZYN_TESTUTIL_H_INCLUDED
 
 #include <check.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +64,36 @@ zyn_test_dir_remove (const char *path)
     char command [2048];
     snprintf (command, sizeof (command), "rm -rf '%s'", path);
     ck_assert_int_eq (system (command), 0);
+}
+
+//  Point every LevelDB log (*.log file) this process holds open under dir
+//  at /dev/full, so the next synced write there fails with ENOSPC.
+//  Returns the number of descriptors replaced.
+static inline int
+zyn_test_fill_log (const char *dir)
+{
+    int replaced = 0;
+    DIR *fds = opendir ("/proc/self/fd");
+    ck_assert_ptr_nonnull (fds);
+    struct dirent *entry;
+    while ((entry = readdir (fds))) {
+        char link [300], target [PATH_MAX];
+        snprintf (link, sizeof (link), "/proc/self/fd/%s", entry->d_name);
+        ssize_t size = readlink (link, target, sizeof (target) - 1);
+        if (size <= 4)
+            continue;
+        target [size] = 0;
+        if (strncmp (target, dir, strlen (dir)) == 0
+            && strcmp (target + size - 4, ".log") == 0) {
+            int full = open ("/dev/full", O_WRONLY);
+            ck_assert_int_ge (full, 0);
+            ck_assert_int_ge (dup2 (full, atoi (entry->d_name)), 0);
+            close (full);
+            replaced++;
+        }
+    }
+    closedir (fds);
+    return replaced;
 }
 
 #endif
