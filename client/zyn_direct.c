@@ -668,17 +668,115 @@ zyn_direct_recv (zyn_direct_t *self, zmsg_t **reply,
     return s_take (self, reply, resend, &empty);
 }
 
+//  Move a reply made here (zyn_proto's four frames) into reply
+static void
+s_reply_from_msg (zmsg_t **msg_p, zyn_direct_reply_t *reply)
+{
+    zmsg_t *msg = *msg_p;
+    zframe_t *frame = zmsg_first (msg);
+    zframe_t *id = zmsg_next (msg);
+    zframe_t *status = zmsg_next (msg);
+    zframe_t *body = zmsg_next (msg);
+    reply->request_id = id ? zyn_proto_request_id (id) : 0;
+    zmq_msg_init_size (&reply->status, status ? zframe_size (status) : 0);
+    if (status)
+        memcpy (zmq_msg_data (&reply->status), zframe_data (status),
+                zframe_size (status));
+    zmq_msg_init_size (&reply->body, body ? zframe_size (body) : 0);
+    if (body)
+        memcpy (zmq_msg_data (&reply->body), zframe_data (body),
+                zframe_size (body));
+    (void) frame;
+    zmsg_destroy (msg_p);
+}
+
+//  As s_take, for zyn_direct_drain: a reply from the router moves its
+//  frames into reply, with no copy and no allocation
+static int
+s_take_reply (zyn_direct_t *self, zyn_direct_reply_t *reply,
+              zyn_direct_resend_t *resend, bool *empty)
+{
+    if (s_take_resend (self, resend))
+        return 2;
+    zmsg_t *made = (zmsg_t *) zlistx_first (self->ready);
+    if (made) {
+        zlistx_detach_cur (self->ready);
+        s_reply_from_msg (&made, reply);
+        return 1;
+    }
+    //  peer | ZYN1 | request-id | status | body
+    void *router = zsock_resolve (self->router);
+    zmq_msg_t frames [5];
+    int count = 0;
+    bool more = true;
+    while (more) {
+        zmq_msg_t frame;
+        zmq_msg_init (&frame);
+        //  The receive timeout is zero; the rest of a message arrives
+        //  with its first frame
+        if (zmq_msg_recv (&frame, router, 0) < 0) {
+            zmq_msg_close (&frame);
+            if (count == 0) {
+                *empty = true;
+                return 0;
+            }
+            break;
+        }
+        more = zmq_msg_more (&frame);
+        if (count < 5)
+            frames [count++] = frame;
+        else {
+            zmq_msg_close (&frame);
+            count = 6;          //  Too many frames: malformed
+        }
+    }
+    uint64_t request_id = 0;
+    if (count == 5 && zmq_msg_size (&frames [1]) == 4
+        && memcmp (zmq_msg_data (&frames [1]), ZYN_PROTO_SIGNATURE, 4) == 0
+        && zmq_msg_size (&frames [2]) == 8)
+        request_id = zyn_get_u64 ((const uint8_t *) zmq_msg_data (&frames [2]));
+    void *key = (void *) (uintptr_t) request_id;
+    s_pending_t *pending = request_id
+        ? (s_pending_t *) zhashx_lookup (self->pending, key) : NULL;
+    int rc = 0;
+    if (!pending)
+        ;                       //  Malformed, or the answer to a request
+                                //  given up on
+    else
+    if (zmq_msg_size (&frames [3]) == strlen (ZYN_PROTO_MISROUTED)
+        && memcmp (zmq_msg_data (&frames [3]), ZYN_PROTO_MISROUTED,
+                   strlen (ZYN_PROTO_MISROUTED)) == 0) {
+        self->stale = true;
+        self->broken = true;
+        s_queue_resend (self, request_id, pending);
+        zhashx_delete (self->pending, key);
+        s_take_resend (self, resend);
+        rc = 2;
+    }
+    else {
+        zhashx_delete (self->pending, key);
+        reply->request_id = request_id;
+        zmq_msg_init (&reply->status);
+        zmq_msg_move (&reply->status, &frames [3]);
+        zmq_msg_init (&reply->body);
+        zmq_msg_move (&reply->body, &frames [4]);
+        rc = 1;
+    }
+    for (int i = 0; i < count && i < 5; i++)
+        zmq_msg_close (&frames [i]);
+    return rc;
+}
+
 int
-zyn_direct_drain (zyn_direct_t *self, bool monitor, zmsg_t **reply,
+zyn_direct_drain (zyn_direct_t *self, bool monitor, zyn_direct_reply_t *reply,
                   zyn_direct_resend_t *resend)
 {
     assert (self);
     assert (reply && resend);
-    *reply = NULL;
     if (monitor)
         s_read_monitor (self);
     bool empty = false;
-    int rc = s_take (self, reply, resend, &empty);
+    int rc = s_take_reply (self, reply, resend, &empty);
     return empty ? -1 : rc;
 }
 

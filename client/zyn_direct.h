@@ -84,14 +84,24 @@ int
     zyn_direct_recv (zyn_direct_t *self, zmsg_t **reply,
                      zyn_direct_resend_t *resend);
 
+//  A reply taken by zyn_direct_drain: its frames, moved out of ZeroMQ
+//  uncopied. The receiver closes status and body (zmq_msg_close). Needs
+//  zmq.h (zyn_prelude.h) before this header.
+typedef struct {
+    uint64_t request_id;
+    zmq_msg_t status;
+    zmq_msg_t body;
+} zyn_direct_reply_t;
+
 //  Take the next input without blocking, for a caller that reads until
 //  nothing is left (it waits on the sockets' ZMQ_FDs, which only wake
-//  again once a read has found nothing): as zyn_direct_recv, but reads
-//  the monitor only if monitor is true (once per round is enough), and
-//  returns -1 when no input is left (nothing queued, the router empty).
+//  again once a read has found nothing): as zyn_direct_recv, but a reply
+//  fills *reply (returns 1), the monitor is read only if monitor is true
+//  (once per round is enough), and returns -1 when no input is left
+//  (nothing queued, the router empty).
 int
-    zyn_direct_drain (zyn_direct_t *self, bool monitor, zmsg_t **reply,
-                      zyn_direct_resend_t *resend);
+    zyn_direct_drain (zyn_direct_t *self, bool monitor,
+                      zyn_direct_reply_t *reply, zyn_direct_resend_t *resend);
 
 //  True if the routes should be asked for now (never asked, or found
 //  stale and not asked in the last half second, and none in flight).

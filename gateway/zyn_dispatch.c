@@ -196,23 +196,6 @@ s_ask_routes (zyn_dispatch_t *self)
         zyn_direct_routes_asked (self->direct, id, now);
 }
 
-//  Complete call with status and a copy of body
-static void
-s_complete (zyn_call_t *call, const char *status, size_t status_size,
-            const void *body, size_t size)
-{
-    if (status_size >= sizeof (call->status))
-        status_size = sizeof (call->status) - 1;
-    memcpy (call->status, status, status_size);
-    call->status [status_size] = 0;
-    zmq_msg_init_size (&call->reply_msg, size);
-    memcpy (zmq_msg_data (&call->reply_msg), body, size);
-    call->has_reply_msg = true;
-    call->reply = zmq_msg_data (&call->reply_msg);
-    call->reply_size = size;
-    call->done (call, call->arg);
-}
-
 //  Take one input of the direct path, if one is waiting: complete a
 //  call with its reply, or send a request again through the broker.
 //  Reads the monitor first if monitor is true. Returns false if there was
@@ -220,9 +203,9 @@ s_complete (zyn_call_t *call, const char *status, size_t status_size,
 static bool
 s_receive_direct (zyn_dispatch_t *self, bool monitor)
 {
-    zmsg_t *msg = NULL;
+    zyn_direct_reply_t reply;
     zyn_direct_resend_t resend;
-    int rc = zyn_direct_drain (self->direct, monitor, &msg, &resend);
+    int rc = zyn_direct_drain (self->direct, monitor, &reply, &resend);
     if (rc == 2) {
         //  A stale route or a worker gone: the broker takes it
         self->dealer_unread = true;
@@ -233,20 +216,25 @@ s_receive_direct (zyn_dispatch_t *self, bool monitor)
     }
     else
     if (rc == 1) {
-        //  ZYN1 | request-id | status | body
-        zframe_t *id = zmsg_first (msg);
-        id = zmsg_next (msg);
-        zframe_t *status = zmsg_next (msg);
-        zframe_t *body = zmsg_next (msg);
-        zyn_call_t *call = id && zframe_size (id) == 8 && status && body
-            ? s_slot_lookup (self, zyn_get_u64 (zframe_data (id))) : NULL;
+        zyn_call_t *call = s_slot_lookup (self, reply.request_id);
         if (call) {
             s_release (self, call);
-            s_complete (call, (const char *) zframe_data (status),
-                        zframe_size (status), zframe_data (body),
-                        zframe_size (body));
+            size_t length = zmq_msg_size (&reply.status);
+            if (length >= sizeof (call->status))
+                length = sizeof (call->status) - 1;
+            memcpy (call->status, zmq_msg_data (&reply.status), length);
+            call->status [length] = 0;
+            //  The body frame moves into the call, uncopied
+            zmq_msg_init (&call->reply_msg);
+            zmq_msg_move (&call->reply_msg, &reply.body);
+            call->has_reply_msg = true;
+            call->reply = zmq_msg_data (&call->reply_msg);
+            call->reply_size = zmq_msg_size (&call->reply_msg);
         }
-        zmsg_destroy (&msg);
+        zmq_msg_close (&reply.status);
+        zmq_msg_close (&reply.body);
+        if (call)
+            call->done (call, call->arg);
     }
     return rc >= 0;
 }

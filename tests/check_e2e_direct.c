@@ -18,6 +18,11 @@
 #include "zyn_testcluster.h"
 #include "zyn_testutil.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
 static zyn_value_t *
 s_request (const char *json)
 {
@@ -462,6 +467,208 @@ START_TEST (test_worker_killed)
 }
 END_TEST
 
+//  --------------------------------------------------------------------------
+//  The same through zynamo-gateway: its direct path reads replies straight
+//  off the router (zyn_direct_drain); a stale route and a worker killed
+//  with requests in flight leave no HTTP request unanswered
+
+//  Start zynamo-gateway on the cluster's broker; returns its pid and sets
+//  *port
+static pid_t
+s_gateway_start (zyn_testcluster_t *cluster, int *port)
+{
+    const char *builddir = getenv ("ZYN_BUILDDIR");
+    char program [1100];
+    snprintf (program, sizeof (program), "%s/zynamo-gateway",
+              builddir ? builddir : ".");
+    char port_file [1200];
+    snprintf (port_file, sizeof (port_file), "%s/gw.ports",
+              zyn_testcluster_dir (cluster));
+    char *args [] = { program, "--http", "127.0.0.1:0", "--broker",
+                      (char *) zyn_testcluster_endpoint (cluster),
+                      "--port-file", port_file, NULL };
+    pid_t pid = fork ();
+    ck_assert_int_ge (pid, 0);
+    if (pid == 0) {
+        execv (args [0], args);
+        _exit (127);
+    }
+    *port = 0;
+    for (int attempt = 0; attempt < 2000 && !*port; attempt++) {
+        FILE *file = fopen (port_file, "r");
+        if (file) {
+            if (fscanf (file, "http=127.0.0.1:%d", port) != 1)
+                *port = 0;
+            fclose (file);
+        }
+        if (!*port)
+            zclock_sleep (10);
+    }
+    ck_assert_int_gt (*port, 0);
+    return pid;
+}
+
+static int
+s_http_connect (int port)
+{
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    ck_assert_int_ge (fd, 0);
+    struct sockaddr_in address = { 0 };
+    address.sin_family = AF_INET;
+    address.sin_port = htons ((uint16_t) port);
+    address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    ck_assert_int_eq (connect (fd, (struct sockaddr *) &address,
+                               sizeof (address)), 0);
+    struct timeval timeout = { 20, 0 };
+    setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof (timeout));
+    return fd;
+}
+
+//  Send one keep-alive POST of operation with body on fd
+static void
+s_http_post (int fd, const char *operation, const char *body)
+{
+    char request [1024];
+    int length = snprintf (request, sizeof (request),
+                           "POST / HTTP/1.1\r\nHost: x\r\n"
+                           "X-Amz-Target: DynamoDB_20120810.%s\r\n"
+                           "Content-Length: %zu\r\n\r\n%s", operation,
+                           strlen (body), body);
+    ck_assert_int_eq (write (fd, request, (size_t) length), length);
+}
+
+//  Read one response from fd into buf; returns its status
+static int
+s_http_response (int fd, char *buf, size_t size)
+{
+    size_t used = 0;
+    while (used < size - 1) {
+        ssize_t got = read (fd, buf + used, size - 1 - used);
+        ck_assert_msg (got > 0, "no HTTP response");
+        used += (size_t) got;
+        buf [used] = 0;
+        char *split = strstr (buf, "\r\n\r\n");
+        const char *length = strcasestr (buf, "Content-Length:");
+        if (split && length && length < split
+            && used >= (size_t) (split + 4 - buf)
+                           + strtoul (length + 15, NULL, 10)) {
+            int status = 0;
+            ck_assert_int_eq (sscanf (buf, "HTTP/1.1 %d", &status), 1);
+            return status;
+        }
+    }
+    ck_abort_msg ("response too large");
+    return 0;
+}
+
+//  GetItem of item i on fd, as one keep-alive request
+static void
+s_http_get (int fd, const char *table, int i)
+{
+    char json [256];
+    snprintf (json, sizeof (json),
+              "{\"TableName\":\"%s\",\"Key\":{\"pk\":{\"S\":\"k%d\"},"
+              "\"sk\":{\"N\":\"%d\"}}}", table, i, i % 7);
+    s_http_post (fd, "GetItem", json);
+}
+
+START_TEST (test_gateway)
+{
+    zyn_testcluster_t *cluster = zyn_testcluster_new ("e2e-gateway", 2);
+    zyn_client_t *admin = zyn_testcluster_client (cluster);
+    int port = 0;
+    pid_t gateway = s_gateway_start (cluster, &port);
+    s_create_table (admin, "gwt");
+    for (int i = 0; i < 50; i++)
+        s_put (admin, "gwt", i, "old");
+    int fd = s_http_connect (port);
+    char response [4096];
+    //  The gateway asks for the routes with its first item request
+    for (int i = 0; i < 50; i++) {
+        s_http_get (fd, "gwt", i);
+        ck_assert_int_eq (s_http_response (fd, response, sizeof (response)),
+                          200);
+        ck_assert_ptr_nonnull (strstr (response, "\"v\":{\"S\":\"old\"}"));
+    }
+    //  A stale route: the table dropped and created again
+    s_ok (admin, "DeleteTable", "{\"TableName\":\"gwt\"}");
+    zyn_error_t err = { 0 };
+    int64_t deadline = zyn_mono_msecs () + 15000;
+    while (zyn_mono_msecs () < deadline) {
+        zyn_value_t *reply = zyn_testcluster_call (admin, "DescribeTable",
+                                     "{\"TableName\":\"gwt\"}", &err);
+        if (!reply)
+            break;
+        zyn_value_destroy (&reply);
+        zclock_sleep (50);
+    }
+    s_create_table (admin, "gwt");
+    for (int i = 0; i < 50; i++) {
+        s_http_get (fd, "gwt", i);
+        ck_assert_int_eq (s_http_response (fd, response, sizeof (response)),
+                          200);
+        ck_assert_ptr_nonnull (strstr (response, "\r\n\r\n{}"));
+    }
+    for (int i = 0; i < 50; i++)
+        s_put (admin, "gwt", i, "v");
+    close (fd);
+
+    //  A worker killed with requests in flight on many connections
+    enum { CONNECTIONS = 32, ROUNDS = 40 };
+    int fds [CONNECTIONS];
+    for (int c = 0; c < CONNECTIONS; c++)
+        fds [c] = s_http_connect (port);
+    int ok = 0;
+    for (int round = 0; round < ROUNDS; round++) {
+        //  Reads on even connections (sent again through the broker),
+        //  writes on odd ones (answered InternalServerError by the gateway
+        //  itself: they may or may not have been applied)
+        for (int c = 0; c < CONNECTIONS; c++) {
+            int i = (round * CONNECTIONS + c) % 50;
+            if (c % 2 == 0)
+                s_http_get (fds [c], "gwt", i);
+            else {
+                char json [256];
+                snprintf (json, sizeof (json),
+                          "{\"TableName\":\"gwt\",\"Item\":{\"pk\":{\"S\":"
+                          "\"k%d\"},\"sk\":{\"N\":\"%d\"},\"v\":{\"S\":"
+                          "\"v\"}}}", i, i % 7);
+                s_http_post (fds [c], "PutItem", json);
+            }
+        }
+        if (round == 10)
+            zyn_testcluster_stop_worker (cluster, 0, SIGKILL);
+        for (int c = 0; c < CONNECTIONS; c++) {
+            int status = s_http_response (fds [c], response,
+                                          sizeof (response));
+            if (status == 200) {
+                ck_assert_ptr_nonnull (strstr (
+                    response, c % 2 == 0 ? "\"v\":{\"S\":\"v\"}"
+                                         : "\r\n\r\n{}"));
+                ok++;
+            }
+            else
+                ck_assert_msg ((status == 500
+                                && strstr (response, "InternalServerError"))
+                               || (status == 503
+                                   && strstr (response,
+                                              "ServiceUnavailable")),
+                               "unexpected response %s", response);
+        }
+    }
+    ck_assert_int_ge (ok, 10 * CONNECTIONS);
+    for (int c = 0; c < CONNECTIONS; c++)
+        close (fds [c]);
+    zyn_testcluster_start_worker (cluster, 0);
+    kill (gateway, SIGTERM);
+    int status = 0;
+    ck_assert_int_eq (waitpid (gateway, &status, 0), gateway);
+    ck_assert (WIFEXITED (status) && WEXITSTATUS (status) == 0);
+    zyn_client_destroy (&admin);
+    zyn_testcluster_destroy (&cluster);
+}
+END_TEST
+
 static Suite *
 s_suite (void)
 {
@@ -472,6 +679,7 @@ s_suite (void)
     tcase_add_test (tc, test_stale_route);
     tcase_add_test (tc, test_front_door);
     tcase_add_test (tc, test_worker_killed);
+    tcase_add_test (tc, test_gateway);
     suite_add_tcase (suite, tc);
     return suite;
 }
