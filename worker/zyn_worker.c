@@ -207,6 +207,7 @@ s_connect (self_t *self)
     assert (self->dealer);
     zsock_set_rcvhwm (self->dealer, 0);
     zsock_set_sndhwm (self->dealer, 0);
+    zsock_set_rcvtimeo (self->dealer, 0);     //  s_handle_batch
     if (zsock_connect (self->dealer, "%s", self->endpoint)) {
         zsys_error ("zyn_worker: cannot connect endpoint=%s",
                     self->endpoint);
@@ -858,15 +859,26 @@ s_handle_message (self_t *self, zmsg_t *msg)
 static void
 s_handle_batch (self_t *self)
 {
+    //  Both sockets read with a zero timeout: a read that finds nothing
+    //  costs a check of the socket's commands, as ZMQ_EVENTS would, but
+    //  a read that finds a message costs no system call
     int count = 0;
-    while (count < ZYN_WORKER_BATCH_MAX) {
-        bool from_broker = self->dealer
-                        && (zsock_events (self->dealer) & ZMQ_POLLIN);
-        bool from_front = !from_broker && self->front
-                       && (zsock_events (self->front) & ZMQ_POLLIN);
-        if (!from_broker && !from_front)
-            break;
-        zmsg_t *msg = zmsg_recv (from_broker ? self->dealer : self->front);
+    bool broker_empty = !self->dealer;
+    bool front_empty = !self->front;
+    while (count < ZYN_WORKER_BATCH_MAX && !(broker_empty && front_empty)) {
+        zmsg_t *msg = NULL;
+        bool from_broker = false;
+        if (!self->dealer)
+            broker_empty = true;        //  A command dropped it
+        if (!broker_empty) {
+            msg = zmsg_recv (self->dealer);
+            from_broker = msg != NULL;
+            broker_empty = !msg;
+        }
+        if (!msg && !front_empty) {
+            msg = zmsg_recv (self->front);
+            front_empty = !msg;
+        }
         if (!msg)
             break;
         count++;
@@ -911,6 +923,7 @@ s_handle_pipe (self_t *self)
         zsock_set_sndhwm (self->front, 100000);
         zsock_set_rcvhwm (self->front, 100000);
         zsock_set_linger (self->front, 0);
+        zsock_set_rcvtimeo (self->front, 0);      //  s_handle_batch
         zuuid_t *uuid = zuuid_new ();
         //  28 octets: ZeroMQ keeps an id of up to 33 octets inside the
         //  message, a longer one in a heap block, which libzmq 4.3.4
