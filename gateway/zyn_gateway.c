@@ -684,6 +684,9 @@ s_daemon_timeout (struct MHD_Daemon *daemon)
 #define S_TAG_DAEMON 1
 #define S_TAG_DISPATCH 2                //  + the item's index
 
+//  Turns in a row the loop may take without asking epoll
+#define S_TURNS_MAX 3
+
 //  Watch socket's ZMQ_FD (readable when the socket has commands to take
 //  in, which a read until nothing is left takes) in epoll_fd under tag
 static void
@@ -746,6 +749,7 @@ s_loop_actor (zsock_t *pipe, void *args)
     //  The first turn looks at everything: a ZMQ_FD only wakes on change
     bool pipe_due = true;
     bool daemon_due = true;
+    int turns = 0;                      //  Turns in a row without epoll
     for (int i = 0; i < item_count; i++)
         items [i].revents = ZMQ_POLLIN;
     while (true) {
@@ -760,10 +764,20 @@ s_loop_actor (zsock_t *pipe, void *args)
             MHD_run (self->daemon);
         daemon_due = false;
         long wait = s_daemon_timeout (self->daemon);
+        bool unread = zyn_dispatch_has_unread (self->dispatch);
+        if ((wait == 0 || unread) && turns < S_TURNS_MAX) {
+            //  More to do at once (the daemon has a connection ready, a
+            //  socket was sent on): another turn without asking epoll,
+            //  a few times at most, so the pipe and the rest are seen
+            turns++;
+            daemon_due = wait == 0;
+            continue;
+        }
+        turns = 0;
         long dispatch_wait = zyn_dispatch_timeout (self->dispatch);
         if (dispatch_wait >= 0 && (wait < 0 || dispatch_wait < wait))
             wait = dispatch_wait;
-        if (zyn_dispatch_has_unread (self->dispatch))
+        if (unread)
             wait = 0;
         struct epoll_event events [8];
         int count = epoll_wait (epoll_fd, events, 8,
