@@ -69,6 +69,8 @@ s_client_open (zyn_client_t *self)
     zsock_set_linger (self->dealer, 0);
     zsock_set_sndhwm (self->dealer, CLIENT_HWM);
     zsock_set_rcvhwm (self->dealer, CLIENT_HWM);
+    //  s_wait_reply reads without asking first: an empty read returns
+    zsock_set_rcvtimeo (self->dealer, 0);
     if (zsock_connect (self->dealer, "%s", self->endpoint)) {
         zsock_destroy (&self->dealer);
         return -1;
@@ -311,6 +313,53 @@ s_reply_parse (zmsg_t *msg, s_reply_t *reply)
 }
 
 //  --------------------------------------------------------------------------
+//  A reply taken from the direct path as the frames the broker's would
+//  have: ZYN1 | request-id | status | body. Closes reply's frames.
+
+static zmsg_t *
+s_msg_from_direct (zyn_direct_reply_t *reply)
+{
+    zmsg_t *msg = zmsg_new ();
+    zmsg_addstr (msg, ZYN_PROTO_SIGNATURE);
+    uint8_t id [8];
+    zyn_proto_put_request_id (id, reply->request_id);
+    zmsg_addmem (msg, id, 8);
+    zmsg_addmem (msg, zmq_msg_data (&reply->status),
+                 zmq_msg_size (&reply->status));
+    zmsg_addmem (msg, zmq_msg_data (&reply->body),
+                 zmq_msg_size (&reply->body));
+    zmq_msg_close (&reply->status);
+    zmq_msg_close (&reply->body);
+    return msg;
+}
+
+//  Take the next input of the direct path without blocking (reading its
+//  monitor first if monitor is true). Returns 1 and a reply in *msg; 0 if
+//  an input was taken in (a resend now sent through the broker, a route
+//  reload, a stale reply); -1 if none waits.
+
+static int
+s_take_direct (zyn_client_t *self, bool monitor, zmsg_t **msg)
+{
+    zyn_direct_reply_t reply;
+    zyn_direct_resend_t resend;
+    int rc = zyn_direct_drain (self->direct, monitor, &reply, &resend);
+    if (rc == 1) {
+        *msg = s_msg_from_direct (&reply);
+        return 1;
+    }
+    if (rc == 2) {
+        //  A stale route or a lost worker: the broker takes it
+        if (s_send_broker (self, resend.request_id, resend.operation,
+                           resend.body, resend.size, NULL))
+            zsys_warning ("zyn_client: resend through the broker failed");
+        free (resend.body);
+        return 0;
+    }
+    return rc;
+}
+
+//  --------------------------------------------------------------------------
 //  Wait up to timeout_ms (-1: forever) for any reply on the socket.
 //  Returns the message (caller owns it) or NULL on timeout. Malformed
 //  messages are dropped.
@@ -322,30 +371,20 @@ s_wait_reply (zyn_client_t *self, int timeout_ms)
         return NULL;
     int64_t deadline = zyn_mono_msecs () + timeout_ms;
     while (true) {
+        //  Replies are read without asking first whether one waits (each
+        //  ask is a system call): both sockets have a zero receive
+        //  timeout, so a read that finds nothing returns at once
         zmsg_t *msg = NULL;
-        //  A reply already waiting needs no poll (a system call): with
-        //  many requests in flight most replies find one
-        if (self->direct && zyn_direct_has_input (self->direct)) {
-            zyn_direct_resend_t resend;
-            int rc = zyn_direct_recv (self->direct, &msg, &resend);
-            if (rc == 2) {
-                //  A stale route or a lost worker: the broker takes it
-                if (s_send_broker (self, resend.request_id, resend.operation,
-                                   resend.body, resend.size, NULL))
-                    zsys_warning ("zyn_client: resend through the broker "
-                                  "failed");
-                free (resend.body);
-            }
-            if (!msg)
-                continue;
-        }
-        else
-        if (zsock_events (self->dealer) & ZMQ_POLLIN) {
+        int taken = self->direct ? s_take_direct (self, false, &msg) : -1;
+        if (taken == 0)
+            continue;
+        if (!msg)
             msg = zmsg_recv (self->dealer);
-            if (!msg)
-                return NULL;
-        }
-        else {
+        //  Nothing waits: a worker gone away decides which replies will
+        //  never come, before we wait for them
+        if (!msg && self->direct && s_take_direct (self, true, &msg) == 0)
+            continue;
+        if (!msg) {
             long wait = -1;
             if (timeout_ms >= 0) {
                 wait = (long) (deadline - zyn_mono_msecs ());
