@@ -510,15 +510,6 @@ zyn_direct_monitor (zyn_direct_t *self)
     return self->monitor;
 }
 
-bool
-zyn_direct_has_input (zyn_direct_t *self)
-{
-    assert (self);
-    return zlistx_size (self->ready) || zlistx_size (self->resends)
-        || (zsock_events (self->router) & ZMQ_POLLIN)
-        || (zsock_events (self->monitor) & ZMQ_POLLIN);
-}
-
 //  Queue pending as a resend through the broker; takes pending
 static void
 s_queue_resend (zyn_direct_t *self, uint64_t request_id, s_pending_t *pending)
@@ -605,67 +596,6 @@ s_read_monitor (zyn_direct_t *self)
         }
         zmsg_destroy (&event);
     }
-}
-
-//  Take the next queued resend or reply, else one message from the
-//  router; sets *empty if the router had none. Returns as zyn_direct_recv.
-static int
-s_take (zyn_direct_t *self, zmsg_t **reply, zyn_direct_resend_t *resend,
-        bool *empty)
-{
-    if (s_take_resend (self, resend))
-        return 2;
-    zmsg_t *made = (zmsg_t *) zlistx_first (self->ready);
-    if (made) {
-        zlistx_detach_cur (self->ready);
-        *reply = made;
-        return 1;
-    }
-    zmsg_t *msg = zmsg_recv (self->router);
-    if (!msg) {
-        *empty = true;
-        return 0;
-    }
-    zframe_t *peer = zmsg_pop (msg);
-    zframe_destroy (&peer);
-    //  ZYN1 | request-id | status | body
-    zframe_t *frame = zmsg_first (msg);
-    uint64_t request_id = zmsg_size (msg) == 4
-                          && zframe_streq (frame, ZYN_PROTO_SIGNATURE)
-                        ? zyn_proto_request_id (zmsg_next (msg)) : 0;
-    void *key = (void *) (uintptr_t) request_id;
-    s_pending_t *pending = request_id
-        ? (s_pending_t *) zhashx_lookup (self->pending, key) : NULL;
-    if (!pending) {
-        //  Malformed, or the answer to a request given up on
-        zmsg_destroy (&msg);
-        return 0;
-    }
-    if (zframe_streq (zmsg_next (msg), ZYN_PROTO_MISROUTED)) {
-        self->stale = true;
-        self->broken = true;
-        s_queue_resend (self, request_id, pending);
-        zhashx_delete (self->pending, key);
-        zmsg_destroy (&msg);
-        s_take_resend (self, resend);
-        return 2;
-    }
-    zhashx_delete (self->pending, key);
-    *reply = msg;
-    return 1;
-}
-
-int
-zyn_direct_recv (zyn_direct_t *self, zmsg_t **reply,
-                 zyn_direct_resend_t *resend)
-{
-    assert (self);
-    assert (reply && resend);
-    *reply = NULL;
-    //  Disconnects first: they decide what replies will never come
-    s_read_monitor (self);
-    bool empty = false;
-    return s_take (self, reply, resend, &empty);
 }
 
 //  Move a reply made here (zyn_proto's four frames) into reply

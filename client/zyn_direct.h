@@ -58,7 +58,7 @@ void
 //  Try to send a request straight to its worker. body is the encoded
 //  request; decoded, if the caller has it, the same request as a value
 //  (saves decoding it again), else NULL. Returns true if sent: its reply
-//  will come out of zyn_direct_recv. Returns false if the caller must
+//  will come out of zyn_direct_drain. Returns false if the caller must
 //  send it through the broker (then nothing was sent).
 bool
     zyn_direct_send (zyn_direct_t *self, uint64_t request_id,
@@ -71,19 +71,6 @@ zsock_t *
 zsock_t *
     zyn_direct_monitor (zyn_direct_t *self);
 
-//  True if a message waits on either socket, or a reply is queued
-bool
-    zyn_direct_has_input (zyn_direct_t *self);
-
-//  Take the next input without blocking. Returns:
-//   1 and *reply: a reply for the caller, frames ZYN1 | request-id |
-//     status | body (caller owns it);
-//   2 and *resend: a request to send through the broker now;
-//   0: nothing for the caller (input consumed, or none waiting).
-int
-    zyn_direct_recv (zyn_direct_t *self, zmsg_t **reply,
-                     zyn_direct_resend_t *resend);
-
 //  A reply taken by zyn_direct_drain: its frames, moved out of ZeroMQ
 //  uncopied. The receiver closes status and body (zmq_msg_close). Needs
 //  zmq.h (zyn_prelude.h) before this header.
@@ -94,11 +81,14 @@ typedef struct {
 } zyn_direct_reply_t;
 
 //  Take the next input without blocking, for a caller that reads until
-//  nothing is left (it waits on the sockets' ZMQ_FDs, which only wake
-//  again once a read has found nothing): as zyn_direct_recv, but a reply
-//  fills *reply (returns 1), the monitor is read only if monitor is true
-//  (once per round is enough), and returns -1 when no input is left
-//  (nothing queued, the router empty).
+//  nothing is left (the sockets' ZMQ_FDs only wake again once a read has
+//  found nothing). Reads the monitor first if monitor is true (once per
+//  round is enough; disconnects decide what replies will never come).
+//  Returns:
+//   1 and *reply: a reply for the caller;
+//   2 and *resend: a request to send through the broker now;
+//   0: an input was taken in with nothing for the caller;
+//   -1: no input is left (nothing queued, the router empty).
 int
     zyn_direct_drain (zyn_direct_t *self, bool monitor,
                       zyn_direct_reply_t *reply, zyn_direct_resend_t *resend);
