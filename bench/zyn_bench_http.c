@@ -26,6 +26,9 @@ struct _zyn_bench_http_t {
     socklen_t address_size;
     int fd;                         //  -1 when not connected
     bool reused;                    //  fd has served a request already
+    zyn_bench_sigv4_key_t signing_key;  //  Derived once a day
+    time_t date_at;                 //  The second amz_date was made for
+    char amz_date [32];             //  "YYYYMMDDTHHMMSSZ" of date_at
     char *send_buffer;              //  Owned, grows
     size_t send_capacity;
     char *recv_buffer;              //  Owned, grows
@@ -55,6 +58,38 @@ s_hmac (uint8_t *out, const uint8_t *key, size_t key_size, const char *data,
     crypto_auth_hmacsha256_final (&state, out);
 }
 
+//  Append the texts that follow (up to a NULL) to buffer (size bytes) at
+//  *length, keeping it NUL-terminated. Returns false, with buffer left
+//  as it was, if they do not fit. (Requests are built per call: this is
+//  what snprintf cost most of.)
+static bool
+s_append (char *buffer, size_t size, size_t *length, ...)
+{
+    va_list args;
+    va_start (args, length);
+    size_t at = *length;
+    const char *text;
+    bool fits = true;
+    while ((text = va_arg (args, const char *))) {
+        size_t text_size = strlen (text);
+        if (at + text_size >= size) {
+            fits = false;
+            break;
+        }
+        memcpy (buffer + at, text, text_size);
+        at += text_size;
+    }
+    va_end (args);
+    if (!fits) {
+        if (*length < size)
+            buffer [*length] = 0;
+        return false;
+    }
+    buffer [at] = 0;
+    *length = at;
+    return true;
+}
+
 //  --------------------------------------------------------------------------
 //  The Authorization header value of AWS Signature Version 4.
 
@@ -65,7 +100,7 @@ zyn_bench_sigv4 (char *authorization, size_t size, const char *method,
                  const void *payload, size_t payload_size,
                  const char *access_key, const char *secret_key,
                  const char *region, const char *service,
-                 const char *amz_date)
+                 const char *amz_date, zyn_bench_sigv4_key_t *cache)
 {
     uint8_t digest [crypto_hash_sha256_BYTES];
     char payload_hash [2 * crypto_hash_sha256_BYTES + 1];
@@ -77,69 +112,76 @@ zyn_bench_sigv4 (char *authorization, size_t size, const char *method,
     char canonical [4096];
     char signed_headers [512];
     size_t length = 0, signed_length = 0;
-    int written = snprintf (canonical, sizeof (canonical), "%s\n%s\n\n",
-                            method, path);
-    if (written < 0 || (size_t) written >= sizeof (canonical))
+    if (!s_append (canonical, sizeof (canonical), &length, method, "\n",
+                   path, "\n\n", NULL))
         return -1;
-    length = (size_t) written;
     signed_headers [0] = 0;
-    for (int i = 0; i < header_count; i++) {
-        written = snprintf (canonical + length, sizeof (canonical) - length,
-                            "%s:%s\n", header_names [i], header_values [i]);
-        if (written < 0 || (size_t) written >= sizeof (canonical) - length)
+    for (int i = 0; i < header_count; i++)
+        if (!s_append (canonical, sizeof (canonical), &length,
+                       header_names [i], ":", header_values [i], "\n", NULL)
+            || !s_append (signed_headers, sizeof (signed_headers),
+                          &signed_length, i ? ";" : "", header_names [i],
+                          NULL))
             return -1;
-        length += (size_t) written;
-        written = snprintf (signed_headers + signed_length,
-                            sizeof (signed_headers) - signed_length, "%s%s",
-                            i ? ";" : "", header_names [i]);
-        if (written < 0
-            || (size_t) written >= sizeof (signed_headers) - signed_length)
-            return -1;
-        signed_length += (size_t) written;
-    }
-    written = snprintf (canonical + length, sizeof (canonical) - length,
-                        "\n%s\n%s", signed_headers, payload_hash);
-    if (written < 0 || (size_t) written >= sizeof (canonical) - length)
+    if (!s_append (canonical, sizeof (canonical), &length, "\n",
+                   signed_headers, "\n", payload_hash, NULL))
         return -1;
-    length += (size_t) written;
 
     char canonical_hash [2 * crypto_hash_sha256_BYTES + 1];
     crypto_hash_sha256 (digest, (const unsigned char *) canonical, length);
     s_hex (digest, sizeof (digest), canonical_hash);
 
     char date [9];
-    snprintf (date, sizeof (date), "%.8s", amz_date);
+    size_t date_size = strnlen (amz_date, 8);
+    memcpy (date, amz_date, date_size);
+    date [date_size] = 0;
     char scope [256];
-    snprintf (scope, sizeof (scope), "%s/%s/%s/aws4_request", date, region,
-              service);
+    size_t scope_length = 0;
+    if (!s_append (scope, sizeof (scope), &scope_length, date, "/", region,
+                   "/", service, "/aws4_request", NULL))
+        return -1;
     char to_sign [1024];
-    int to_sign_length
-        = snprintf (to_sign, sizeof (to_sign), "AWS4-HMAC-SHA256\n%s\n%s\n%s",
-                    amz_date, scope, canonical_hash);
-    if (to_sign_length < 0 || (size_t) to_sign_length >= sizeof (to_sign))
+    size_t to_sign_length = 0;
+    if (!s_append (to_sign, sizeof (to_sign), &to_sign_length,
+                   "AWS4-HMAC-SHA256\n", amz_date, "\n", scope, "\n",
+                   canonical_hash, NULL))
         return -1;
 
-    char secret [256];
-    int secret_length = snprintf (secret, sizeof (secret), "AWS4%s",
-                                  secret_key);
-    if (secret_length < 0 || (size_t) secret_length >= sizeof (secret))
-        return -1;
+    //  The key depends on the scope and the secret only
     uint8_t key [crypto_auth_hmacsha256_BYTES];
-    s_hmac (key, (const uint8_t *) secret, (size_t) secret_length, date,
-            strlen (date));
-    s_hmac (key, key, sizeof (key), region, strlen (region));
-    s_hmac (key, key, sizeof (key), service, strlen (service));
-    s_hmac (key, key, sizeof (key), "aws4_request", 12);
+    char key_scope [sizeof (cache->scope)];
+    size_t key_scope_length = 0;
+    bool keepable = s_append (key_scope, sizeof (key_scope),
+                              &key_scope_length, scope, "/", secret_key,
+                              NULL);
+    if (cache && keepable && streq (cache->scope, key_scope))
+        memcpy (key, cache->key, sizeof (key));
+    else {
+        char secret [256];
+        size_t secret_length = 0;
+        if (!s_append (secret, sizeof (secret), &secret_length, "AWS4",
+                       secret_key, NULL))
+            return -1;
+        s_hmac (key, (const uint8_t *) secret, secret_length, date,
+                date_size);
+        s_hmac (key, key, sizeof (key), region, strlen (region));
+        s_hmac (key, key, sizeof (key), service, strlen (service));
+        s_hmac (key, key, sizeof (key), "aws4_request", 12);
+        if (cache && keepable) {
+            memcpy (cache->scope, key_scope, key_scope_length + 1);
+            memcpy (cache->key, key, sizeof (key));
+        }
+    }
     uint8_t signature [crypto_auth_hmacsha256_BYTES];
-    s_hmac (signature, key, sizeof (key), to_sign, (size_t) to_sign_length);
+    s_hmac (signature, key, sizeof (key), to_sign, to_sign_length);
     char signature_hex [2 * crypto_auth_hmacsha256_BYTES + 1];
     s_hex (signature, sizeof (signature), signature_hex);
 
-    written = snprintf (authorization, size,
-                        "AWS4-HMAC-SHA256 Credential=%s/%s, "
-                        "SignedHeaders=%s, Signature=%s",
-                        access_key, scope, signed_headers, signature_hex);
-    return written < 0 || (size_t) written >= size ? -1 : 0;
+    size_t written = 0;
+    return s_append (authorization, size, &written,
+                     "AWS4-HMAC-SHA256 Credential=", access_key, "/", scope,
+                     ", SignedHeaders=", signed_headers, ", Signature=",
+                     signature_hex, NULL) ? 0 : -1;
 }
 
 //  --------------------------------------------------------------------------
@@ -150,32 +192,40 @@ zyn_bench_http_format (char *buffer, size_t size, const char *host,
                        const char *operation, const char *body,
                        size_t body_size, const char *access_key,
                        const char *secret_key, const char *region,
-                       const char *amz_date)
+                       const char *amz_date, zyn_bench_sigv4_key_t *cache)
 {
     char target [128];
-    snprintf (target, sizeof (target), TARGET_PREFIX "%s", operation);
+    size_t target_length = 0;
+    if (!s_append (target, sizeof (target), &target_length, TARGET_PREFIX,
+                   operation, NULL))
+        return -1;
     const char *names []
         = { "content-type", "host", "x-amz-date", "x-amz-target" };
     const char *values [] = { CONTENT_TYPE, host, amz_date, target };
     char authorization [512];
     if (zyn_bench_sigv4 (authorization, sizeof (authorization), "POST", "/",
                          names, values, 4, body, body_size, access_key,
-                         secret_key, region, "dynamodb", amz_date))
+                         secret_key, region, "dynamodb", amz_date, cache))
         return -1;
-    int length = snprintf (buffer, size,
-                           "POST / HTTP/1.1\r\n"
-                           "Host: %s\r\n"
-                           "Content-Type: " CONTENT_TYPE "\r\n"
-                           "X-Amz-Date: %s\r\n"
-                           "X-Amz-Target: %s\r\n"
-                           "Authorization: %s\r\n"
-                           "Content-Length: %zu\r\n"
-                           "\r\n",
-                           host, amz_date, target, authorization, body_size);
-    if (length < 0 || (size_t) length + body_size >= size)
+    //  Content-Length in decimal, written from the end
+    char digits [24];
+    char *number = digits + sizeof (digits) - 1;
+    *number = 0;
+    size_t value = body_size;
+    do {
+        *--number = (char) ('0' + value % 10);
+        value /= 10;
+    } while (value);
+    size_t length = 0;
+    if (!s_append (buffer, size, &length, "POST / HTTP/1.1\r\nHost: ", host,
+                   "\r\nContent-Type: " CONTENT_TYPE "\r\nX-Amz-Date: ",
+                   amz_date, "\r\nX-Amz-Target: ", target,
+                   "\r\nAuthorization: ", authorization,
+                   "\r\nContent-Length: ", number, "\r\n\r\n", NULL)
+        || length + body_size >= size)
         return -1;
     memcpy (buffer + length, body, body_size);
-    return length + (int) body_size;
+    return (int) (length + body_size);
 }
 
 //  True if the header line at line (length bytes) is name (lower-case,
@@ -512,13 +562,17 @@ zyn_bench_http_post (zyn_bench_http_t *self, const char *operation,
         assert (self->send_buffer);
     }
     time_t now = time (NULL);
-    struct tm utc;
-    gmtime_r (&now, &utc);
-    char amz_date [32];
-    strftime (amz_date, sizeof (amz_date), "%Y%m%dT%H%M%SZ", &utc);
+    if (now != self->date_at || !self->amz_date [0]) {
+        struct tm utc;
+        gmtime_r (&now, &utc);
+        strftime (self->amz_date, sizeof (self->amz_date), "%Y%m%dT%H%M%SZ",
+                  &utc);
+        self->date_at = now;
+    }
     int length = zyn_bench_http_format (
         self->send_buffer, self->send_capacity, self->host, operation, body,
-        size, self->access_key, self->secret_key, self->region, amz_date);
+        size, self->access_key, self->secret_key, self->region,
+        self->amz_date, &self->signing_key);
     if (length < 0)
         return zyn_error_set (err, ZYN_ERR_VALIDATION, "request too large");
     for (int attempt = 0; attempt < 2; attempt++) {

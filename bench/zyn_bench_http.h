@@ -44,10 +44,19 @@ int
                          const char **response, size_t *response_size,
                          zyn_error_t *err);
 
+//  A SigV4 signing key, kept for the day, region, service and secret it
+//  was derived from, as the AWS SDKs keep it: deriving it is four of the
+//  seven SHA-256 digests a signature takes. Zero it before first use.
+typedef struct {
+    char scope [256];               //  What it was derived from, or ""
+    uint8_t key [32];
+} zyn_bench_sigv4_key_t;
+
 //  The Authorization header value of AWS Signature Version 4 for one
 //  request. header_names must be lower-case and sorted, with their values
-//  trimmed; they are all signed. amz_date is "YYYYMMDDTHHMMSSZ". Writes
-//  into authorization (size bytes). Returns 0, or -1 if it does not fit.
+//  trimmed; they are all signed. amz_date is "YYYYMMDDTHHMMSSZ". cache,
+//  if not NULL, keeps the signing key between calls. Writes into
+//  authorization (size bytes). Returns 0, or -1 if it does not fit.
 int
     zyn_bench_sigv4 (char *authorization, size_t size, const char *method,
                      const char *path, const char *const *header_names,
@@ -55,18 +64,19 @@ int
                      const void *payload, size_t payload_size,
                      const char *access_key, const char *secret_key,
                      const char *region, const char *service,
-                     const char *amz_date);
+                     const char *amz_date, zyn_bench_sigv4_key_t *cache);
 
 //  Format a whole DynamoDB request (headers and body) into buffer (size
 //  bytes): POST / HTTP/1.1 with Host, Content-Type, X-Amz-Date,
-//  X-Amz-Target, Authorization and Content-Length. Returns the length,
-//  or -1 if it does not fit.
+//  X-Amz-Target, Authorization and Content-Length; cache as for
+//  zyn_bench_sigv4. Returns the length, or -1 if it does not fit.
 int
     zyn_bench_http_format (char *buffer, size_t size, const char *host,
                            const char *operation, const char *body,
                            size_t body_size, const char *access_key,
                            const char *secret_key, const char *region,
-                           const char *amz_date);
+                           const char *amz_date,
+                           zyn_bench_sigv4_key_t *cache);
 
 //  Parse one HTTP response at the start of data (size bytes). Returns 0
 //  if it is not complete yet, -1 if it is malformed, else the number of

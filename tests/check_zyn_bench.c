@@ -429,18 +429,50 @@ START_TEST (test_sigv4_vector)
         zyn_bench_sigv4 (authorization, sizeof (authorization), "GET", "/",
                          names, values, 2, "", 0, "AKIDEXAMPLE",
                          "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
-                         "us-east-1", "service", "20150830T123600Z"),
+                         "us-east-1", "service", "20150830T123600Z", NULL),
         0);
-    ck_assert_str_eq (
-        authorization,
+    const char *expected =
         "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/"
         "aws4_request, SignedHeaders=host;x-amz-date, Signature="
-        "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31");
+        "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31";
+    ck_assert_str_eq (authorization, expected);
+
+    //  With a kept signing key: derived on the first call, used on the
+    //  next, derived again for another day or another secret
+    zyn_bench_sigv4_key_t cache = { "", { 0 } };
+    for (int i = 0; i < 2; i++) {
+        ck_assert_int_eq (
+            zyn_bench_sigv4 (authorization, sizeof (authorization), "GET",
+                             "/", names, values, 2, "", 0, "AKIDEXAMPLE",
+                             "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+                             "us-east-1", "service", "20150830T123600Z",
+                             &cache),
+            0);
+        ck_assert_str_eq (authorization, expected);
+        ck_assert_str_eq (cache.scope,
+                          "20150830/us-east-1/service/aws4_request/"
+                          "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+    }
+    char other [512], fresh [512];
+    const char *next_values [] = { "example.amazonaws.com",
+                                   "20150831T000000Z" };
+    ck_assert_int_eq (
+        zyn_bench_sigv4 (other, sizeof (other), "GET", "/", names,
+                         next_values, 2, "", 0, "AKIDEXAMPLE", "other",
+                         "us-east-1", "service", "20150831T000000Z", &cache),
+        0);
+    ck_assert_int_eq (
+        zyn_bench_sigv4 (fresh, sizeof (fresh), "GET", "/", names,
+                         next_values, 2, "", 0, "AKIDEXAMPLE", "other",
+                         "us-east-1", "service", "20150831T000000Z", NULL),
+        0);
+    ck_assert_str_eq (other, fresh);
+    ck_assert_str_ne (other, expected);
     //  Too small a buffer is refused, not truncated
     ck_assert_int_eq (
         zyn_bench_sigv4 (authorization, 40, "GET", "/", names, values, 2, "",
                          0, "AKIDEXAMPLE", "secret", "us-east-1", "service",
-                         "20150830T123600Z"),
+                         "20150830T123600Z", NULL),
         -1);
 }
 END_TEST
@@ -453,7 +485,8 @@ START_TEST (test_http_format)
     char request [2048];
     int length = zyn_bench_http_format (
         request, sizeof (request), "127.0.0.1:8000", "DescribeTable", body,
-        strlen (body), "zynamo", "zynamo", "us-east-1", "20240101T000000Z");
+        strlen (body), "zynamo", "zynamo", "us-east-1", "20240101T000000Z",
+        NULL);
     ck_assert_int_gt (length, 0);
     request [length] = 0;
     ck_assert_str_eq (
@@ -472,7 +505,7 @@ START_TEST (test_http_format)
         "{\"TableName\":\"usertable\"}");
     ck_assert_int_eq (zyn_bench_http_format (request, 100, "h", "GetItem",
                                              body, strlen (body), "a", "b",
-                                             "r", "20240101T000000Z"),
+                                             "r", "20240101T000000Z", NULL),
                       -1);
 }
 END_TEST
