@@ -653,6 +653,37 @@ s_reply_header (s_http_reply_t *reply, const char *name, char *buf,
     return NULL;
 }
 
+//  A gateway on an ephemeral port in front of the fake broker, with
+//  threads event loops (0: the default)
+typedef struct {
+    zactor_t *broker;
+    char *endpoint;
+    zyn_gateway_t *gateway;
+    int port;
+} s_fixture_t;
+
+static void
+s_fixture_start (s_fixture_t *self, int threads)
+{
+    self->broker = zactor_new (s_fake_broker, NULL);
+    self->endpoint = zstr_recv (self->broker);
+    zyn_gateway_config_t config = { 0 };
+    config.http = "127.0.0.1:0";
+    config.broker = self->endpoint;
+    config.threads = threads;
+    self->gateway = zyn_gateway_new (&config, NULL);
+    ck_assert_ptr_nonnull (self->gateway);
+    self->port = zyn_gateway_port (self->gateway);
+}
+
+static void
+s_fixture_stop (s_fixture_t *self)
+{
+    zyn_gateway_destroy (&self->gateway);
+    zstr_free (&self->endpoint);
+    zactor_destroy (&self->broker);
+}
+
 START_TEST (test_http)
 {
     zactor_t *broker = zactor_new (s_fake_broker, NULL);
@@ -749,14 +780,9 @@ END_TEST
 
 START_TEST (test_http_limits)
 {
-    zactor_t *broker = zactor_new (s_fake_broker, NULL);
-    char *endpoint = zstr_recv (broker);
-    zyn_gateway_config_t config = { 0 };
-    config.http = "127.0.0.1:0";
-    config.broker = endpoint;
-    zyn_gateway_t *gateway = zyn_gateway_new (&config, NULL);
-    ck_assert_ptr_nonnull (gateway);
-    int port = zyn_gateway_port (gateway);
+    s_fixture_t fixture;
+    s_fixture_start (&fixture, 0);
+    int port = fixture.port;
     //  A body over 16 MB is refused without reading it into memory
     int fd = socket (AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in address = { 0 };
@@ -806,15 +832,15 @@ START_TEST (test_http_limits)
     //  A gateway cannot bind a port already in use
     char busy [64];
     snprintf (busy, sizeof (busy), "127.0.0.1:%d", port);
+    zyn_gateway_config_t config = { 0 };
     config.http = busy;
+    config.broker = fixture.endpoint;
     zyn_error_t err = { 0 };
     ck_assert_ptr_null (zyn_gateway_new (&config, &err));
     ck_assert_int_eq (err.type, ZYN_ERR_VALIDATION);
     config.http = "nonsense";
     ck_assert_ptr_null (zyn_gateway_new (&config, &err));
-    zyn_gateway_destroy (&gateway);
-    zstr_free (&endpoint);
-    zactor_destroy (&broker);
+    s_fixture_stop (&fixture);
 }
 END_TEST
 
@@ -954,15 +980,9 @@ START_TEST (test_http_loops)
 {
     //  Three event loops on one port: many connections at once, each
     //  with several requests in turn, all served
-    zactor_t *broker = zactor_new (s_fake_broker, NULL);
-    char *endpoint = zstr_recv (broker);
-    zyn_gateway_config_t config = { 0 };
-    config.http = "127.0.0.1:0";
-    config.broker = endpoint;
-    config.threads = 3;
-    zyn_gateway_t *gateway = zyn_gateway_new (&config, NULL);
-    ck_assert_ptr_nonnull (gateway);
-    int port = zyn_gateway_port (gateway);
+    s_fixture_t fixture;
+    s_fixture_start (&fixture, 3);
+    int port = fixture.port;
     enum { CONNECTIONS = 24, ROUNDS = 5 };
     int fds [CONNECTIONS];
     for (int i = 0; i < CONNECTIONS; i++)
@@ -988,9 +1008,7 @@ START_TEST (test_http_loops)
         }
     for (int i = 0; i < CONNECTIONS; i++)
         close (fds [i]);
-    zyn_gateway_destroy (&gateway);
-    zstr_free (&endpoint);
-    zactor_destroy (&broker);
+    s_fixture_stop (&fixture);
 }
 END_TEST
 
@@ -1161,14 +1179,9 @@ START_TEST (test_http_pipelined)
     //  Requests pipelined on one connection, all in one write: after each
     //  reply the next request is already read, and nothing on the socket
     //  wakes the loop for it
-    zactor_t *broker = zactor_new (s_fake_broker, NULL);
-    char *endpoint = zstr_recv (broker);
-    zyn_gateway_config_t config = { 0 };
-    config.http = "127.0.0.1:0";
-    config.broker = endpoint;
-    zyn_gateway_t *gateway = zyn_gateway_new (&config, NULL);
-    ck_assert_ptr_nonnull (gateway);
-    int port = zyn_gateway_port (gateway);
+    s_fixture_t fixture;
+    s_fixture_start (&fixture, 0);
+    int port = fixture.port;
     int fd = s_http_send (port, "DynamoDB_20120810.DescribeTable",
                           "{\"TableName\":\"tab1\"}");
     enum { PIPELINED = 8 };
@@ -1200,9 +1213,7 @@ START_TEST (test_http_pipelined)
         ck_assert_ptr_nonnull (strstr (response, "\"TableName\":\"tab1\""));
     }
     close (fd);
-    zyn_gateway_destroy (&gateway);
-    zstr_free (&endpoint);
-    zactor_destroy (&broker);
+    s_fixture_stop (&fixture);
 }
 END_TEST
 

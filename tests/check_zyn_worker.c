@@ -284,6 +284,19 @@ s_put_request (const char *key, int number)
     return request;
 }
 
+//  Send a GetItem of pk = key; returns its request id
+static uint64_t
+s_get (s_broker_t *self, const char *key)
+{
+    zyn_value_t *request = zyn_value_new_m ();
+    zyn_value_t *key_map = zyn_value_new_m ();
+    zyn_value_map_put_s (key_map, "pk", key);
+    zyn_value_map_put (request, "Key", &key_map);
+    uint64_t id = s_request (self, "GetItem", request);
+    zyn_value_destroy (&request);
+    return id;
+}
+
 //  Put and expect OK
 static void
 s_put_ok (s_broker_t *self, const char *key, int number)
@@ -394,11 +407,7 @@ START_TEST (test_protocol)
     ck_assert_str_eq (zyn_value_map_get_s (record, "eventName"), "INSERT");
     zyn_value_destroy (&record);
 
-    zyn_value_t *request = zyn_value_new_m ();
-    zyn_value_t *key = s_map ("{\"pk\":{\"S\":\"a\"}}");
-    zyn_value_map_put (request, "Key", &key);
-    uint64_t id = s_request (self, "GetItem", request);
-    zyn_value_destroy (&request);
+    uint64_t id = s_get (self, "a");
     zyn_value_t *body;
     char *status = s_reply (self, id, &body);
     ck_assert_str_eq (status, "OK");
@@ -412,7 +421,7 @@ START_TEST (test_protocol)
     //  Errors: validation, unknown operation, malformed body
     zyn_value_t *item = zyn_value_new_m ();
     zyn_value_map_put_int (item, "n", 1);
-    request = zyn_value_new_m ();
+    zyn_value_t *request = zyn_value_new_m ();
     zyn_value_map_put (request, "Item", &item);
     id = s_request (self, "PutItem", request);
     zyn_value_destroy (&request);
@@ -548,11 +557,7 @@ START_TEST (test_group_commit)
         s_request (self, "PutItem", request);
         zyn_value_destroy (&request);
     }
-    zyn_value_t *request = zyn_value_new_m ();
-    zyn_value_t *key = s_map ("{\"pk\":{\"S\":\"k0\"}}");
-    zyn_value_map_put (request, "Key", &key);
-    uint64_t get_id = s_request (self, "GetItem", request);
-    zyn_value_destroy (&request);
+    uint64_t get_id = s_get (self, "k0");
 
     //  Replies come in request order
     for (int i = 0; i < count; i++) {
@@ -741,11 +746,7 @@ START_TEST (test_commit_failure)
         s_request (self, "PutItem", request);
         zyn_value_destroy (&request);
     }
-    zyn_value_t *request = zyn_value_new_m ();
-    zyn_value_t *key = s_map ("{\"pk\":{\"S\":\"lost\"}}");
-    zyn_value_map_put (request, "Key", &key);
-    uint64_t get_id = s_request (self, "GetItem", request);
-    zyn_value_destroy (&request);
+    uint64_t get_id = s_get (self, "lost");
     for (int i = 0; i < count; i++) {
         zyn_value_t *body;
         char *status = s_reply (self, first_id + i, &body);
