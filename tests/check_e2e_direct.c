@@ -508,22 +508,6 @@ s_gateway_start (zyn_testcluster_t *cluster, int *port)
     return pid;
 }
 
-static int
-s_http_connect (int port)
-{
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    ck_assert_int_ge (fd, 0);
-    struct sockaddr_in address = { 0 };
-    address.sin_family = AF_INET;
-    address.sin_port = htons ((uint16_t) port);
-    address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    ck_assert_int_eq (connect (fd, (struct sockaddr *) &address,
-                               sizeof (address)), 0);
-    struct timeval timeout = { 20, 0 };
-    setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof (timeout));
-    return fd;
-}
-
 //  Send one keep-alive POST of operation with body on fd
 static void
 s_http_post (int fd, const char *operation, const char *body)
@@ -581,7 +565,7 @@ START_TEST (test_gateway)
     s_create_table (admin, "gwt");
     for (int i = 0; i < 50; i++)
         s_put (admin, "gwt", i, "old");
-    int fd = s_http_connect (port);
+    int fd = zyn_test_connect (port, 20);
     char response [4096];
     //  The gateway asks for the routes with its first item request
     for (int i = 0; i < 50; i++) {
@@ -617,7 +601,7 @@ START_TEST (test_gateway)
     enum { CONNECTIONS = 32, ROUNDS = 40 };
     int fds [CONNECTIONS];
     for (int c = 0; c < CONNECTIONS; c++)
-        fds [c] = s_http_connect (port);
+        fds [c] = zyn_test_connect (port, 20);
     int ok = 0;
     for (int round = 0; round < ROUNDS; round++) {
         //  Reads on even connections (sent again through the broker),

@@ -591,16 +591,7 @@ static void
 s_http (int port, const char *method, const char *target, const char *body,
         s_http_reply_t *reply)
 {
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    ck_assert_int_ge (fd, 0);
-    struct sockaddr_in address = { 0 };
-    address.sin_family = AF_INET;
-    address.sin_port = htons ((uint16_t) port);
-    address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    ck_assert_int_eq (connect (fd, (struct sockaddr *) &address,
-                               sizeof (address)), 0);
-    struct timeval timeout = { 15, 0 };
-    setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof (timeout));
+    int fd = zyn_test_connect (port, 15);
     char request [8192];
     int length = snprintf (request, sizeof (request),
                            "%s / HTTP/1.1\r\nHost: localhost:%d\r\n"
@@ -784,15 +775,7 @@ START_TEST (test_http_limits)
     s_fixture_start (&fixture, 0);
     int port = fixture.port;
     //  A body over 16 MB is refused without reading it into memory
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in address = { 0 };
-    address.sin_family = AF_INET;
-    address.sin_port = htons ((uint16_t) port);
-    address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    ck_assert_int_eq (connect (fd, (struct sockaddr *) &address,
-                               sizeof (address)), 0);
-    struct timeval timeout = { 15, 0 };
-    setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof (timeout));
+    int fd = zyn_test_connect (port, 15);
     const char *head = "POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: "
                        "DynamoDB_20120810.ListTables\r\nContent-Length: "
                        "16777217\r\n\r\n";
@@ -816,10 +799,7 @@ START_TEST (test_http_limits)
                                              "16777216 bytes"));
     close (fd);
     //  A body far over the limit is refused before it is read
-    fd = socket (AF_INET, SOCK_STREAM, 0);
-    ck_assert_int_eq (connect (fd, (struct sockaddr *) &address,
-                               sizeof (address)), 0);
-    setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof (timeout));
+    fd = zyn_test_connect (port, 15);
     head = "POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: "
            "DynamoDB_20120810.ListTables\r\nContent-Length: "
            "1000000000\r\n\r\n{";
@@ -936,16 +916,7 @@ END_TEST
 static int
 s_http_send (int port, const char *target, const char *body)
 {
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    ck_assert_int_ge (fd, 0);
-    struct sockaddr_in address = { 0 };
-    address.sin_family = AF_INET;
-    address.sin_port = htons ((uint16_t) port);
-    address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    ck_assert_int_eq (connect (fd, (struct sockaddr *) &address,
-                               sizeof (address)), 0);
-    struct timeval timeout = { 15, 0 };
-    setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof (timeout));
+    int fd = zyn_test_connect (port, 15);
     char request [1024];
     int length = snprintf (request, sizeof (request),
                            "POST / HTTP/1.1\r\nHost: localhost:%d\r\n"

@@ -4,7 +4,8 @@
     ZYN_TEST_MAIN (zyn_foo_suite) gives a suite its main (); zyn_test_dir
     makes a fresh directory under tests/tmp/ and zyn_test_dir_remove takes
     it away again, so a suite leaves nothing behind; zyn_test_fill_log
-    makes the next synced LevelDB write under a directory fail.
+    makes the next synced LevelDB write under a directory fail;
+    zyn_test_connect opens a TCP connection to a port on 127.0.0.1.
     =========================================================================
 */
 
@@ -15,6 +16,9 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +98,24 @@ zyn_test_fill_log (const char *dir)
     }
     closedir (fds);
     return replaced;
+}
+
+//  Connect to port on 127.0.0.1, with a receive timeout of timeout_s
+//  seconds. Returns the socket (the caller closes it).
+static inline int
+zyn_test_connect (int port, int timeout_s)
+{
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    ck_assert_int_ge (fd, 0);
+    struct sockaddr_in address = { 0 };
+    address.sin_family = AF_INET;
+    address.sin_port = htons ((uint16_t) port);
+    address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    ck_assert_int_eq (connect (fd, (struct sockaddr *) &address,
+                               sizeof (address)), 0);
+    struct timeval timeout = { timeout_s, 0 };
+    setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof (timeout));
+    return fd;
 }
 
 #endif
