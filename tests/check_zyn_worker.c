@@ -163,15 +163,16 @@ s_welcome (s_broker_t *self, int interval, int liveness)
     zyn_value_destroy (&body);
 }
 
-//  ASSIGN table 7 "Music" partition 3, the whole hash range, key pk (S);
-//  returns ASSIGNED's LastSequenceNumber
+//  ASSIGN a partition over the whole hash range, key pk (S); returns
+//  ASSIGNED's LastSequenceNumber
 static int64_t
-s_assign (s_broker_t *self)
+s_assign_partition (s_broker_t *self, int64_t table_id, const char *name,
+                    int64_t partition_id)
 {
     zyn_value_t *descriptor = zyn_value_new_m ();
-    zyn_value_map_put_int (descriptor, "TableId", 7);
-    zyn_value_map_put_s (descriptor, "TableName", "Music");
-    zyn_value_map_put_int (descriptor, "PartitionId", 3);
+    zyn_value_map_put_int (descriptor, "TableId", table_id);
+    zyn_value_map_put_s (descriptor, "TableName", name);
+    zyn_value_map_put_int (descriptor, "PartitionId", partition_id);
     uint8_t hash [8];
     zyn_put_u64 (hash, 0);
     zyn_value_t *value = zyn_value_new_b (hash, 8);
@@ -200,10 +201,10 @@ s_assign (s_broker_t *self)
     zyn_value_t *body = s_body (msg);
     int64_t number;
     ck_assert_int_eq (zyn_value_map_get_int (body, "TableId", &number), 0);
-    ck_assert_int_eq (number, 7);
+    ck_assert_int_eq (number, table_id);
     ck_assert_int_eq (zyn_value_map_get_int (body, "PartitionId", &number),
                       0);
-    ck_assert_int_eq (number, 3);
+    ck_assert_int_eq (number, partition_id);
     int64_t seq = -1;
     ck_assert_int_eq (zyn_value_map_get_int (body, "LastSequenceNumber",
                                              &seq),
@@ -214,10 +215,18 @@ s_assign (s_broker_t *self)
     return seq;
 }
 
-//  Send a REQUEST for partition 7/3 with body given as a map (or raw
-//  bytes when map is NULL); returns its request id
+//  Assign partition 3 of table 7, Music
+static int64_t
+s_assign (s_broker_t *self)
+{
+    return s_assign_partition (self, 7, "Music", 3);
+}
+
+//  Send a REQUEST for partition table_id/partition_id with body given as
+//  a map (or raw bytes when map is NULL); returns its request id
 static uint64_t
-s_request (s_broker_t *self, const char *operation, const zyn_value_t *map)
+s_request_to (s_broker_t *self, const char *operation, const zyn_value_t *map,
+              uint32_t table_id, uint32_t partition_id)
 {
     uint64_t request_id = self->next_id++;
     zmsg_t *msg = zmsg_new ();
@@ -230,7 +239,7 @@ s_request (s_broker_t *self, const char *operation, const zyn_value_t *map)
     zmsg_addmem (msg, id, 8);
     zmsg_addstr (msg, operation);
     uint8_t partition [12];
-    zyn_proto_put_partition (partition, 7, 3);
+    zyn_proto_put_partition (partition, table_id, partition_id);
     zmsg_addmem (msg, partition, 12);
     size_t size;
     void *data = zyn_value_encode (map, &size);
@@ -238,6 +247,13 @@ s_request (s_broker_t *self, const char *operation, const zyn_value_t *map)
     free (data);
     zmsg_send (&msg, self->router);
     return request_id;
+}
+
+//  Send a REQUEST for partition 7/3
+static uint64_t
+s_request (s_broker_t *self, const char *operation, const zyn_value_t *map)
+{
+    return s_request_to (self, operation, map, 7, 3);
 }
 
 //  Receive a REPLY: checks client and request id, returns the status and
@@ -775,6 +791,83 @@ START_TEST (test_commit_failure)
 }
 END_TEST
 
+//  Two partitions with writes in one batch commit on two threads at once;
+//  when one of them fails (the first or the second: _i), only its writes
+//  are answered InternalServerError, the other's are durable and read back
+START_TEST (test_commit_failure_split)
+{
+    s_broker_t *self = s_broker_new ();
+    s_start_worker (self);
+    zyn_value_t *ready = s_expect_ready (self);
+    zyn_value_destroy (&ready);
+    s_welcome (self, 1000, 3);
+    s_assign (self);
+    s_assign_partition (self, 8, "Songs", 1);
+    s_warm_up (self);
+    uint64_t commits_before, requests, published_before;
+    s_stats (self, &commits_before, &requests, &published_before);
+
+    //  Both partitions have committed in parallel before the failure
+    const char *tables [2] = { "Music", "Songs" };
+    const uint32_t table_ids [2] = { 7, 8 };
+    const uint32_t partition_ids [2] = { 3, 1 };
+    const int count = 40;
+    for (int round = 0; round < 2; round++) {
+        if (round == 1) {
+            char dir [1300];
+            snprintf (dir, sizeof (dir), "%s/worker-1/p-%u-%u/", self->dir,
+                      table_ids [_i], partition_ids [_i]);
+            ck_assert_int_eq (zyn_test_fill_log (dir), 1);
+        }
+        uint64_t first_id = self->next_id;
+        for (int i = 0; i < count; i++) {
+            zyn_value_t *request = s_put_request ("k", round * count + i);
+            zyn_value_map_put_s (request, "TableName", tables [i % 2]);
+            s_request_to (self, "PutItem", request, table_ids [i % 2],
+                          partition_ids [i % 2]);
+            zyn_value_destroy (&request);
+        }
+        for (int i = 0; i < count; i++) {
+            zyn_value_t *body;
+            char *status = s_reply (self, first_id + i, &body);
+            if (round == 1 && i % 2 == _i)
+                ck_assert_str_eq (status, "InternalServerError");
+            else
+                ck_assert_str_eq (status, "OK");
+            zstr_free (&status);
+            zyn_value_destroy (&body);
+        }
+    }
+    //  The partition that did not fail holds its last write of round 1
+    int good = 1 - _i;
+    zyn_value_t *request = zyn_value_new_m ();
+    zyn_value_t *key_map = zyn_value_new_m ();
+    zyn_value_map_put_s (key_map, "pk", "k");
+    zyn_value_map_put (request, "Key", &key_map);
+    zyn_value_map_put_s (request, "TableName", tables [good]);
+    uint64_t id = s_request_to (self, "GetItem", request, table_ids [good],
+                                partition_ids [good]);
+    zyn_value_destroy (&request);
+    zyn_value_t *body;
+    char *status = s_reply (self, id, &body);
+    ck_assert_str_eq (status, "OK");
+    char json [100];
+    snprintf (json, sizeof (json), "{\"pk\":{\"S\":\"k\"},"
+              "\"n\":{\"N\":\"%d\"}}", 2 * count - 2 + good);
+    zyn_value_t *expected = s_map (json);
+    ck_assert (zyn_value_equal (zyn_value_map_get (body, "Item"), expected));
+    zyn_value_destroy (&expected);
+    zyn_value_destroy (&body);
+    zstr_free (&status);
+
+    uint64_t commits, published;
+    s_stats (self, &commits, &requests, &published);
+    ck_assert_uint_ge (commits, commits_before + 3);
+    ck_assert_uint_eq (published, published_before + count + count / 2);
+    s_broker_destroy (&self);
+}
+END_TEST
+
 Suite *
 zyn_worker_suite (void)
 {
@@ -789,6 +882,7 @@ zyn_worker_suite (void)
     tcase_set_timeout (tcase, 30);
     tcase_add_test (tcase, test_group_commit);
     tcase_add_test (tcase, test_commit_failure);
+    tcase_add_loop_test (tcase, test_commit_failure_split, 0, 2);
     suite_add_tcase (suite, tcase);
     tcase = tcase_create ("heartbeats");
     tcase_set_timeout (tcase, 30);

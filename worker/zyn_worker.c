@@ -53,6 +53,12 @@ typedef struct {
     char *stream_endpoint;      //  Owned, where pub connects
     zhashx_t *partitions;       //  Owned, "table-partition" -> partition
     zlistx_t *replies;          //  Owned, s_reply_t of the current batch
+    zactor_t **committers;      //  Owned, committer threads, made as the
+                                //  partitions of one commit outnumber them
+    size_t committer_count;
+    zyn_partition_t **dirty;    //  Owned, the partitions a flush commits
+    int *dirty_rcs;             //  Owned, their commits' results
+    size_t dirty_max;
     int64_t heartbeat_interval;
     int64_t heartbeat_liveness;
     int64_t heartbeat_at;       //  When we next send a HEARTBEAT
@@ -127,6 +133,11 @@ s_self_destroy (self_t **self_p)
     self_t *self = *self_p;
     if (!self)
         return;
+    for (size_t i = 0; i < self->committer_count; i++)
+        zactor_destroy (&self->committers [i]);
+    free (self->committers);
+    free (self->dirty);
+    free (self->dirty_rcs);
     zlistx_destroy (&self->replies);
     zhashx_destroy (&self->partitions);
     zsock_destroy (&self->pub);
@@ -419,55 +430,129 @@ s_publish (self_t *self, zyn_partition_t *partition)
 }
 
 //  --------------------------------------------------------------------------
+//  A committer: writes the commit of each partition it is handed
+//  (zyn_partition_commit, with its fsync) on its own thread and answers
+//  rc and error message. The actor does not touch that partition until
+//  the answer is in, so the partitions of one group commit fsync in
+//  parallel (docs/performance.md, History).
+
+static void
+s_committer_actor (zsock_t *pipe, void *args)
+{
+    (void) args;
+    zsock_signal (pipe, 0);
+    while (true) {
+        char *command = NULL;
+        void *partition = NULL;
+        if (zsock_recv (pipe, "sp", &command, &partition) == -1)
+            break;                  //  Interrupted
+        bool term = streq (command, "$TERM");
+        zstr_free (&command);
+        if (term)
+            break;
+        zyn_error_t err = { 0 };
+        int rc = zyn_partition_commit ((zyn_partition_t *) partition, &err);
+        zsock_send (pipe, "is", rc, err.message);
+    }
+}
+
+static void
+s_commit_failed (zyn_partition_t *partition, const char *message)
+{
+    zsys_error ("zyn_worker: commit failed table=%s partition=%" PRIu32
+                ": %s", zyn_partition_table_name (partition),
+                zyn_partition_id (partition), message);
+}
+
+//  --------------------------------------------------------------------------
+//  Commit every partition with staged writes: all but the first on
+//  committers, the first on this thread, then wait for all. Returns how
+//  many are in self->dirty; self->dirty_rcs holds their results.
+
+static size_t
+s_commit_all (self_t *self)
+{
+    size_t count = 0;
+    zyn_partition_t *partition =
+        (zyn_partition_t *) zhashx_first (self->partitions);
+    while (partition) {
+        if (zyn_partition_is_dirty (partition)) {
+            if (count == self->dirty_max) {
+                self->dirty_max = self->dirty_max ? self->dirty_max * 2 : 4;
+                self->dirty = (zyn_partition_t **) realloc (
+                    self->dirty, self->dirty_max * sizeof (zyn_partition_t *));
+                self->dirty_rcs = (int *) realloc (
+                    self->dirty_rcs, self->dirty_max * sizeof (int));
+                assert (self->dirty && self->dirty_rcs);
+            }
+            self->dirty [count++] = partition;
+        }
+        partition = (zyn_partition_t *) zhashx_next (self->partitions);
+    }
+    if (count == 0)
+        return 0;
+    while (self->committer_count < count - 1) {
+        self->committers = (zactor_t **) realloc (
+            self->committers,
+            (self->committer_count + 1) * sizeof (zactor_t *));
+        assert (self->committers);
+        self->committers [self->committer_count++] =
+            zactor_new (s_committer_actor, NULL);
+    }
+    for (size_t i = 1; i < count; i++)
+        zsock_send (self->committers [i - 1], "sp", "COMMIT",
+                    (void *) self->dirty [i]);
+    zyn_error_t err = { 0 };
+    self->dirty_rcs [0] = zyn_partition_commit (self->dirty [0], &err);
+    if (self->dirty_rcs [0])
+        s_commit_failed (self->dirty [0], err.message);
+    for (size_t i = 1; i < count; i++) {
+        char *message = NULL;
+        int rc = -1;
+        if (zsock_recv (self->committers [i - 1], "is", &rc, &message) == -1)
+            rc = -1;                    //  Interrupted: never acknowledged
+        self->dirty_rcs [i] = rc;
+        if (rc)
+            s_commit_failed (self->dirty [i],
+                             message ? message : "interrupted");
+        zstr_free (&message);
+    }
+    for (size_t i = 0; i < count; i++)
+        if (self->dirty_rcs [i] == 0)
+            self->commits++;
+    return count;
+}
+
+//  --------------------------------------------------------------------------
 //  End the batch: commit every partition with staged writes (one
-//  WriteBatch and one fsync each), then send the replies, then publish.
-//  A reply never reveals a write that is not durable: a request whose
-//  partition failed to commit is answered InternalServerError.
+//  WriteBatch and one fsync each, in parallel), then send the replies,
+//  then publish. A reply never reveals a write that is not durable: a
+//  request whose partition failed to commit is answered
+//  InternalServerError.
 
 static bool
-s_failed (zyn_partition_t **failed, size_t count, zyn_partition_t *partition)
+s_failed (self_t *self, size_t count, zyn_partition_t *partition)
 {
     for (size_t i = 0; i < count; i++)
-        if (failed [i] == partition)
-            return true;
+        if (self->dirty [i] == partition)
+            return self->dirty_rcs [i] != 0;
     return false;
 }
 
 static void
 s_flush (self_t *self)
 {
-    //  The partitions whose commit failed (rare: allocated then only)
-    zyn_partition_t **failed = NULL;
-    size_t failures = 0;
+    size_t count = s_commit_all (self);
     bool committed = false;
-    zyn_partition_t *partition =
-        (zyn_partition_t *) zhashx_first (self->partitions);
-    while (partition) {
-        if (zyn_partition_is_dirty (partition)) {
-            zyn_error_t err = { 0 };
-            if (zyn_partition_commit (partition, &err) == 0) {
-                self->commits++;
-                committed = true;
-            }
-            else {
-                zsys_error ("zyn_worker: commit failed table=%s "
-                            "partition=%" PRIu32 ": %s",
-                            zyn_partition_table_name (partition),
-                            zyn_partition_id (partition), err.message);
-                failed = (zyn_partition_t **) realloc (
-                    failed, (failures + 1) * sizeof (zyn_partition_t *));
-                assert (failed);
-                failed [failures++] = partition;
-            }
-        }
-        partition = (zyn_partition_t *) zhashx_next (self->partitions);
-    }
+    for (size_t i = 0; i < count; i++)
+        if (self->dirty_rcs [i] == 0)
+            committed = true;
     s_reply_t *reply = (s_reply_t *) zlistx_first (self->replies);
     while (reply) {
         zmsg_t *msg = reply->msg;
         reply->msg = NULL;
         if (reply->partition
-            && s_failed (failed, failures, reply->partition)) {
+            && s_failed (self, count, reply->partition)) {
             zframe_t *client = s_reply_client (msg, reply->direct);
             zmsg_destroy (&msg);
             zyn_error_t err = { 0 };
@@ -486,13 +571,12 @@ s_flush (self_t *self)
     }
     zlistx_purge (self->replies);
     //  Only a committed partition holds records not yet published
-    partition = committed
+    zyn_partition_t *partition = committed
               ? (zyn_partition_t *) zhashx_first (self->partitions) : NULL;
     while (partition) {
         s_publish (self, partition);
         partition = (zyn_partition_t *) zhashx_next (self->partitions);
     }
-    free (failed);
 }
 
 //  --------------------------------------------------------------------------
