@@ -513,6 +513,100 @@ START_TEST (test_reopen)
 END_TEST
 
 //  --------------------------------------------------------------------------
+//  Trimming the change log: oldest first, at most max a time, at the
+//  time boundary exactly, never the staged ones; kept across a reopen
+
+static void
+s_put_numbered (zyn_partition_t *partition, int from, int to)
+{
+    char item [64];
+    for (int i = from; i < to; i++) {
+        snprintf (item, sizeof (item), "{\"pk\":{\"S\":\"t%d\"}}", i);
+        s_put (partition, item);
+    }
+    s_commit (partition);
+}
+
+static void
+s_expect_records (zyn_partition_t *partition, int64_t first, int64_t last)
+{
+    zyn_error_t err = { 0 };
+    zyn_value_t *records = zyn_partition_read_records (partition, 1, 100, 0,
+                                                       &err);
+    ck_assert_ptr_nonnull (records);
+    ck_assert_uint_eq (zyn_value_size (records), (size_t) (last - first + 1));
+    for (size_t i = 0; i < zyn_value_size (records); i++)
+        ck_assert_int_eq (s_int (zyn_value_list_get (records, i),
+                                 "SequenceNumber"), first + (int64_t) i);
+    zyn_value_destroy (&records);
+}
+
+START_TEST (test_trim)
+{
+    char dir [1100];
+    zyn_test_dir (dir, sizeof (dir), "partition");
+    zyn_partition_t *partition = s_open (dir, NULL);
+    zyn_error_t err = { 0 };
+    //  An empty log has nothing to trim
+    ck_assert_int_eq (zyn_partition_trim (partition, INT64_MAX, 10, &err), 0);
+    ck_assert_uint_eq (zyn_partition_first_seq (partition), 1);
+
+    s_put_numbered (partition, 0, 10);
+    int64_t now = zyn_wall_msecs ();
+    ck_assert_int_eq (zyn_partition_trim (partition, now - 60000, 100, &err),
+                      0);
+    //  A cap of 4: 4, 4, then the last 2
+    ck_assert_int_eq (zyn_partition_trim (partition, now + 1000, 4, &err), 4);
+    ck_assert_uint_eq (zyn_partition_first_seq (partition), 5);
+    s_expect_records (partition, 5, 10);
+    ck_assert_int_eq (zyn_partition_trim (partition, now + 1000, 4, &err), 4);
+    ck_assert_int_eq (zyn_partition_trim (partition, now + 1000, 4, &err), 2);
+    ck_assert_int_eq (zyn_partition_trim (partition, now + 1000, 4, &err), 0);
+    ck_assert_uint_eq (zyn_partition_first_seq (partition), 11);
+    s_expect_records (partition, 1, 0);
+
+    //  Three old records, then a boundary, then three new ones: exactly
+    //  the old ones go, and a staged write is never trimmed
+    s_put_numbered (partition, 10, 13);
+    zclock_sleep (30);
+    int64_t boundary = zyn_wall_msecs ();
+    zclock_sleep (30);
+    s_put_numbered (partition, 13, 16);
+    s_put (partition, "{\"pk\":{\"S\":\"staged\"}}");
+    ck_assert_int_eq (zyn_partition_trim (partition, boundary, 100, &err), 3);
+    ck_assert_int_eq (zyn_partition_trim (partition, INT64_MAX, 100, &err),
+                      3);
+    ck_assert_uint_eq (zyn_partition_first_seq (partition), 17);
+    s_commit (partition);
+    s_expect_records (partition, 17, 17);
+    //  The items stay
+    zyn_value_t *found = s_get (partition, "{\"pk\":{\"S\":\"t0\"}}");
+    ck_assert_ptr_nonnull (found);
+    zyn_value_destroy (&found);
+
+    //  A reopened partition finds its oldest record and goes on
+    char path [1200];
+    snprintf (path, sizeof (path), "%s", zyn_partition_path (partition));
+    zyn_partition_destroy (&partition);
+    partition = zyn_partition_new (path, NULL, &err);
+    ck_assert_ptr_nonnull (partition);
+    ck_assert_uint_eq (zyn_partition_first_seq (partition), 17);
+    ck_assert_uint_eq (zyn_partition_last_seq (partition), 17);
+    ck_assert_int_eq (zyn_partition_trim (partition, INT64_MAX, 100, &err),
+                      1);
+    zyn_partition_destroy (&partition);
+    partition = zyn_partition_new (path, NULL, &err);
+    ck_assert_ptr_nonnull (partition);
+    ck_assert_uint_eq (zyn_partition_first_seq (partition), 18);
+    ck_assert_uint_eq (zyn_partition_last_seq (partition), 17);
+    s_put_numbered (partition, 16, 17);
+    s_expect_records (partition, 18, 18);
+    zyn_partition_destroy (&partition);
+    zyn_test_dir_remove (dir);
+}
+END_TEST
+
+//  --------------------------------------------------------------------------
 //  The fence: keys outside the hash range are refused
 
 START_TEST (test_ownership)
@@ -1178,6 +1272,7 @@ zyn_partition_suite (void)
     TCase *tcase = tcase_create ("lifecycle");
     tcase_add_test (tcase, test_lifecycle);
     tcase_add_test (tcase, test_reopen);
+    tcase_add_test (tcase, test_trim);
     suite_add_tcase (suite, tcase);
     tcase = tcase_create ("put_get");
     tcase_add_test (tcase, test_put_get_delete);

@@ -384,20 +384,23 @@ s_warm_up (s_broker_t *self)
     return 0;
 }
 
-//  The worker's STATS: commits, requests, published
-static void
+//  The worker's STATS: commits, requests, published; returns trimmed
+static uint64_t
 s_stats (s_broker_t *self, uint64_t *commits, uint64_t *requests,
          uint64_t *published)
 {
     zstr_send (self->worker, "STATS");
-    char *a, *b, *c;
-    ck_assert_int_eq (zstr_recvx (self->worker, &a, &b, &c, NULL), 3);
+    char *a, *b, *c, *d;
+    ck_assert_int_eq (zstr_recvx (self->worker, &a, &b, &c, &d, NULL), 4);
     *commits = strtoull (a, NULL, 10);
     *requests = strtoull (b, NULL, 10);
     *published = strtoull (c, NULL, 10);
+    uint64_t trimmed = strtoull (d, NULL, 10);
     zstr_free (&a);
     zstr_free (&b);
     zstr_free (&c);
+    zstr_free (&d);
+    return trimmed;
 }
 
 //  --------------------------------------------------------------------------
@@ -868,6 +871,81 @@ START_TEST (test_commit_failure_split)
 }
 END_TEST
 
+//  The change log keeps the retention window: older records are deleted,
+//  newer ones and every item stay, and sequence numbers go on
+START_TEST (test_trim_log)
+{
+    s_broker_t *self = s_broker_new ();
+    s_start_worker (self);
+    zyn_value_t *ready = s_expect_ready (self);
+    zyn_value_destroy (&ready);
+    s_welcome (self, 1000, 3);
+    s_assign (self);
+    uint64_t seq = s_warm_up (self);
+    for (int i = 0; i < 30; i++) {
+        char key [16];
+        snprintf (key, sizeof (key), "old%d", i);
+        s_put_ok (self, key, i);
+    }
+    zclock_sleep (1200);
+    for (int i = 0; i < 5; i++) {
+        char key [16];
+        snprintf (key, sizeof (key), "new%d", i);
+        s_put_ok (self, key, i);
+    }
+    uint64_t commits, requests, published;
+    ck_assert_uint_eq (s_stats (self, &commits, &requests, &published), 0);
+    //  Keep one second: the warm-up's and the 30 old records go
+    zstr_sendx (self->worker, "RETENTION", "1000", "60000", NULL);
+    uint64_t trimmed = 0;
+    for (int attempt = 0; attempt < 100 && trimmed == 0; attempt++) {
+        zclock_sleep (20);
+        trimmed = s_stats (self, &commits, &requests, &published);
+    }
+    ck_assert_uint_eq (trimmed, seq + 30);
+
+    zyn_value_t *request = zyn_value_new_m ();
+    zyn_value_map_put_s (request, "TableName", "Music");
+    zyn_value_map_put_int (request, "StartSequenceNumber", 1);
+    uint64_t id = s_request (self, "ZynGetStreamRecords", request);
+    zyn_value_destroy (&request);
+    zyn_value_t *body;
+    char *status = s_reply (self, id, &body);
+    ck_assert_str_eq (status, "OK");
+    const zyn_value_t *records = zyn_value_map_get (body, "Records");
+    ck_assert_uint_eq (zyn_value_size (records), 5);
+    for (size_t i = 0; i < 5; i++) {
+        const zyn_value_t *record = zyn_value_list_get (records, i);
+        int64_t number;
+        ck_assert_int_eq (zyn_value_map_get_int (record, "SequenceNumber",
+                                                 &number), 0);
+        ck_assert_int_eq (number, (int64_t) (seq + 31 + i));
+    }
+    zyn_value_destroy (&body);
+    zstr_free (&status);
+
+    //  The items written with the trimmed records are all there
+    id = s_get (self, "old0");
+    status = s_reply (self, id, &body);
+    ck_assert_str_eq (status, "OK");
+    zyn_value_t *expected = s_map ("{\"pk\":{\"S\":\"old0\"},"
+                                   "\"n\":{\"N\":\"0\"}}");
+    ck_assert (zyn_value_equal (zyn_value_map_get (body, "Item"), expected));
+    zyn_value_destroy (&expected);
+    zyn_value_destroy (&body);
+    zstr_free (&status);
+
+    //  A new write takes the next sequence number; nothing more is trimmed
+    while (s_record (self, 50, NULL))
+        ;
+    s_put_ok (self, "after", 1);
+    ck_assert_uint_eq (s_record (self, 5000, NULL), seq + 36);
+    ck_assert_uint_eq (s_stats (self, &commits, &requests, &published),
+                       seq + 30);
+    s_broker_destroy (&self);
+}
+END_TEST
+
 Suite *
 zyn_worker_suite (void)
 {
@@ -883,6 +961,7 @@ zyn_worker_suite (void)
     tcase_add_test (tcase, test_group_commit);
     tcase_add_test (tcase, test_commit_failure);
     tcase_add_loop_test (tcase, test_commit_failure_split, 0, 2);
+    tcase_add_test (tcase, test_trim_log);
     suite_add_tcase (suite, tcase);
     tcase = tcase_create ("heartbeats");
     tcase_set_timeout (tcase, 30);

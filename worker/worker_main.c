@@ -30,6 +30,10 @@ s_usage (FILE *stream)
              "                      a free port); 'none' to turn it off\n"
              "  --announce ENDPOINT where clients reach the front door\n"
              "                      (default: the endpoint bound)\n"
+             "  --stream-retention SECONDS\n"
+             "                      how long change records are kept\n"
+             "                      (default 86400, a day, as DynamoDB\n"
+             "                      Streams keeps them)\n"
              "  --verbose           log every request\n"
              "  --help              show this help and exit\n");
 }
@@ -65,6 +69,7 @@ main (int argc, char *argv [])
     const char *id = "worker-1";
     const char *front = "tcp://127.0.0.1:*";
     const char *announce = "";
+    const char *retention = NULL;
     bool verbose = false;
 
     for (int index = 1; index < argc; index++) {
@@ -79,7 +84,8 @@ main (int argc, char *argv [])
         else
         if (streq (arg, "--broker") || streq (arg, "--data")
             || streq (arg, "--id") || streq (arg, "--front")
-            || streq (arg, "--announce")) {
+            || streq (arg, "--announce")
+            || streq (arg, "--stream-retention")) {
             if (index + 1 >= argc || argv [index + 1][0] == '\0') {
                 fprintf (stderr, "zynamo-worker: %s needs a value\n", arg);
                 return 1;
@@ -97,6 +103,9 @@ main (int argc, char *argv [])
             if (streq (arg, "--announce"))
                 announce = value;
             else
+            if (streq (arg, "--stream-retention"))
+                retention = value;
+            else
                 id = value;
         }
         else {
@@ -104,6 +113,19 @@ main (int argc, char *argv [])
                              "(try --help)\n", arg);
             return 1;
         }
+    }
+    char retention_ms [32] = "";
+    if (retention) {
+        char *end = NULL;
+        errno = 0;
+        long long seconds = strtoll (retention, &end, 10);
+        if (errno || *end || seconds < 1 || seconds > 100LL * 365 * 86400) {
+            fprintf (stderr, "zynamo-worker: --stream-retention must be a "
+                             "number of seconds from 1 to 3153600000\n");
+            return 1;
+        }
+        snprintf (retention_ms, sizeof (retention_ms), "%lld",
+                  seconds * 1000);
     }
     zsys_init ();
     zsys_set_logident ("zynamo-worker");
@@ -113,6 +135,8 @@ main (int argc, char *argv [])
     assert (worker);
     if (verbose)
         zstr_send (worker, "VERBOSE");
+    if (*retention_ms)
+        zstr_sendx (worker, "RETENTION", retention_ms, "60000", NULL);
     if ((!streq (front, "none")
          && s_command (worker, "cannot bind the front door", "FRONT", front,
                        announce, NULL))

@@ -41,6 +41,7 @@ struct zyn_partition {
     leveldb_filterpolicy_t *filter;     //  Owned
     leveldb_readoptions_t *read_options;    //  Owned
     leveldb_writeoptions_t *sync_options;   //  Owned, sync = true
+    leveldb_writeoptions_t *trim_options;   //  Owned, sync = false
     zyn_value_t *descriptor;    //  Owned, the ASSIGN body
     uint64_t table_id;
     uint32_t partition_id;
@@ -54,6 +55,8 @@ struct zyn_partition {
     const char *key_names [3];  //  Borrowed from pk_name, sk_name
     zyn_lsi_t *lsi;             //  Owned, the local secondary indexes
     uint64_t last_seq;          //  Last durable sequence number
+    uint64_t first_seq;         //  Oldest record in the log, or
+                                //  last_seq + 1 when it is empty
     char event_salt [17];       //  Random hex, the first half of eventIDs
     uint64_t staged_seq;        //  Last staged sequence number
     leveldb_writebatch_t *batch;    //  Owned, pending writes
@@ -319,6 +322,16 @@ s_recover_seq (zyn_partition_t *self, zyn_error_t *err)
                 seq = log_seq;
         }
     }
+    //  The oldest record still kept (the log is trimmed from the front)
+    self->first_seq = seq + 1;
+    char start = ZYN_ROW_STREAM;
+    leveldb_iter_seek (iter, &start, 1);
+    if (leveldb_iter_valid (iter)) {
+        size_t key_size;
+        const char *key = leveldb_iter_key (iter, &key_size);
+        if (key_size == 9 && key [0] == ZYN_ROW_STREAM)
+            self->first_seq = zyn_get_u64 ((const uint8_t *) key + 1);
+    }
     leveldb_iter_destroy (iter);
     self->last_seq = seq;
     self->staged_seq = seq;
@@ -353,6 +366,7 @@ zyn_partition_new (const char *path, const zyn_value_t *descriptor,
     self->read_options = leveldb_readoptions_create ();
     self->sync_options = leveldb_writeoptions_create ();
     leveldb_writeoptions_set_sync (self->sync_options, 1);
+    self->trim_options = leveldb_writeoptions_create ();
     self->batch = leveldb_writebatch_create ();
     self->staged = zhashx_new ();
     zhashx_set_destructor (self->staged, s_staged_destroy);
@@ -423,6 +437,7 @@ zyn_partition_destroy (zyn_partition_t **self_p)
     if (self->db)
         leveldb_close (self->db);
     leveldb_writeoptions_destroy (self->sync_options);
+    leveldb_writeoptions_destroy (self->trim_options);
     leveldb_readoptions_destroy (self->read_options);
     leveldb_options_destroy (self->options);
     leveldb_filterpolicy_destroy (self->filter);
@@ -1021,6 +1036,105 @@ zyn_partition_next_record (zyn_partition_t *self, uint64_t *seq)
     *seq = record->seq;
     free (record);
     return chunk;
+}
+
+//  --------------------------------------------------------------------------
+//  The creation time of the durable record seq: 0, or -1 if it is not
+//  there or not readable
+
+static int
+s_record_time (zyn_partition_t *self, uint64_t seq, int64_t *time_ms,
+               zyn_error_t *err)
+{
+    uint8_t key [9];
+    key [0] = ZYN_ROW_STREAM;
+    zyn_put_u64 (key + 1, seq);
+    char *errptr = NULL;
+    size_t size = 0;
+    char *data = leveldb_get (self->db, self->read_options,
+                              (const char *) key, 9, &size, &errptr);
+    if (errptr) {
+        zyn_error_set (err, ZYN_ERR_INTERNAL, "storage read failed: %s",
+                       errptr);
+        leveldb_free (errptr);
+        return -1;
+    }
+    if (!data)
+        return zyn_error_set (err, ZYN_ERR_INTERNAL,
+                              "change record %" PRIu64 " is missing", seq);
+    zyn_value_t *record = zyn_value_decode (data, size, err);
+    leveldb_free (data);
+    int rc = record
+          && zyn_value_map_get_int (record, "ApproximateCreationDateTime",
+                                    time_ms) == 0 ? 0 : -1;
+    if (record && rc)
+        zyn_error_set (err, ZYN_ERR_INTERNAL,
+                       "change record %" PRIu64 " has no creation time", seq);
+    zyn_value_destroy (&record);
+    return rc;
+}
+
+//  --------------------------------------------------------------------------
+//  Trim the change log: the records before before_ms go, oldest first.
+//  Sequence numbers have no gaps and creation times grow with them, so a
+//  binary search over them finds the last record to go, reading about
+//  log2(n) records; the deletes then need no reads at all.
+
+int64_t
+zyn_partition_trim (zyn_partition_t *self, int64_t before_ms, size_t max,
+                    zyn_error_t *err)
+{
+    assert (self);
+    if (self->first_seq > self->last_seq || max == 0)
+        return 0;
+    int64_t time_ms;
+    if (s_record_time (self, self->first_seq, &time_ms, err))
+        return -1;
+    if (time_ms >= before_ms)
+        return 0;
+    //  Invariant: lo is too old, hi (if it exists) is not
+    uint64_t lo = self->first_seq;
+    uint64_t hi = self->last_seq + 1;
+    if (hi - lo > max)
+        hi = lo + max;
+    while (hi - lo > 1) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (s_record_time (self, mid, &time_ms, err))
+            return -1;
+        if (time_ms < before_ms)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    leveldb_writebatch_t *batch = leveldb_writebatch_create ();
+    uint8_t key [9];
+    key [0] = ZYN_ROW_STREAM;
+    for (uint64_t seq = self->first_seq; seq <= lo; seq++) {
+        zyn_put_u64 (key + 1, seq);
+        leveldb_writebatch_delete (batch, (const char *) key, 9);
+    }
+    char *errptr = NULL;
+    leveldb_write (self->db, self->trim_options, batch, &errptr);
+    leveldb_writebatch_destroy (batch);
+    if (errptr) {
+        zyn_error_set (err, ZYN_ERR_INTERNAL, "storage write failed: %s",
+                       errptr);
+        leveldb_free (errptr);
+        return -1;
+    }
+    int64_t trimmed = (int64_t) (lo - self->first_seq + 1);
+    self->first_seq = lo + 1;
+    return trimmed;
+}
+
+//  --------------------------------------------------------------------------
+//  The oldest sequence number still in the change log
+
+uint64_t
+zyn_partition_first_seq (zyn_partition_t *self)
+{
+    assert (self);
+    return self->first_seq;
 }
 
 //  --------------------------------------------------------------------------

@@ -19,7 +19,11 @@
     Local secondary index rows 'l' and item collection counters 'c' (see
     zyn_lsi) are staged with the item.
 
-    Known limits: no transaction locks, no log trimming yet.
+    The change log is kept for the stream window: zyn_partition_trim
+    deletes the records older than a given time (the worker's retention,
+    24 hours by default, as DynamoDB Streams keeps them).
+
+    Known limits: no transaction locks.
     =========================================================================
 */
 
@@ -181,6 +185,20 @@ void
 //  *seq, or NULL when none is left.
 zchunk_t *
     zyn_partition_next_record (zyn_partition_t *self, uint64_t *seq);
+
+//  Trim the change log: delete the oldest records whose
+//  ApproximateCreationDateTime is before before_ms (wall clock, ms), at
+//  most max of them, never one that is not yet durable. Returns how many
+//  were deleted (0 if none is that old), or -1 with err. The deletes need
+//  no fsync: a trim lost in a crash is done again.
+int64_t
+    zyn_partition_trim (zyn_partition_t *self, int64_t before_ms,
+                        size_t max, zyn_error_t *err);
+
+//  The oldest sequence number still in the change log (the one after the
+//  last durable one if the log is empty)
+uint64_t
+    zyn_partition_first_seq (zyn_partition_t *self);
 
 //  Read up to limit change records starting at sequence number start,
 //  stopping after the record that brings their stored size to max_bytes

@@ -23,6 +23,13 @@
 #define HEARTBEAT_LIVENESS_DEFAULT 3
 #define BACKOFF_MIN_DEFAULT 1000
 #define BACKOFF_MAX_DEFAULT 32000
+//  The change log keeps a day of records, as DynamoDB Streams does, and
+//  is trimmed once a minute, at most TRIM_MAX records per partition at
+//  a time (then again soon, until it is done)
+#define RETENTION_DEFAULT (24 * 3600 * 1000)
+#define TRIM_INTERVAL_DEFAULT 60000
+#define TRIM_MAX 5000
+#define TRIM_AGAIN 100
 
 //  A reply waiting for the batch's commit
 typedef struct {
@@ -67,6 +74,10 @@ typedef struct {
     int64_t backoff_max;
     int64_t backoff;            //  Delay before the next reconnect
     int64_t reconnect_at;       //  When to reconnect, while disconnected
+    int64_t retention;          //  How long change records are kept, ms
+    int64_t trim_interval;      //  How often the change logs are trimmed
+    int64_t trim_at;            //  When we next trim them
+    uint64_t trimmed;           //  Change records trimmed
     uint64_t commits;           //  Partition WriteBatches written
     uint64_t requests;          //  Requests executed
     uint64_t published;         //  Change records published
@@ -123,6 +134,8 @@ s_self_new (zsock_t *pipe)
     self->backoff_min = BACKOFF_MIN_DEFAULT;
     self->backoff_max = BACKOFF_MAX_DEFAULT;
     self->backoff = self->backoff_min;
+    self->retention = RETENTION_DEFAULT;
+    self->trim_interval = TRIM_INTERVAL_DEFAULT;
     return self;
 }
 
@@ -1073,13 +1086,25 @@ s_handle_pipe (self_t *self)
         zstr_free (&max);
     }
     else
+    if (streq (command, "RETENTION")) {
+        char *retention = zmsg_popstr (msg);
+        char *interval = zmsg_popstr (msg);
+        assert (retention && interval);
+        self->retention = atoll (retention);
+        self->trim_interval = atoll (interval);
+        self->trim_at = zyn_mono_msecs ();
+        zstr_free (&retention);
+        zstr_free (&interval);
+    }
+    else
     if (streq (command, "STATS")) {
-        char commits [32], requests [32], published [32];
+        char commits [32], requests [32], published [32], trimmed [32];
         snprintf (commits, sizeof (commits), "%" PRIu64, self->commits);
         snprintf (requests, sizeof (requests), "%" PRIu64, self->requests);
         snprintf (published, sizeof (published), "%" PRIu64,
                   self->published);
-        zstr_sendx (self->pipe, commits, requests, published, NULL);
+        snprintf (trimmed, sizeof (trimmed), "%" PRIu64, self->trimmed);
+        zstr_sendx (self->pipe, commits, requests, published, trimmed, NULL);
     }
     else {
         zsys_error ("zyn_worker: invalid command %s", command);
@@ -1090,12 +1115,47 @@ s_handle_pipe (self_t *self)
 }
 
 //  --------------------------------------------------------------------------
-//  Heartbeats and reconnects, on the monotonic clock
+//  Trim every partition's change log to the retention window. Returns
+//  true if a partition has more to trim than one go takes.
+
+static bool
+s_trim (self_t *self)
+{
+    bool more = false;
+    int64_t before = zyn_wall_msecs () - self->retention;
+    zyn_partition_t *partition =
+        (zyn_partition_t *) zhashx_first (self->partitions);
+    while (partition) {
+        zyn_error_t err = { 0 };
+        int64_t trimmed = zyn_partition_trim (partition, before, TRIM_MAX,
+                                              &err);
+        if (trimmed < 0)
+            zsys_warning ("zyn_worker: trim failed table=%s "
+                          "partition=%" PRIu32 ": %s",
+                          zyn_partition_table_name (partition),
+                          zyn_partition_id (partition), err.message);
+        else {
+            self->trimmed += (uint64_t) trimmed;
+            if (trimmed == TRIM_MAX)
+                more = true;
+        }
+        partition = (zyn_partition_t *) zhashx_next (self->partitions);
+    }
+    return more;
+}
+
+//  --------------------------------------------------------------------------
+//  Heartbeats, reconnects and trims, on the monotonic clock
 
 static void
 s_handle_timers (self_t *self)
 {
     int64_t now = zyn_mono_msecs ();
+    if (self->started && now >= self->trim_at) {
+        bool more = s_trim (self);
+        now = zyn_mono_msecs ();
+        self->trim_at = now + (more ? TRIM_AGAIN : self->trim_interval);
+    }
     if (self->dealer) {
         //  A busy batch may have kept us from reading the broker's
         //  heartbeats: what waits on the socket counts before expiry
@@ -1128,6 +1188,8 @@ s_next_timeout (self_t *self)
                 ? (self->heartbeat_at < self->expiry_at ? self->heartbeat_at
                                                         : self->expiry_at)
                 : self->reconnect_at;
+    if (self->trim_at < due)
+        due = self->trim_at;
     int64_t wait = due - now;
     return wait < 0 ? 0 : wait > 60000 ? 60000 : (int) wait;
 }

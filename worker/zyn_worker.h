@@ -33,10 +33,14 @@
             Log every request at debug level.
         BACKOFF min-msecs max-msecs
             Reconnect back-off bounds (default 1000 and 32000).
+        RETENTION retention-msecs interval-msecs
+            Keep change records retention-msecs (default a day, as
+            DynamoDB Streams does) and trim the change logs every
+            interval-msecs (default a minute), the first time now.
         STATS
-            Replies three decimal strings: the partition commits (fsync'd
+            Replies four decimal strings: the partition commits (fsync'd
             WriteBatches) so far, the requests executed, the change
-            records published.
+            records published, the change records trimmed.
         $TERM
             Commit what is staged, reply, say DISCONNECT, close every
             partition and end.

@@ -1,0 +1,32 @@
+"""zynamo-worker's command line: --help and --stream-retention."""
+
+import subprocess
+
+from conftest import binary
+
+
+def run(*args):
+    return subprocess.run([binary("zynamo-worker")] + list(args),
+                          capture_output=True, text=True, timeout=10)
+
+
+def test_help_lists_stream_retention():
+    result = run("--help")
+    assert result.returncode == 0
+    assert "--stream-retention SECONDS" in result.stdout
+    assert "default 86400" in result.stdout
+
+
+def test_stream_retention_must_be_seconds():
+    for value in ("0", "-5", "1h", "99999999999999"):
+        result = run("--stream-retention", value)
+        assert result.returncode == 1, value
+        assert result.stderr == (
+            "zynamo-worker: --stream-retention must be a number of seconds "
+            "from 1 to 3153600000\n"), value
+
+
+def test_stream_retention_needs_a_value():
+    result = run("--stream-retention")
+    assert result.returncode == 1
+    assert result.stderr == "zynamo-worker: --stream-retention needs a value\n"
