@@ -620,7 +620,9 @@ s_get_shard_iterator (zyn_streams_call_t *self, const zyn_value_t *reply,
         zyn_value_map_get_int (shard, "LastSequenceNumber", &last);
         int64_t first = 1;
         zyn_value_map_get_int (shard, "FirstSequenceNumber", &first);
-        uint64_t next = (uint64_t) first;
+        //  TRIM_HORIZON: sequence 0, the oldest record the shard still
+        //  has when it is read (a shard's first record may be trimmed)
+        uint64_t next = first > 1 ? (uint64_t) first : 0;
         if (streq (type, "LATEST"))
             next = (uint64_t) last + 1;
         else
@@ -699,6 +701,15 @@ s_get_records (zyn_streams_call_t *self, const zyn_value_t *reply,
         *err = *reply_err;
         return -1;
     }
+    //  An iterator at a record the retention window has trimmed since
+    //  (not TRIM_HORIZON's 0, which follows the trim)
+    int64_t oldest = 0;
+    if (sequence > 0
+        && zyn_value_map_get_int (reply, "OldestSequenceNumber", &oldest) == 0
+        && sequence < (uint64_t) oldest)
+        return zyn_error_set (err, ZYN_ERR_TRIMMED_DATA_ACCESS,
+                              "The data you are trying to access has been "
+                              "trimmed.");
     json_t *records = json_array ();
     uint64_t next = sequence;
     const zyn_value_t *list = zyn_value_map_get (reply, "Records");

@@ -11,8 +11,11 @@
     partition's, zero-padded to 21 digits so they sort as text; shard
     iterators are opaque base64 strings holding table, partition, next
     sequence number, view type and creation time, and expire after 15
-    minutes. Limits: shards never close (no partition splits yet), so no
-    EndingSequenceNumber; no TrimmedDataAccessException of our own.
+    minutes. A TRIM_HORIZON iterator holds sequence number 0: the oldest
+    record the shard still has when it is read. Any other iterator at a
+    record the retention window has trimmed since gets
+    TrimmedDataAccessException from GetRecords. Limits: shards never
+    close (no partition splits yet), so no EndingSequenceNumber.
     =========================================================================
 */
 

@@ -250,7 +250,7 @@ START_TEST (test_streams_iterators)
 {
     const char *types [] = { "TRIM_HORIZON", "LATEST",
                              "AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER" };
-    uint64_t expected [] = { 1, 6, 3, 4 };
+    uint64_t expected [] = { 0, 6, 3, 4 };
     for (int i = 0; i < 4; i++) {
         char request [512];
         snprintf (request, sizeof (request),
@@ -404,6 +404,60 @@ START_TEST (test_streams_records)
     json_decref (response);
     free (json);
     zyn_streams_call_destroy (&call);
+
+    //  The retention window has trimmed the records up to 6 since: an
+    //  iterator at 4 is told so, TRIM_HORIZON's 0 reads what is left
+    for (uint64_t at = 0; at <= 4; at += 4) {
+        iterator = zyn_streams_iterator_new ("orders", 10, 1, at,
+                                             "KEYS_ONLY", zyn_wall_msecs ());
+        snprintf (request, sizeof (request), "{\"ShardIterator\":\"%s\"}",
+                  iterator);
+        free (iterator);
+        call = s_streams_call ("GetRecords", request);
+        ck_assert_int_eq (zyn_streams_call_step (call, NULL, NULL,
+                                                 &operation, &body, &json,
+                                                 &size, &err), 1);
+        zyn_value_map_get_int (body, "StartSequenceNumber", &number);
+        ck_assert_int_eq (number, (int64_t) at);
+        zyn_value_destroy (&body);
+        reply = zyn_value_new_m ();
+        records = zyn_value_new_l ();
+        zyn_value_t *record = zyn_value_new_m ();
+        zyn_value_map_put_s (record, "eventName", "INSERT");
+        zyn_value_map_put_int (record, "SequenceNumber", 7);
+        zyn_value_t *keys = zyn_value_new_m ();
+        zyn_value_map_put_s (keys, "pk", "a");
+        zyn_value_map_put (record, "Keys", &keys);
+        zyn_value_list_append (records, &record);
+        zyn_value_map_put (reply, "Records", &records);
+        zyn_value_map_put_int (reply, "OldestSequenceNumber", 7);
+        zyn_error_t trimmed = { 0 };
+        int rc = zyn_streams_call_step (call, reply, NULL, &operation,
+                                        &body, &json, &size, &trimmed);
+        zyn_value_destroy (&reply);
+        if (at == 4) {
+            ck_assert_int_eq (rc, -1);
+            ck_assert_int_eq (trimmed.type, ZYN_ERR_TRIMMED_DATA_ACCESS);
+            ck_assert_str_eq (trimmed.message, "The data you are trying to "
+                                               "access has been trimmed.");
+        }
+        else {
+            ck_assert_int_eq (rc, 0);
+            response = json_loads (json, 0, NULL);
+            ck_assert_uint_eq (json_array_size (
+                                   json_object_get (response, "Records")),
+                               1);
+            next = json_string_value (json_object_get (response,
+                                                       "NextShardIterator"));
+            ck_assert_int_eq (zyn_streams_iterator_parse (
+                                  next, table, sizeof (table), &table_id,
+                                  &partition, &sequence, view, &created), 0);
+            ck_assert_uint_eq (sequence, 8);
+            json_decref (response);
+            free (json);
+        }
+        zyn_streams_call_destroy (&call);
+    }
 }
 END_TEST
 

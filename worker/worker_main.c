@@ -115,6 +115,7 @@ main (int argc, char *argv [])
         }
     }
     char retention_ms [32] = "";
+    char trim_interval [32] = "";
     if (retention) {
         char *end = NULL;
         errno = 0;
@@ -126,6 +127,9 @@ main (int argc, char *argv [])
         }
         snprintf (retention_ms, sizeof (retention_ms), "%lld",
                   seconds * 1000);
+        //  Trim once a minute, or twice per window if that is shorter
+        long long interval = seconds * 500 < 60000 ? seconds * 500 : 60000;
+        snprintf (trim_interval, sizeof (trim_interval), "%lld", interval);
     }
     zsys_init ();
     zsys_set_logident ("zynamo-worker");
@@ -136,7 +140,7 @@ main (int argc, char *argv [])
     if (verbose)
         zstr_send (worker, "VERBOSE");
     if (*retention_ms)
-        zstr_sendx (worker, "RETENTION", retention_ms, "60000", NULL);
+        zstr_sendx (worker, "RETENTION", retention_ms, trim_interval, NULL);
     if ((!streq (front, "none")
          && s_command (worker, "cannot bind the front door", "FRONT", front,
                        announce, NULL))

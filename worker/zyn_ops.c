@@ -1327,6 +1327,9 @@ s_get_stream_records (zyn_partition_t *partition, const zyn_value_t *request,
     zyn_value_map_put (response, "Records", &records);
     zyn_value_map_put_int (response, "LastSequenceNumber",
                            (int64_t) zyn_partition_last_seq (partition));
+    //  What the retention window has not trimmed yet starts here
+    zyn_value_map_put_int (response, "OldestSequenceNumber",
+                           (int64_t) zyn_partition_first_seq (partition));
     return response;
 }
 

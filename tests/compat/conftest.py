@@ -53,8 +53,9 @@ def read_ports(path, keys, timeout=15.0, proc=None):
 
 
 class Cluster:
-    def __init__(self, tmp):
+    def __init__(self, tmp, worker_args=()):
         self.tmp = tmp
+        self.worker_args = list(worker_args)
         self.procs = []
         self.logs = []
 
@@ -80,7 +81,7 @@ class Cluster:
             self.spawn("worker-%d" % index, [
                 binary("zynamo-worker"), "--broker", endpoints["back"],
                 "--data", os.path.join(self.tmp, "worker-%d" % index),
-                "--id", "worker-%d" % index])
+                "--id", "worker-%d" % index] + self.worker_args)
         # Global secondary indexes are kept by the indexer
         if os.access(binary("zynamo-indexer"), os.X_OK):
             self.spawn("indexer", [
