@@ -31,10 +31,37 @@
 #define TRIM_MAX 5000
 #define TRIM_AGAIN 100
 
-//  A reply waiting for the batch's commit
+//  Longest client address a reply keeps: a ZeroMQ routing id is at most
+//  255 octets
+#define S_CLIENT_MAX 255
+
+//  A request's parts, borrowed from the frames it came in: from the
+//  broker client | request-id | operation | partition | body, on the
+//  front door (direct) the client's routing id and request-id |
+//  operation | route | body
 typedef struct {
-    zmsg_t *msg;                //  Owned, the REPLY to send
+    const void *client;
+    size_t client_size;
+    const void *request_id;     //  8 octets
+    size_t request_id_size;
+    const void *operation;      //  Not terminated
+    size_t operation_size;
+    const void *route;          //  12 octets (broker) or 20 (direct)
+    size_t route_size;
+    const void *body;
+    size_t body_size;
+} s_request_t;
+
+//  A reply waiting for the batch's commit. Replies live in an array the
+//  worker reuses from batch to batch: queuing one allocates nothing but
+//  its body.
+typedef struct {
+    uint8_t client [S_CLIENT_MAX];
+    size_t client_size;
     uint64_t request_id;
+    const char *status;         //  A static string
+    uint8_t *body;              //  Owned
+    size_t body_size;
     zyn_partition_t *partition; //  Borrowed, the partition it waits on, or
                                 //  NULL; nothing closes a partition before
                                 //  the batch is flushed
@@ -59,7 +86,9 @@ typedef struct {
     zsock_t *pub;               //  Owned, NULL until WELCOME
     char *stream_endpoint;      //  Owned, where pub connects
     zhashx_t *partitions;       //  Owned, "table-partition" -> partition
-    zlistx_t *replies;          //  Owned, s_reply_t of the current batch
+    s_reply_t *replies;         //  Owned, the current batch's replies
+    size_t reply_count;
+    size_t reply_max;
     zactor_t **committers;      //  Owned, committer threads, made as the
                                 //  partitions of one commit outnumber them
     size_t committer_count;
@@ -93,17 +122,6 @@ s_partition_free (void **item_p)
     zyn_partition_destroy ((zyn_partition_t **) item_p);
 }
 
-static void
-s_reply_free (void **item_p)
-{
-    s_reply_t *reply = (s_reply_t *) *item_p;
-    if (reply) {
-        zmsg_destroy (&reply->msg);
-        free (reply);
-        *item_p = NULL;
-    }
-}
-
 //  --------------------------------------------------------------------------
 //  The key of a partition in self->partitions
 
@@ -127,8 +145,6 @@ s_self_new (zsock_t *pipe)
     zpoller_set_nonstop (self->poller, true);
     self->partitions = zhashx_new ();
     zhashx_set_destructor (self->partitions, s_partition_free);
-    self->replies = zlistx_new ();
-    zlistx_set_destructor (self->replies, s_reply_free);
     self->heartbeat_interval = HEARTBEAT_INTERVAL_DEFAULT;
     self->heartbeat_liveness = HEARTBEAT_LIVENESS_DEFAULT;
     self->backoff_min = BACKOFF_MIN_DEFAULT;
@@ -151,7 +167,9 @@ s_self_destroy (self_t **self_p)
     free (self->committers);
     free (self->dirty);
     free (self->dirty_rcs);
-    zlistx_destroy (&self->replies);
+    for (size_t i = 0; i < self->reply_count; i++)
+        free (self->replies [i].body);
+    free (self->replies);
     zhashx_destroy (&self->partitions);
     zsock_destroy (&self->pub);
     zsock_destroy (&self->dealer);
@@ -342,74 +360,74 @@ s_open_data (self_t *self, char *message, size_t size)
 }
 
 //  --------------------------------------------------------------------------
-//  Build a REPLY to the broker, or (direct) to a client of the front door:
-//  client | ZYN1 | request-id | status | body
-
-static zmsg_t *
-s_reply_msg (zframe_t *client, uint64_t request_id, const char *status,
-             const void *body, size_t size, bool direct)
-{
-    zmsg_t *msg = zmsg_new ();
-    uint8_t id [8];
-    zyn_proto_put_request_id (id, request_id);
-    if (direct) {
-        zmsg_append (msg, &client);
-        zmsg_addstr (msg, ZYN_PROTO_SIGNATURE);
-    }
-    else {
-        zmsg_addstr (msg, ZYN_PROTO_SIGNATURE);
-        zmsg_addstr (msg, ZYN_PROTO_REPLY);
-        zmsg_append (msg, &client);
-    }
-    zmsg_addmem (msg, id, 8);
-    zmsg_addstr (msg, status);
-    zmsg_addmem (msg, body, size);
-    return msg;
-}
-
-static zmsg_t *
-s_error_msg (zframe_t *client, uint64_t request_id, const zyn_error_t *err,
-             const zyn_value_t *extra, bool direct)
-{
-    size_t size;
-    void *body = zyn_proto_error_body (err, extra, &size);
-    zmsg_t *msg = s_reply_msg (client, request_id,
-                               zyn_error_name (err->type), body, size,
-                               direct);
-    free (body);
-    return msg;
-}
-
-//  --------------------------------------------------------------------------
-//  Queue a reply until the batch is durable. partition is the one whose
-//  commit it waits for (NULL if none). msg holds client, the address an
-//  error reply would take instead.
+//  Queue a reply until the batch is durable: status (a static string)
+//  and body, which it takes. partition is the one whose commit it waits
+//  for (NULL if none).
 
 static void
-s_queue_reply (self_t *self, zmsg_t *msg, uint64_t request_id,
+s_queue_reply (self_t *self, const s_request_t *request, uint64_t request_id,
+               const char *status, uint8_t *body, size_t body_size,
                zyn_partition_t *partition, bool direct)
 {
-    s_reply_t *reply = (s_reply_t *) zmalloc (sizeof (s_reply_t));
-    reply->msg = msg;
-    reply->direct = direct;
+    if (self->reply_count == self->reply_max) {
+        self->reply_max = self->reply_max ? self->reply_max * 2 : 64;
+        self->replies = (s_reply_t *) realloc (
+            self->replies, self->reply_max * sizeof (s_reply_t));
+        assert (self->replies);
+    }
+    s_reply_t *reply = &self->replies [self->reply_count++];
+    memcpy (reply->client, request->client, request->client_size);
+    reply->client_size = request->client_size;
     reply->request_id = request_id;
+    reply->status = status;
+    reply->body = body;
+    reply->body_size = body_size;
     reply->partition = partition;
-    zlistx_add_end (self->replies, reply);
+    reply->direct = direct;
 }
 
-//  The client frame of a reply built by s_reply_msg: the first frame of a
-//  direct reply, the third (after signature and REPLY) of a broker one.
-//  Returns a copy.
-
-static zframe_t *
-s_reply_client (zmsg_t *msg, bool direct)
+//  Make reply an error reply
+static void
+s_reply_error (s_reply_t *reply, const zyn_error_t *err,
+               const zyn_value_t *extra)
 {
-    zframe_t *frame = zmsg_first (msg);
-    if (!direct)
-        for (int skip = 0; frame && skip < 2; skip++)
-            frame = zmsg_next (msg);
-    assert (frame);
-    return zframe_dup (frame);
+    free (reply->body);
+    reply->status = zyn_error_name (err->type);
+    reply->body = (uint8_t *) zyn_proto_error_body (err, extra,
+                                                    &reply->body_size);
+}
+
+//  Send a reply: to a client of the front door client | ZYN1 |
+//  request-id | status | body, to the broker ZYN1 | REPLY | client |
+//  request-id | status | body. Frees its body.
+
+static void
+s_send_reply (self_t *self, s_reply_t *reply)
+{
+    zsock_t *socket = reply->direct ? self->front : self->dealer;
+    if (socket) {
+        void *handle = zsock_resolve (socket);
+        uint8_t id [8];
+        zyn_proto_put_request_id (id, reply->request_id);
+        if (reply->direct) {
+            zmq_send (handle, reply->client, reply->client_size,
+                      ZMQ_SNDMORE);
+            zmq_send (handle, ZYN_PROTO_SIGNATURE, 4, ZMQ_SNDMORE);
+        }
+        else {
+            zmq_send (handle, ZYN_PROTO_SIGNATURE, 4, ZMQ_SNDMORE);
+            zmq_send (handle, ZYN_PROTO_REPLY, strlen (ZYN_PROTO_REPLY),
+                      ZMQ_SNDMORE);
+            zmq_send (handle, reply->client, reply->client_size,
+                      ZMQ_SNDMORE);
+        }
+        zmq_send (handle, id, 8, ZMQ_SNDMORE);
+        zmq_send (handle, reply->status, strlen (reply->status),
+                  ZMQ_SNDMORE);
+        zmq_send (handle, reply->body, reply->body_size, 0);
+    }
+    free (reply->body);
+    reply->body = NULL;
 }
 
 //  --------------------------------------------------------------------------
@@ -560,29 +578,19 @@ s_flush (self_t *self)
     for (size_t i = 0; i < count; i++)
         if (self->dirty_rcs [i] == 0)
             committed = true;
-    s_reply_t *reply = (s_reply_t *) zlistx_first (self->replies);
-    while (reply) {
-        zmsg_t *msg = reply->msg;
-        reply->msg = NULL;
+    for (size_t i = 0; i < self->reply_count; i++) {
+        s_reply_t *reply = &self->replies [i];
         if (reply->partition
             && s_failed (self, count, reply->partition)) {
-            zframe_t *client = s_reply_client (msg, reply->direct);
-            zmsg_destroy (&msg);
             zyn_error_t err = { 0 };
             zyn_error_set (&err, ZYN_ERR_INTERNAL,
                            "Internal server error: the write could not be "
                            "made durable");
-            msg = s_error_msg (client, reply->request_id, &err, NULL,
-                               reply->direct);
+            s_reply_error (reply, &err, NULL);
         }
-        zsock_t *socket = reply->direct ? self->front : self->dealer;
-        if (socket)
-            zmsg_send (&msg, socket);
-        else
-            zmsg_destroy (&msg);
-        reply = (s_reply_t *) zlistx_next (self->replies);
+        s_send_reply (self, reply);
     }
-    zlistx_purge (self->replies);
+    self->reply_count = 0;
     //  Only a committed partition holds records not yet published
     zyn_partition_t *partition = committed
               ? (zyn_partition_t *) zhashx_first (self->partitions) : NULL;
@@ -593,10 +601,8 @@ s_flush (self_t *self)
 }
 
 //  --------------------------------------------------------------------------
-//  Execute one request and queue its reply. client, operation, route and
-//  body are taken from msg's frames: from the broker client | request-id |
-//  operation | partition | body; on the front door (direct) request-id |
-//  operation | route | body after the client's routing id and signature.
+//  Execute one request and queue its reply (see s_request_t for where its
+//  parts come from)
 
 static bool
 s_is_direct_operation (const char *operation)
@@ -606,41 +612,46 @@ s_is_direct_operation (const char *operation)
 }
 
 static void
-s_execute (self_t *self, zframe_t *client, zmsg_t *msg, bool direct)
+s_execute (self_t *self, const s_request_t *request, bool direct)
 {
-    zframe_t *id_frame = zmsg_pop (msg);
-    uint64_t request_id = zyn_proto_request_id (id_frame);
-    zframe_destroy (&id_frame);
-    if (!client || request_id == 0) {
+    uint64_t request_id = request->request_id_size == 8
+                        ? zyn_get_u64 ((const uint8_t *) request->request_id)
+                        : 0;
+    //  The broker's own calls (a scatter's parts) have an empty client
+    if (!request->client || request->client_size > S_CLIENT_MAX
+        || request_id == 0) {
         zsys_warning ("zyn_worker: malformed REQUEST dropped");
-        zframe_destroy (&client);
         return;
     }
-    char *operation = zmsg_popstr (msg);
-    zframe_t *partition_frame = zmsg_pop (msg);
-    zframe_t *body = zmsg_pop (msg);
+    char operation [ZYN_PROTO_OPERATION_MAX + 1] = "";
+    if (request->operation_size <= ZYN_PROTO_OPERATION_MAX) {
+        memcpy (operation, request->operation, request->operation_size);
+        operation [request->operation_size] = 0;
+    }
     zyn_error_t err = { 0 };
-    zyn_value_t *request = NULL;
-    void *response = NULL;
+    zyn_value_t *body = NULL;
+    uint8_t *response = NULL;
     size_t response_size = 0;
     zyn_value_t *extra = NULL;
     zyn_partition_t *partition = NULL;
+    const uint8_t *route = (const uint8_t *) request->route;
     uint64_t table_id = 0;
     uint32_t partition_id = 0;
     uint64_t hash = 0;
     bool misrouted = false;
-    zmsg_t *reply = NULL;
 
-    if (!operation || !body || zmsg_size (msg) != 0
-        || (direct ? zyn_proto_route (partition_frame, &table_id,
-                                      &partition_id, &hash)
-                   : zyn_proto_partition (partition_frame, &table_id,
-                                          &partition_id))) {
+    size_t route_size = direct ? ZYN_PROTO_ROUTE_SIZE : 12;
+    if (!*operation || strlen (operation) != request->operation_size
+        || !request->body || request->route_size != route_size) {
         zsys_warning ("zyn_worker: malformed REQUEST answered");
         zyn_error_set (&err, ZYN_ERR_SERIALIZATION,
                        "Malformed request frames");
         goto reply;
     }
+    table_id = zyn_get_u64 (route);
+    partition_id = zyn_get_u32 (route + 8);
+    if (direct)
+        hash = zyn_get_u64 (route + 12);
     self->requests++;
     if (self->verbose)
         zsys_debug ("zyn_worker: request op=%s table=%" PRIu64
@@ -670,13 +681,13 @@ s_execute (self_t *self, zframe_t *client, zmsg_t *msg, bool direct)
                        self->id);
         goto reply;
     }
-    if (zframe_size (body) > ZYN_PROTO_BODY_MAX) {
+    if (request->body_size > ZYN_PROTO_BODY_MAX) {
         zyn_error_set (&err, ZYN_ERR_VALIDATION,
                        "Request body exceeds the maximum size");
         goto reply;
     }
-    request = zyn_value_decode (zframe_data (body), zframe_size (body), &err);
-    if (!request)
+    body = zyn_value_decode (request->body, request->body_size, &err);
+    if (!body)
         goto reply;
 
     //  Range reads see only committed rows: make the staged writes
@@ -684,54 +695,82 @@ s_execute (self_t *self, zframe_t *client, zmsg_t *msg, bool direct)
     //  wrote
     if (zyn_ops_needs_commit (operation) && zyn_partition_is_dirty (partition))
         s_flush (self);
-    response_size = 0;
-    response = zyn_ops_execute_encoded (partition, operation, request,
-                                        &response_size, &extra, &err);
+    response = (uint8_t *) zyn_ops_execute_encoded (
+        partition, operation, body, &response_size, &extra, &err);
 
-reply:
-    if (response || misrouted)
-        reply = s_reply_msg (zframe_dup (client), request_id,
-                             misrouted ? ZYN_PROTO_MISROUTED : ZYN_PROTO_OK,
-                             response ? response : "\x80",
-                             response ? response_size : 1, direct);
-    else
-        reply = s_error_msg (zframe_dup (client), request_id, &err, extra,
-                             direct);
+reply:;
     //  A reply waits for its partition's commit if the partition holds
     //  staged writes: they may be what it read or wrote
-    s_queue_reply (self, reply, request_id,
-                   partition && zyn_partition_is_dirty (partition)
-                       ? partition : NULL,
-                   direct);
+    zyn_partition_t *waits_on = partition && zyn_partition_is_dirty (partition)
+                              ? partition : NULL;
+    if (response)
+        s_queue_reply (self, request, request_id, ZYN_PROTO_OK, response,
+                       response_size, waits_on, direct);
+    else
+    if (misrouted) {
+        uint8_t *empty = (uint8_t *) malloc (1);
+        assert (empty);
+        empty [0] = 0x80;               //  An empty map
+        s_queue_reply (self, request, request_id, ZYN_PROTO_MISROUTED, empty,
+                       1, NULL, direct);
+    }
+    else {
+        s_queue_reply (self, request, request_id, ZYN_PROTO_OK, NULL, 0,
+                       waits_on, direct);
+        s_reply_error (&self->replies [self->reply_count - 1], &err, extra);
+    }
     zyn_value_destroy (&extra);
-    free (response);
-    zyn_value_destroy (&request);
-    zframe_destroy (&body);
-    zframe_destroy (&partition_frame);
-    zstr_free (&operation);
-    zframe_destroy (&client);
+    zyn_value_destroy (&body);
 }
 
-//  REQUEST from the broker
+//  REQUEST from the broker: client | request-id | operation | partition |
+//  body are the frames left in msg
 static void
 s_handle_request (self_t *self, zmsg_t *msg)
 {
-    s_execute (self, zmsg_pop (msg), msg, false);
+    s_request_t request = { 0 };
+    const void **data [] = { &request.client, &request.request_id,
+                             &request.operation, &request.route,
+                             &request.body };
+    size_t *sizes [] = { &request.client_size, &request.request_id_size,
+                         &request.operation_size, &request.route_size,
+                         &request.body_size };
+    zframe_t *frame = zmsg_first (msg);
+    for (size_t i = 0; i < 5 && frame; i++) {
+        *data [i] = zframe_data (frame);
+        *sizes [i] = zframe_size (frame);
+        frame = zmsg_next (msg);
+    }
+    if (frame)
+        request.body = NULL;            //  Too many frames: malformed
+    s_execute (self, &request, false);
 }
 
 //  A request on the front door: client | ZYN1 | request-id | operation |
-//  route | body. Anything else is dropped.
+//  route | body, in frames [0] .. [count - 1]. Anything else is dropped.
 static void
-s_handle_direct (self_t *self, zmsg_t *msg)
+s_handle_direct (self_t *self, zmq_msg_t *frames, size_t count)
 {
-    zframe_t *client = zmsg_pop (msg);
-    if (!client || zyn_proto_pop_signature (msg)) {
+    if (count < 2 || zmq_msg_size (&frames [1]) != 4
+        || memcmp (zmq_msg_data (&frames [1]), ZYN_PROTO_SIGNATURE, 4)) {
         zsys_warning ("zyn_worker: direct message without signature "
                       "dropped");
-        zframe_destroy (&client);
         return;
     }
-    s_execute (self, client, msg, true);
+    s_request_t request = { 0 };
+    request.client = zmq_msg_data (&frames [0]);
+    request.client_size = zmq_msg_size (&frames [0]);
+    const void **data [] = { &request.request_id, &request.operation,
+                             &request.route, &request.body };
+    size_t *sizes [] = { &request.request_id_size, &request.operation_size,
+                         &request.route_size, &request.body_size };
+    for (size_t i = 2; i < count && i < 6; i++) {
+        *data [i - 2] = zmq_msg_data (&frames [i]);
+        *sizes [i - 2] = zmq_msg_size (&frames [i]);
+    }
+    if (count != 6)
+        request.body = NULL;            //  Malformed: answered so
+    s_execute (self, &request, true);
 }
 
 //  --------------------------------------------------------------------------
@@ -953,6 +992,31 @@ s_handle_message (self_t *self, zmsg_t *msg)
 //  message already waiting on either (up to a bound) as one batch, then
 //  commit and reply
 
+//  Read one message from the front door into frames (at most max; the
+//  rest of a longer one is read and dropped). Returns how many frames
+//  were kept, 0 if none was waiting.
+
+static size_t
+s_recv_frames (void *socket, zmq_msg_t *frames, size_t max)
+{
+    size_t count = 0;
+    bool more = true;
+    while (more) {
+        zmq_msg_t frame;
+        zmq_msg_init (&frame);
+        if (zmq_msg_recv (&frame, socket, 0) < 0) {
+            zmq_msg_close (&frame);
+            break;                      //  Nothing waiting
+        }
+        more = zmq_msg_more (&frame);
+        if (count < max)
+            frames [count++] = frame;
+        else
+            zmq_msg_close (&frame);
+    }
+    return count;
+}
+
 static void
 s_handle_batch (self_t *self)
 {
@@ -962,31 +1026,34 @@ s_handle_batch (self_t *self)
     int count = 0;
     bool broker_empty = !self->dealer;
     bool front_empty = !self->front;
+    //  One more than a request has, so a longer message shows
+    zmq_msg_t frames [7];
     while (count < ZYN_WORKER_BATCH_MAX && !(broker_empty && front_empty)) {
-        zmsg_t *msg = NULL;
-        bool from_broker = false;
         if (!self->dealer)
             broker_empty = true;        //  A command dropped it
         if (!broker_empty) {
-            msg = zmsg_recv (self->dealer);
-            from_broker = msg != NULL;
+            zmsg_t *msg = zmsg_recv (self->dealer);
             broker_empty = !msg;
+            if (msg) {
+                count++;
+                self->expiry_at = zyn_mono_msecs ()
+                    + self->heartbeat_interval * self->heartbeat_liveness;
+                s_handle_message (self, msg);
+                zmsg_destroy (&msg);
+                continue;
+            }
         }
-        if (!msg && !front_empty) {
-            msg = zmsg_recv (self->front);
-            front_empty = !msg;
+        if (!front_empty) {
+            size_t size = s_recv_frames (zsock_resolve (self->front), frames,
+                                         7);
+            front_empty = size == 0;
+            if (size) {
+                count++;
+                s_handle_direct (self, frames, size);
+                for (size_t i = 0; i < size; i++)
+                    zmq_msg_close (&frames [i]);
+            }
         }
-        if (!msg)
-            break;
-        count++;
-        if (from_broker) {
-            self->expiry_at = zyn_mono_msecs ()
-                + self->heartbeat_interval * self->heartbeat_liveness;
-            s_handle_message (self, msg);
-        }
-        else
-            s_handle_direct (self, msg);
-        zmsg_destroy (&msg);
     }
     s_flush (self);
 }
