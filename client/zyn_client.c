@@ -93,6 +93,7 @@ zyn_client_new (const char *endpoint, zyn_error_t *err)
     self->endpoint = strdup (endpoint);
     self->timeout = CLIENT_TIMEOUT_DEFAULT;
     self->pending = zhashx_new ();
+    zyn_proto_set_id_keys (self->pending);
     self->replies = zlist_new ();
     const char *direct = getenv ("ZYNAMO_DIRECT");
     if (!direct || !streq (direct, "0"))
@@ -214,12 +215,12 @@ s_is_retry_safe (zyn_errtype_t type, const char *operation)
 }
 
 //  --------------------------------------------------------------------------
-//  Key of a request id in the pending table
+//  Key of a request id in the pending table (zyn_proto_set_id_keys)
 
-static void
-s_id_key (char *buf, uint64_t request_id)
+static void *
+s_id_key (uint64_t request_id)
 {
-    snprintf (buf, 17, "%016" PRIx64, request_id);
+    return (void *) (uintptr_t) request_id;
 }
 
 //  --------------------------------------------------------------------------
@@ -391,16 +392,22 @@ s_wait_reply (zyn_client_t *self, int timeout_ms)
                 if (wait < 0)
                     wait = 0;
             }
-            zmq_pollitem_t items [3] = {
-                { zsock_resolve (self->dealer), 0, ZMQ_POLLIN, 0 },
-                { self->direct
-                      ? zsock_resolve (zyn_direct_socket (self->direct))
-                      : NULL, 0, ZMQ_POLLIN, 0 },
-                { self->direct
-                      ? zsock_resolve (zyn_direct_monitor (self->direct))
-                      : NULL, 0, ZMQ_POLLIN, 0 }
-            };
-            int rc = zmq_poll (items, self->direct ? 3 : 1, wait);
+            //  Every socket was just read until it had nothing, so each
+            //  one's ZMQ_FD turns readable when something new arrives:
+            //  one poll of the three descriptors, not zmq_poll's check of
+            //  each socket before and after it (a system call each)
+            struct pollfd items [3];
+            int count = 0;
+            items [count++].fd = zsock_fd (self->dealer);
+            if (self->direct) {
+                items [count++].fd = zsock_fd (zyn_direct_socket (
+                                                   self->direct));
+                items [count++].fd = zsock_fd (zyn_direct_monitor (
+                                                   self->direct));
+            }
+            for (int i = 0; i < count; i++)
+                items [i].events = POLLIN;
+            int rc = poll (items, (nfds_t) count, (int) wait);
             if (rc < 0 && errno == EINTR) {
                 if (timeout_ms >= 0 && zyn_mono_msecs () >= deadline)
                     return NULL;
@@ -473,9 +480,7 @@ s_wait_for (zyn_client_t *self, uint64_t request_id, int64_t deadline)
         s_reply_parse (msg, &reply);
         if (reply.request_id == request_id)
             return msg;
-        char key [17];
-        s_id_key (key, reply.request_id);
-        if (zhashx_lookup (self->pending, key))
+        if (zhashx_lookup (self->pending, s_id_key (reply.request_id)))
             zlist_append (self->replies, msg);
         else
             zmsg_destroy (&msg);        //  Late answer to a retried call
@@ -571,9 +576,7 @@ s_send_pipelined (zyn_client_t *self, const char *operation,
 {
     uint64_t request_id = s_send (self, operation, body, size, decoded, err);
     if (request_id) {
-        char key [17];
-        s_id_key (key, request_id);
-        zhashx_insert (self->pending, key, (void *) 1);
+        zhashx_insert (self->pending, s_id_key (request_id), (void *) 1);
     }
     return request_id;
 }
@@ -627,16 +630,12 @@ s_next_pipelined (zyn_client_t *self, int timeout_ms)
             return NULL;
         s_reply_t reply;
         s_reply_parse (msg, &reply);
-        char key [17];
-        s_id_key (key, reply.request_id);
-        if (!zhashx_lookup (self->pending, key))
+        if (!zhashx_lookup (self->pending, s_id_key (reply.request_id)))
             zmsg_destroy (&msg);
     }
     s_reply_t reply;
     s_reply_parse (msg, &reply);
-    char key [17];
-    s_id_key (key, reply.request_id);
-    zhashx_delete (self->pending, key);
+    zhashx_delete (self->pending, s_id_key (reply.request_id));
     return msg;
 }
 

@@ -119,20 +119,6 @@ s_resend_free (void **item_p)
     }
 }
 
-static size_t
-s_id_hash (const void *key)
-{
-    return (size_t) ((uint64_t) (uintptr_t) key * 0x9E3779B97F4A7C15ULL);
-}
-
-static int
-s_id_compare (const void *a, const void *b)
-{
-    uintptr_t x = (uintptr_t) a;
-    uintptr_t y = (uintptr_t) b;
-    return x < y ? -1 : x > y ? 1 : 0;
-}
-
 //  --------------------------------------------------------------------------
 //  Create the direct path
 
@@ -175,10 +161,7 @@ zyn_direct_new (void)
     self->endpoints = zhashx_new ();
     zhashx_set_destructor (self->endpoints, s_endpoint_free);
     self->pending = zhashx_new ();
-    zhashx_set_key_hasher (self->pending, s_id_hash);
-    zhashx_set_key_comparator (self->pending, s_id_compare);
-    zhashx_set_key_duplicator (self->pending, NULL);
-    zhashx_set_key_destructor (self->pending, NULL);
+    zyn_proto_set_id_keys (self->pending);
     zhashx_set_destructor (self->pending, s_pending_free);
     self->ready = zlistx_new ();
     zlistx_set_destructor (self->ready, s_msg_free);
@@ -482,8 +465,7 @@ zyn_direct_send (zyn_direct_t *self, uint64_t request_id,
     s_pending_t *pending = (s_pending_t *) malloc (sizeof (s_pending_t) + size);
     assert (pending);
     pending->endpoint = endpoint;
-    snprintf (pending->operation, sizeof (pending->operation), "%s",
-              operation);
+    memcpy (pending->operation, operation, strlen (operation) + 1);
     pending->size = size;
     memcpy (pending->body, body, size);
     void *key = (void *) (uintptr_t) request_id;

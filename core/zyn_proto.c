@@ -191,3 +191,30 @@ zyn_proto_stream_topic (char *buf, size_t size, const char *table,
 {
     snprintf (buf, size, "s/%s/%" PRIu32 "/", table, partition_id);
 }
+
+//  --------------------------------------------------------------------------
+//  Key hash by request ids
+
+static size_t
+s_id_hash (const void *key)
+{
+    return (size_t) ((uint64_t) (uintptr_t) key * 0x9E3779B97F4A7C15ULL);
+}
+
+static int
+s_id_compare (const void *a, const void *b)
+{
+    uintptr_t x = (uintptr_t) a;
+    uintptr_t y = (uintptr_t) b;
+    return x < y ? -1 : x > y ? 1 : 0;
+}
+
+void
+zyn_proto_set_id_keys (zhashx_t *hash)
+{
+    assert (hash);
+    zhashx_set_key_hasher (hash, s_id_hash);
+    zhashx_set_key_comparator (hash, s_id_compare);
+    zhashx_set_key_duplicator (hash, NULL);
+    zhashx_set_key_destructor (hash, NULL);
+}

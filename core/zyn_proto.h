@@ -129,6 +129,12 @@ void
     zyn_proto_error_from_reply (const char *status, const void *body,
                                 size_t size, zyn_error_t *err);
 
+//  Key hash by request ids: a key is the id itself cast to a pointer
+//  ((void *) (uintptr_t) id), hashed and compared as a number, neither
+//  copied nor freed (no allocation, no formatting per request)
+void
+    zyn_proto_set_id_keys (zhashx_t *hash);
+
 //  Pop and check the signature frame from msg. Returns 0, or -1 if the
 //  first frame is not "ZYN1" (msg is then left as it was).
 int
