@@ -42,6 +42,7 @@ typedef struct {
     int partitions;                 //  0: the broker's default
     int port;
     int http_port;
+    long stream_retention;          //  Seconds, 0: the worker's default
     bool gateway;
     bool verbose;
     char bindir [1024];
@@ -66,6 +67,9 @@ s_usage (FILE *file)
              "                      back door and the stream hub (default "
              "7100)\n"
              "  --http-port PORT    DynamoDB HTTP endpoint (default 8000)\n"
+             "  --stream-retention SECONDS\n"
+             "                      how long workers keep change records\n"
+             "                      (default 86400, a day)\n"
              "  --no-gateway        do not start the HTTP gateway\n"
              "  --verbose           verbose child processes\n"
              "  --help              show this help and exit\n");
@@ -351,7 +355,8 @@ s_parse (int argc, char **argv, s_config_t *config)
         }
         bool is_valued = streq (arg, "--data") || streq (arg, "--workers")
                       || streq (arg, "--partitions") || streq (arg, "--port")
-                      || streq (arg, "--http-port");
+                      || streq (arg, "--http-port")
+                      || streq (arg, "--stream-retention");
         if (!is_valued) {
             fprintf (stderr, "zynamo: unknown option '%s'\n", arg);
             return -1;
@@ -369,7 +374,8 @@ s_parse (int argc, char **argv, s_config_t *config)
         long number = strtol (value, &end, 10);
         long low = 1;
         long high = streq (arg, "--workers") ? CHILD_MAX - 3
-                  : streq (arg, "--partitions") ? 1024 : 65532;
+                  : streq (arg, "--partitions") ? 1024
+                  : streq (arg, "--stream-retention") ? 3153600000L : 65532;
         if (!*value || *end || number < low || number > high) {
             fprintf (stderr, "zynamo: %s wants a number from %ld to %ld, "
                              "not '%s'\n", arg, low, high, value);
@@ -383,6 +389,9 @@ s_parse (int argc, char **argv, s_config_t *config)
         else
         if (streq (arg, "--port"))
             config->port = (int) number;
+        else
+        if (streq (arg, "--stream-retention"))
+            config->stream_retention = number;
         else
             config->http_port = (int) number;
     }
@@ -445,6 +454,10 @@ s_up (int argc, char **argv, const char *argv0)
         s_child_arg (worker, "worker-%d", index);
         s_child_arg (worker, "--data");
         s_child_arg (worker, "%s/worker-%d", config.data, index);
+        if (config.stream_retention) {
+            s_child_arg (worker, "--stream-retention");
+            s_child_arg (worker, "%ld", config.stream_retention);
+        }
         if (config.verbose)
             s_child_arg (worker, "--verbose");
     }

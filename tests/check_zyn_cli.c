@@ -945,6 +945,15 @@ START_TEST (test_launcher_usage)
     snprintf (command, sizeof (command), "%s/zynamo --help | grep -q "
               "'zynamo up \\[options\\]'", builddir ? builddir : ".");
     ck_assert_int_eq (system (command), 0);
+    //  The workers' change-record window, in seconds
+    snprintf (command, sizeof (command),
+              "%s/zynamo up --stream-retention 0 2>&1 >/dev/null | grep -qx "
+              "\"zynamo: --stream-retention wants a number from 1 to "
+              "3153600000, not '0'\"", builddir ? builddir : ".");
+    ck_assert_int_eq (system (command), 0);
+    snprintf (command, sizeof (command), "%s/zynamo up --help | grep -q -- "
+              "'--stream-retention SECONDS'", builddir ? builddir : ".");
+    ck_assert_int_eq (system (command), 0);
 }
 END_TEST
 
