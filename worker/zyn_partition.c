@@ -6,7 +6,7 @@
     worker's request execution (zyn_ops) and the worker actor. See the
     header for the row layout and the staging/commit model.
 
-    Known limits: no transaction locks, no log trimming yet.
+    Known limits: no transaction locks.
     =========================================================================
 */
 

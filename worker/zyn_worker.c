@@ -5,7 +5,9 @@
     Owns the DEALER to the broker, the PUB to the stream hub and every
     open partition. See the header for the commands and docs/protocol.md
     for the messages. Request execution is zyn_ops; storage is
-    zyn_partition.
+    zyn_partition. A group commit writes its partitions on committer
+    threads at once (one fsync each, in parallel); the change logs are
+    trimmed to the retention window from the timer.
 
     Known limits: no replication, no epochs yet; a partition found on disk
     is served until the broker drops it.
