@@ -152,6 +152,9 @@ s_shards_finish (self_t *self, gather_t *gather)
         s_put_range (shard, partition);
         zyn_value_map_put_int (shard, "LastSequenceNumber",
                                (int64_t) partition->last_seq);
+        if (partition->oldest_seq)
+            zyn_value_map_put_int (shard, "OldestSequenceNumber",
+                                   (int64_t) partition->oldest_seq);
         zyn_value_list_append (shards, &shard);
     }
     zyn_value_map_put (response, "Shards", &shards);
@@ -233,6 +236,12 @@ zyn_broker_gather_reply (self_t *self, gather_t *gather, size_t slot,
                                           &last_seq) == 0
                 && last_seq >= 0)
                 table->partitions [slot].last_seq = (uint64_t) last_seq;
+            int64_t oldest_seq = 0;
+            if (reply
+                && zyn_value_map_get_int (reply, "OldestSequenceNumber",
+                                          &oldest_seq) == 0
+                && oldest_seq > 0)
+                table->partitions [slot].oldest_seq = (uint64_t) oldest_seq;
             zyn_value_destroy (&reply);
         }
         assert (gather->outstanding > 0);

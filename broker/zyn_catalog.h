@@ -42,6 +42,8 @@ typedef struct {
     bool assigned;              //  Worker answered ASSIGNED and is alive
     bool dropped;               //  Worker answered DROPPED (or is gone)
     uint64_t last_seq;          //  Last stream sequence number known
+    uint64_t oldest_seq;        //  Oldest its change log still holds (the
+                                //  retention window), 0 if not known
 } zyn_partition_info_t;
 
 //  One table. Fields are read freely by the broker's modules; change them

@@ -639,6 +639,14 @@ s_get_shard_iterator (zyn_streams_call_t *self, const zyn_value_t *reply,
                                       "Invalid SequenceNumber %s for shard "
                                       "%s: beyond the end of the shard",
                                       sequence_text, shard_id);
+            //  Below the oldest record the retention window has left
+            int64_t oldest = 0;
+            if (zyn_value_map_get_int (shard, "OldestSequenceNumber",
+                                       &oldest) == 0
+                && given < (unsigned long long) oldest)
+                return zyn_error_set (err, ZYN_ERR_TRIMMED_DATA_ACCESS,
+                                      "The data you are trying to access "
+                                      "has been trimmed.");
             next = after ? given + 1 : given;
         }
         char *iterator = zyn_streams_iterator_new (

@@ -12,9 +12,10 @@
     iterators are opaque base64 strings holding table, partition, next
     sequence number, view type and creation time, and expire after 15
     minutes. A TRIM_HORIZON iterator holds sequence number 0: the oldest
-    record the shard still has when it is read. Any other iterator at a
-    record the retention window has trimmed since gets
-    TrimmedDataAccessException from GetRecords. Limits: shards never
+    record the shard still has when it is read. GetShardIterator at a
+    sequence number the retention window has trimmed, and GetRecords
+    with any other iterator at a record trimmed since, answer
+    TrimmedDataAccessException. Limits: shards never
     close (no partition splits yet), so no EndingSequenceNumber.
     =========================================================================
 */

@@ -163,6 +163,9 @@ s_shards_reply (void)
         zyn_value_map_put_int (shard, "PartitionId", partition);
         zyn_value_map_put_int (shard, "LastSequenceNumber",
                                partition ? 0 : 5);
+        //  Partition 0's log has been trimmed up to 2
+        if (partition == 0)
+            zyn_value_map_put_int (shard, "OldestSequenceNumber", 3);
         zyn_value_list_append (shards, &shard);
     }
     zyn_value_map_put (reply, "Shards", &shards);
@@ -297,6 +300,39 @@ START_TEST (test_streams_iterators)
         ck_assert_str_eq (view, "NEW_IMAGE");
         json_decref (response);
         free (json);
+        zyn_streams_call_destroy (&call);
+    }
+    //  A sequence number the retention window has trimmed
+    for (int i = 0; i < 2; i++) {
+        char request [512];
+        snprintf (request, sizeof (request),
+                  "{\"StreamArn\":\"" S_ARN "\",\"ShardId\":"
+                  "\"shardId-00000000-000000000000000a\","
+                  "\"ShardIteratorType\":\"%s\",\"SequenceNumber\":"
+                  "\"000000000000000000002\"}", types [2 + i]);
+        zyn_streams_call_t *call = s_streams_call ("GetShardIterator",
+                                                   request);
+        const char *operation = NULL;
+        zyn_value_t *body = NULL;
+        char *json = NULL;
+        size_t size = 0;
+        zyn_error_t err = { 0 };
+        zyn_streams_call_step (call, NULL, NULL, &operation, &body, &json,
+                               &size, &err);
+        zyn_value_destroy (&body);
+        zyn_value_t *reply = s_table_reply ();
+        zyn_streams_call_step (call, reply, NULL, &operation, &body, &json,
+                               &size, &err);
+        zyn_value_destroy (&reply);
+        zyn_value_destroy (&body);
+        reply = s_shards_reply ();
+        ck_assert_int_eq (zyn_streams_call_step (call, reply, NULL,
+                                                 &operation, &body, &json,
+                                                 &size, &err), -1);
+        zyn_value_destroy (&reply);
+        ck_assert_int_eq (err.type, ZYN_ERR_TRIMMED_DATA_ACCESS);
+        ck_assert_str_eq (err.message, "The data you are trying to access "
+                                       "has been trimmed.");
         zyn_streams_call_destroy (&call);
     }
     //  An unknown shard

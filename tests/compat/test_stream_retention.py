@@ -68,14 +68,19 @@ def test_trimmed_records(short):
     # Within a few seconds every old record is trimmed: an iterator at
     # one is told so
     shard, sequence = sorted(old.items())[0]
+    iterator = streams.get_shard_iterator(
+        StreamArn=arn, ShardId=shard, ShardIteratorType="AT_SEQUENCE_NUMBER",
+        SequenceNumber=sequence)["ShardIterator"]
     deadline = time.monotonic() + 15
     while True:
-        iterator = streams.get_shard_iterator(
-            StreamArn=arn, ShardId=shard,
-            ShardIteratorType="AT_SEQUENCE_NUMBER",
-            SequenceNumber=sequence)["ShardIterator"]
         try:
+            # GetRecords with an iterator made before the trim, or
+            # GetShardIterator itself once the trim is known
             streams.get_records(ShardIterator=iterator)
+            iterator = streams.get_shard_iterator(
+                StreamArn=arn, ShardId=shard,
+                ShardIteratorType="AT_SEQUENCE_NUMBER",
+                SequenceNumber=sequence)["ShardIterator"]
         except botocore.exceptions.ClientError as error:
             assert error.response["Error"]["Code"] == \
                 "TrimmedDataAccessException"
@@ -84,6 +89,13 @@ def test_trimmed_records(short):
             break
         assert time.monotonic() < deadline, "never trimmed"
         time.sleep(0.2)
+    # Once trimmed, GetShardIterator at that sequence number is refused
+    with pytest.raises(botocore.exceptions.ClientError) as caught:
+        streams.get_shard_iterator(
+            StreamArn=arn, ShardId=shard,
+            ShardIteratorType="AT_SEQUENCE_NUMBER", SequenceNumber=sequence)
+    assert caught.value.response["Error"]["Code"] == \
+        "TrimmedDataAccessException"
     time.sleep(2.5)
 
     # New records are there from TRIM_HORIZON, the old ones are not; the
