@@ -249,6 +249,32 @@ START_TEST (test_streams_describe)
 }
 END_TEST
 
+//  Run a GetShardIterator request through DescribeTable and ZynGetShards
+//  (the canned replies); returns the last step's result, with json or err
+static int
+s_shard_iterator_call (const char *request, char **json, zyn_error_t *err)
+{
+    zyn_streams_call_t *call = s_streams_call ("GetShardIterator", request);
+    const char *operation = NULL;
+    zyn_value_t *body = NULL;
+    size_t size = 0;
+    zyn_streams_call_step (call, NULL, NULL, &operation, &body, json, &size,
+                           err);
+    zyn_value_destroy (&body);
+    zyn_value_t *reply = s_table_reply ();
+    zyn_streams_call_step (call, reply, NULL, &operation, &body, json, &size,
+                           err);
+    zyn_value_destroy (&reply);
+    zyn_value_destroy (&body);
+    reply = s_shards_reply ();
+    int rc = zyn_streams_call_step (call, reply, NULL, &operation, &body,
+                                    json, &size, err);
+    zyn_value_destroy (&reply);
+    zyn_value_destroy (&body);
+    zyn_streams_call_destroy (&call);
+    return rc;
+}
+
 START_TEST (test_streams_iterators)
 {
     const char *types [] = { "TRIM_HORIZON", "LATEST",
@@ -261,26 +287,9 @@ START_TEST (test_streams_iterators)
                   "\"shardId-00000000-000000000000000a\","
                   "\"ShardIteratorType\":\"%s\",\"SequenceNumber\":"
                   "\"000000000000000000003\"}", types [i]);
-        zyn_streams_call_t *call = s_streams_call ("GetShardIterator",
-                                                   request);
-        const char *operation = NULL;
-        zyn_value_t *body = NULL;
         char *json = NULL;
-        size_t size = 0;
         zyn_error_t err = { 0 };
-        zyn_streams_call_step (call, NULL, NULL, &operation, &body, &json,
-                               &size, &err);
-        zyn_value_destroy (&body);
-        zyn_value_t *reply = s_table_reply ();
-        zyn_streams_call_step (call, reply, NULL, &operation, &body, &json,
-                               &size, &err);
-        zyn_value_destroy (&reply);
-        zyn_value_destroy (&body);
-        reply = s_shards_reply ();
-        ck_assert_int_eq (zyn_streams_call_step (call, reply, NULL,
-                                                 &operation, &body, &json,
-                                                 &size, &err), 0);
-        zyn_value_destroy (&reply);
+        ck_assert_int_eq (s_shard_iterator_call (request, &json, &err), 0);
         json_t *response = json_loads (json, 0, NULL);
         const char *iterator = json_string_value (
             json_object_get (response, "ShardIterator"));
@@ -300,7 +309,6 @@ START_TEST (test_streams_iterators)
         ck_assert_str_eq (view, "NEW_IMAGE");
         json_decref (response);
         free (json);
-        zyn_streams_call_destroy (&call);
     }
     //  A sequence number the retention window has trimmed
     for (int i = 0; i < 2; i++) {
@@ -310,58 +318,24 @@ START_TEST (test_streams_iterators)
                   "\"shardId-00000000-000000000000000a\","
                   "\"ShardIteratorType\":\"%s\",\"SequenceNumber\":"
                   "\"000000000000000000002\"}", types [2 + i]);
-        zyn_streams_call_t *call = s_streams_call ("GetShardIterator",
-                                                   request);
-        const char *operation = NULL;
-        zyn_value_t *body = NULL;
         char *json = NULL;
-        size_t size = 0;
         zyn_error_t err = { 0 };
-        zyn_streams_call_step (call, NULL, NULL, &operation, &body, &json,
-                               &size, &err);
-        zyn_value_destroy (&body);
-        zyn_value_t *reply = s_table_reply ();
-        zyn_streams_call_step (call, reply, NULL, &operation, &body, &json,
-                               &size, &err);
-        zyn_value_destroy (&reply);
-        zyn_value_destroy (&body);
-        reply = s_shards_reply ();
-        ck_assert_int_eq (zyn_streams_call_step (call, reply, NULL,
-                                                 &operation, &body, &json,
-                                                 &size, &err), -1);
-        zyn_value_destroy (&reply);
+        ck_assert_int_eq (s_shard_iterator_call (request, &json, &err), -1);
         ck_assert_int_eq (err.type, ZYN_ERR_TRIMMED_DATA_ACCESS);
         ck_assert_str_eq (err.message, "The data you are trying to access "
                                        "has been trimmed.");
-        zyn_streams_call_destroy (&call);
     }
     //  An unknown shard
-    zyn_streams_call_t *call = s_streams_call (
-        "GetShardIterator",
-        "{\"StreamArn\":\"" S_ARN "\",\"ShardId\":"
-        "\"shardId-00000007-000000000000000a\",\"ShardIteratorType\":"
-        "\"LATEST\"}");
-    const char *operation = NULL;
-    zyn_value_t *body = NULL;
     char *json = NULL;
-    size_t size = 0;
     zyn_error_t err = { 0 };
-    zyn_streams_call_step (call, NULL, NULL, &operation, &body, &json, &size,
-                           &err);
-    zyn_value_destroy (&body);
-    zyn_value_t *reply = s_table_reply ();
-    zyn_streams_call_step (call, reply, NULL, &operation, &body, &json, &size,
-                           &err);
-    zyn_value_destroy (&reply);
-    zyn_value_destroy (&body);
-    reply = s_shards_reply ();
-    ck_assert_int_eq (zyn_streams_call_step (call, reply, NULL, &operation,
-                                             &body, &json, &size, &err), -1);
-    zyn_value_destroy (&reply);
+    ck_assert_int_eq (s_shard_iterator_call (
+                          "{\"StreamArn\":\"" S_ARN "\",\"ShardId\":"
+                          "\"shardId-00000007-000000000000000a\","
+                          "\"ShardIteratorType\":\"LATEST\"}",
+                          &json, &err), -1);
     ck_assert_int_eq (err.type, ZYN_ERR_RESOURCE_NOT_FOUND);
     ck_assert_str_eq (err.message,
                       "Requested resource not found: Shard does not exist");
-    zyn_streams_call_destroy (&call);
 }
 END_TEST
 

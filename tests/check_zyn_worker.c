@@ -403,6 +403,19 @@ s_stats (s_broker_t *self, uint64_t *commits, uint64_t *requests,
     return trimmed;
 }
 
+//  A broker with a started worker, welcomed, serving partition 7/3
+static s_broker_t *
+s_serving (void)
+{
+    s_broker_t *self = s_broker_new ();
+    s_start_worker (self);
+    zyn_value_t *ready = s_expect_ready (self);
+    zyn_value_destroy (&ready);
+    s_welcome (self, 1000, 3);
+    s_assign (self);
+    return self;
+}
+
 //  --------------------------------------------------------------------------
 //  READY, WELCOME, ASSIGN, requests, replies, records, DROP
 
@@ -555,12 +568,7 @@ END_TEST
 
 START_TEST (test_group_commit)
 {
-    s_broker_t *self = s_broker_new ();
-    s_start_worker (self);
-    zyn_value_t *ready = s_expect_ready (self);
-    zyn_value_destroy (&ready);
-    s_welcome (self, 1000, 3);
-    s_assign (self);
+    s_broker_t *self = s_serving ();
     uint64_t seq = s_warm_up (self);
     uint64_t commits_before, requests, published;
     s_stats (self, &commits_before, &requests, &published);
@@ -622,12 +630,7 @@ END_TEST
 
 START_TEST (test_restart)
 {
-    s_broker_t *self = s_broker_new ();
-    s_start_worker (self);
-    zyn_value_t *ready = s_expect_ready (self);
-    zyn_value_destroy (&ready);
-    s_welcome (self, 1000, 3);
-    s_assign (self);
+    s_broker_t *self = s_serving ();
     for (int i = 0; i < 5; i++)
         s_put_ok (self, "r", i);
     //  A clean stop says DISCONNECT
@@ -639,7 +642,7 @@ START_TEST (test_restart)
     zmsg_destroy (&msg);
 
     s_start_worker (self);
-    ready = s_expect_ready (self);
+    zyn_value_t *ready = s_expect_ready (self);
     const zyn_value_t *partitions = zyn_value_map_get (ready, "Partitions");
     ck_assert_uint_eq (zyn_value_size (partitions), 1);
     const zyn_value_t *entry = zyn_value_list_get (partitions, 0);
@@ -742,12 +745,7 @@ END_TEST
 
 START_TEST (test_commit_failure)
 {
-    s_broker_t *self = s_broker_new ();
-    s_start_worker (self);
-    zyn_value_t *ready = s_expect_ready (self);
-    zyn_value_destroy (&ready);
-    s_welcome (self, 1000, 3);
-    s_assign (self);
+    s_broker_t *self = s_serving ();
     s_warm_up (self);
     uint64_t commits_before, requests, published_before;
     s_stats (self, &commits_before, &requests, &published_before);
@@ -799,12 +797,7 @@ END_TEST
 //  are answered InternalServerError, the other's are durable and read back
 START_TEST (test_commit_failure_split)
 {
-    s_broker_t *self = s_broker_new ();
-    s_start_worker (self);
-    zyn_value_t *ready = s_expect_ready (self);
-    zyn_value_destroy (&ready);
-    s_welcome (self, 1000, 3);
-    s_assign (self);
+    s_broker_t *self = s_serving ();
     s_assign_partition (self, 8, "Songs", 1);
     s_warm_up (self);
     uint64_t commits_before, requests, published_before;
@@ -875,12 +868,7 @@ END_TEST
 //  newer ones and every item stay, and sequence numbers go on
 START_TEST (test_trim_log)
 {
-    s_broker_t *self = s_broker_new ();
-    s_start_worker (self);
-    zyn_value_t *ready = s_expect_ready (self);
-    zyn_value_destroy (&ready);
-    s_welcome (self, 1000, 3);
-    s_assign (self);
+    s_broker_t *self = s_serving ();
     uint64_t seq = s_warm_up (self);
     for (int i = 0; i < 30; i++) {
         char key [16];

@@ -1049,27 +1049,15 @@ s_record_time (zyn_partition_t *self, uint64_t seq, int64_t *time_ms,
     uint8_t key [9];
     key [0] = ZYN_ROW_STREAM;
     zyn_put_u64 (key + 1, seq);
-    char *errptr = NULL;
-    size_t size = 0;
-    char *data = leveldb_get (self->db, self->read_options,
-                              (const char *) key, 9, &size, &errptr);
-    if (errptr) {
-        zyn_error_set (err, ZYN_ERR_INTERNAL, "storage read failed: %s",
-                       errptr);
-        leveldb_free (errptr);
+    zyn_value_t *record = NULL;
+    if (zyn_partition_read (self, key, 9, &record, err))
         return -1;
-    }
-    if (!data)
-        return zyn_error_set (err, ZYN_ERR_INTERNAL,
-                              "change record %" PRIu64 " is missing", seq);
-    zyn_value_t *record = zyn_value_decode (data, size, err);
-    leveldb_free (data);
     int rc = record
           && zyn_value_map_get_int (record, "ApproximateCreationDateTime",
                                     time_ms) == 0 ? 0 : -1;
-    if (record && rc)
-        zyn_error_set (err, ZYN_ERR_INTERNAL,
-                       "change record %" PRIu64 " has no creation time", seq);
+    if (rc)
+        zyn_error_set (err, ZYN_ERR_INTERNAL, "change record %" PRIu64
+                       " is missing or has no creation time", seq);
     zyn_value_destroy (&record);
     return rc;
 }

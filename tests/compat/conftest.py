@@ -137,13 +137,15 @@ def make_client(service, endpoint, **kwargs):
                         config=config, **kwargs)
 
 
-@pytest.fixture(scope="session")
-def cluster():
+def run_cluster(prefix, worker_args=()):
+    """Generator for a fixture: a started Cluster (workers given
+    worker_args), stopped and removed afterwards; every process must
+    exit 0."""
     for name in ("zynamo-broker", "zynamo-worker", "zynamo-gateway"):
         if not os.access(binary(name), os.X_OK):
             pytest.skip("%s is not built in %s" % (name, BUILDDIR))
-    tmp = tempfile.mkdtemp(prefix="zynamo-compat-")
-    cluster = Cluster(tmp)
+    tmp = tempfile.mkdtemp(prefix=prefix)
+    cluster = Cluster(tmp, worker_args)
     try:
         cluster.start()
     except Exception:
@@ -154,6 +156,11 @@ def cluster():
     bad = {name: code for name, code in codes.items() if code != 0}
     subprocess.call(["rm", "-rf", tmp])
     assert not bad, "processes did not exit 0: %r" % bad
+
+
+@pytest.fixture(scope="session")
+def cluster():
+    yield from run_cluster("zynamo-compat-")
 
 
 @pytest.fixture(scope="session")

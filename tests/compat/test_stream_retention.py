@@ -2,33 +2,18 @@
 started with --stream-retention 2 trim records older than two seconds;
 an iterator at a trimmed record gets TrimmedDataAccessException, and
 TRIM_HORIZON starts at the oldest record left."""
-import os
-import subprocess
-import tempfile
 import time
 
 import botocore.exceptions
 import pytest
 
-from conftest import Cluster, binary, make_client, unique, wait_active
+from conftest import make_client, run_cluster, unique, wait_active
 
 
 @pytest.fixture(scope="module")
-def short(request):
-    for name in ("zynamo-broker", "zynamo-worker", "zynamo-gateway"):
-        if not os.access(binary(name), os.X_OK):
-            pytest.skip("%s is not built" % name)
-    tmp = tempfile.mkdtemp(prefix="zynamo-retention-")
-    cluster = Cluster(tmp, worker_args=["--stream-retention", "2"])
-    try:
-        cluster.start()
-    except Exception:
-        cluster.stop()
-        raise
-    yield cluster
-    codes = cluster.stop()
-    subprocess.call(["rm", "-rf", tmp])
-    assert all(code == 0 for code in codes.values()), codes
+def short():
+    yield from run_cluster("zynamo-retention-",
+                           ["--stream-retention", "2"])
 
 
 def shard_records(streams, arn, iterator_type, **kwargs):
