@@ -582,9 +582,7 @@ START_TEST (test_http_exchange)
     //  arrives whole and the chunked answer is decoded
     int listener = socket (AF_INET, SOCK_STREAM, 0);
     ck_assert_int_ge (listener, 0);
-    struct sockaddr_in address = { 0 };
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    struct sockaddr_in address = zyn_test_loopback (0);
     ck_assert_int_eq (bind (listener, (struct sockaddr *) &address,
                             sizeof (address)),
                       0);

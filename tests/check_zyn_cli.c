@@ -632,9 +632,7 @@ s_free_ports (int count)
             //  A plain socket: ZeroMQ would release the port only later,
             //  in its I/O thread
             int fd = socket (AF_INET, SOCK_STREAM, 0);
-            struct sockaddr_in address = { .sin_family = AF_INET };
-            address.sin_port = htons ((uint16_t) port);
-            address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+            struct sockaddr_in address = zyn_test_loopback (port);
             free_all = fd >= 0
                     && bind (fd, (struct sockaddr *) &address,
                              sizeof (address)) == 0;

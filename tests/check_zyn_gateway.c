@@ -835,10 +835,7 @@ s_low_port (void)
         int port = 20000 + (int) (rand_r (&seed) % 12000);
         int fd = socket (AF_INET, SOCK_STREAM, 0);
         ck_assert_int_ge (fd, 0);
-        struct sockaddr_in address = { 0 };
-        address.sin_family = AF_INET;
-        address.sin_port = htons ((uint16_t) port);
-        address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+        struct sockaddr_in address = zyn_test_loopback (port);
         int rc = bind (fd, (struct sockaddr *) &address, sizeof (address));
         close (fd);
         if (rc == 0)

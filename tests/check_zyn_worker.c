@@ -403,6 +403,20 @@ s_stats (s_broker_t *self, uint64_t *commits, uint64_t *requests,
     return trimmed;
 }
 
+//  Read the reply to GetItem request id: OK, with the item given as JSON
+static void
+s_expect_item (s_broker_t *self, uint64_t id, const char *item_json)
+{
+    zyn_value_t *body;
+    char *status = s_reply (self, id, &body);
+    ck_assert_str_eq (status, "OK");
+    zyn_value_t *expected = s_map (item_json);
+    ck_assert (zyn_value_equal (zyn_value_map_get (body, "Item"), expected));
+    zyn_value_destroy (&expected);
+    zyn_value_destroy (&body);
+    zstr_free (&status);
+}
+
 //  A broker with a started worker, welcomed, serving partition 7/3
 static s_broker_t *
 s_serving (void)
@@ -439,25 +453,18 @@ START_TEST (test_protocol)
     ck_assert_str_eq (zyn_value_map_get_s (record, "eventName"), "INSERT");
     zyn_value_destroy (&record);
 
-    uint64_t id = s_get (self, "a");
-    zyn_value_t *body;
-    char *status = s_reply (self, id, &body);
-    ck_assert_str_eq (status, "OK");
-    zyn_value_t *expected = s_map ("{\"pk\":{\"S\":\"a\"},"
-                                   "\"n\":{\"N\":\"42\"}}");
-    ck_assert (zyn_value_equal (zyn_value_map_get (body, "Item"), expected));
-    zyn_value_destroy (&expected);
-    zyn_value_destroy (&body);
-    zstr_free (&status);
+    s_expect_item (self, s_get (self, "a"), "{\"pk\":{\"S\":\"a\"},"
+                                            "\"n\":{\"N\":\"42\"}}");
 
     //  Errors: validation, unknown operation, malformed body
     zyn_value_t *item = zyn_value_new_m ();
     zyn_value_map_put_int (item, "n", 1);
     zyn_value_t *request = zyn_value_new_m ();
     zyn_value_map_put (request, "Item", &item);
-    id = s_request (self, "PutItem", request);
+    uint64_t id = s_request (self, "PutItem", request);
     zyn_value_destroy (&request);
-    status = s_reply (self, id, &body);
+    zyn_value_t *body;
+    char *status = s_reply (self, id, &body);
     ck_assert_str_eq (status, "ValidationException");
     ck_assert_str_eq (zyn_value_map_get_s (body, "message"),
                       "One or more parameter values were invalid: Missing "
@@ -594,15 +601,8 @@ START_TEST (test_group_commit)
         zstr_free (&status);
         zyn_value_destroy (&body);
     }
-    zyn_value_t *body;
-    char *status = s_reply (self, get_id, &body);
-    ck_assert_str_eq (status, "OK");
-    zyn_value_t *expected = s_map ("{\"pk\":{\"S\":\"k0\"},"
-                                   "\"n\":{\"N\":\"150\"}}");
-    ck_assert (zyn_value_equal (zyn_value_map_get (body, "Item"), expected));
-    zyn_value_destroy (&expected);
-    zyn_value_destroy (&body);
-    zstr_free (&status);
+    s_expect_item (self, get_id, "{\"pk\":{\"S\":\"k0\"},"
+                                 "\"n\":{\"N\":\"150\"}}");
 
     //  Every record, in order, no gap
     for (int i = 0; i < count; i++) {
@@ -913,15 +913,8 @@ START_TEST (test_trim_log)
     zstr_free (&status);
 
     //  The items written with the trimmed records are all there
-    id = s_get (self, "old0");
-    status = s_reply (self, id, &body);
-    ck_assert_str_eq (status, "OK");
-    zyn_value_t *expected = s_map ("{\"pk\":{\"S\":\"old0\"},"
-                                   "\"n\":{\"N\":\"0\"}}");
-    ck_assert (zyn_value_equal (zyn_value_map_get (body, "Item"), expected));
-    zyn_value_destroy (&expected);
-    zyn_value_destroy (&body);
-    zstr_free (&status);
+    s_expect_item (self, s_get (self, "old0"),
+                   "{\"pk\":{\"S\":\"old0\"},\"n\":{\"N\":\"0\"}}");
 
     //  A new write takes the next sequence number; nothing more is trimmed
     while (s_record (self, 50, NULL))

@@ -172,9 +172,7 @@ s_free_ports (int *ports, int count)
                 taken |= ports [other] == port;
             int fd = socket (AF_INET, SOCK_STREAM, 0);
             ck_assert_int_ge (fd, 0);
-            struct sockaddr_in address = { .sin_family = AF_INET };
-            address.sin_port = htons ((uint16_t) port);
-            address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+            struct sockaddr_in address = zyn_test_loopback (port);
             if (!taken
                 && bind (fd, (struct sockaddr *) &address, sizeof (address))
                        == 0)

@@ -5,7 +5,8 @@
     makes a fresh directory under tests/tmp/ and zyn_test_dir_remove takes
     it away again, so a suite leaves nothing behind; zyn_test_fill_log
     makes the next synced LevelDB write under a directory fail;
-    zyn_test_connect opens a TCP connection to a port on 127.0.0.1.
+    zyn_test_connect opens a TCP connection to a port on 127.0.0.1
+    (zyn_test_loopback is its address).
     =========================================================================
 */
 
@@ -100,6 +101,17 @@ zyn_test_fill_log (const char *dir)
     return replaced;
 }
 
+//  The address of port on 127.0.0.1 (0: any free port)
+static inline struct sockaddr_in
+zyn_test_loopback (int port)
+{
+    struct sockaddr_in address = { 0 };
+    address.sin_family = AF_INET;
+    address.sin_port = htons ((uint16_t) port);
+    address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    return address;
+}
+
 //  Connect to port on 127.0.0.1, with a receive timeout of timeout_s
 //  seconds. Returns the socket (the caller closes it).
 static inline int
@@ -107,10 +119,7 @@ zyn_test_connect (int port, int timeout_s)
 {
     int fd = socket (AF_INET, SOCK_STREAM, 0);
     ck_assert_int_ge (fd, 0);
-    struct sockaddr_in address = { 0 };
-    address.sin_family = AF_INET;
-    address.sin_port = htons ((uint16_t) port);
-    address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    struct sockaddr_in address = zyn_test_loopback (port);
     ck_assert_int_eq (connect (fd, (struct sockaddr *) &address,
                                sizeof (address)), 0);
     struct timeval timeout = { timeout_s, 0 };
