@@ -385,6 +385,10 @@ s_wait_reply (zyn_client_t *self, int timeout_ms)
         //  never come, before we wait for them
         if (!msg && self->direct && s_take_direct (self, true, &msg) == 0)
             continue;
+        //  Nothing waits: the requests held back go out now, and the
+        //  sockets are read again (a send may take a reply's wake-up)
+        if (!msg && self->direct && zyn_direct_flush (self->direct))
+            continue;
         if (!msg) {
             long wait = -1;
             if (timeout_ms >= 0) {

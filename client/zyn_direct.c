@@ -23,6 +23,9 @@ typedef struct {
     char front_id [256];                //  The worker's routing id there
     bool connected;
     bool listed;                        //  In the routes being loaded
+    struct s_pending **outbox;          //  Owned array of borrowed
+    size_t out_count;                   //  requests not yet sent
+    size_t out_max;
 } s_endpoint_t;
 
 typedef struct {
@@ -42,9 +45,12 @@ typedef struct {
     s_part_t *parts;                    //  Owned, sorted by start
 } s_table_t;
 
-//  A direct request awaiting its reply; the body follows the struct
-typedef struct {
+//  A direct request awaiting its reply (or still in its endpoint's
+//  outbox); the body follows the struct
+typedef struct s_pending {
     s_endpoint_t *endpoint;             //  Borrowed
+    uint64_t request_id;
+    uint8_t route [ZYN_PROTO_ROUTE_SIZE];
     char operation [65];
     size_t size;
     uint8_t body [];
@@ -58,6 +64,11 @@ struct zyn_direct {
     zhashx_t *pending;                  //  Owned, request id -> s_pending_t
     zlistx_t *ready;                    //  Owned, zmsg_t replies made here
     zlistx_t *resends;                  //  Owned, zyn_direct_resend_t
+    size_t unsent;                      //  Requests in outboxes
+    zmq_msg_t *in;                      //  Owned, the frames of the reply
+    size_t in_count;                    //  message being taken apart
+    size_t in_max;
+    size_t in_next;                     //  Its next frame group
     bool stale;                         //  Ask for routes again
     bool broken;                        //  Proven wrong: no direct sends
                                         //  until they are reloaded
@@ -90,6 +101,7 @@ s_endpoint_free (void **item_p)
     s_endpoint_t *endpoint = (s_endpoint_t *) *item_p;
     if (endpoint) {
         free (endpoint->endpoint);
+        free (endpoint->outbox);
         free (endpoint);
         *item_p = NULL;
     }
@@ -188,6 +200,9 @@ zyn_direct_destroy (zyn_direct_t **self_p)
     zhashx_destroy (&self->endpoints);
     zlistx_destroy (&self->ready);
     zlistx_destroy (&self->resends);
+    for (size_t i = 0; i < self->in_count; i++)
+        zmq_msg_close (&self->in [i]);
+    free (self->in);
     free (self);
     *self_p = NULL;
 }
@@ -282,6 +297,62 @@ s_table_load (zyn_direct_t *self, const zyn_value_t *entry)
     return table;
 }
 
+//  --------------------------------------------------------------------------
+//  Send endpoint's outbox as one message: its front id, then per request
+//  ZYN1 | request-id | operation | route | body. The first frame picks
+//  the worker: it fails at once (and nothing is sent) if that worker is
+//  not connected or its queue is full; the requests then go through the
+//  broker. Returns how many left the outbox.
+
+static void
+    s_queue_resend (zyn_direct_t *self, uint64_t request_id,
+                    s_pending_t *pending, bool count);
+
+//  Hand endpoint's outbox to the broker, unsent
+static void
+s_outbox_to_broker (zyn_direct_t *self, s_endpoint_t *endpoint)
+{
+    for (size_t i = 0; i < endpoint->out_count; i++) {
+        s_pending_t *pending = endpoint->outbox [i];
+        s_queue_resend (self, pending->request_id, pending, false);
+        zhashx_delete (self->pending,
+                       (void *) (uintptr_t) pending->request_id);
+    }
+    self->unsent -= endpoint->out_count;
+    endpoint->out_count = 0;
+}
+
+static size_t
+s_flush_endpoint (zyn_direct_t *self, s_endpoint_t *endpoint)
+{
+    size_t count = endpoint->out_count;
+    if (count == 0)
+        return 0;
+    void *router = zsock_resolve (self->router);
+    if (zmq_send (router, endpoint->front_id, strlen (endpoint->front_id),
+                  ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
+        s_outbox_to_broker (self, endpoint);
+        return count;
+    }
+    endpoint->out_count = 0;
+    self->unsent -= count;
+    for (size_t i = 0; i < count; i++) {
+        s_pending_t *pending = endpoint->outbox [i];
+        uint8_t id [8];
+        zyn_proto_put_request_id (id, pending->request_id);
+        zmq_send (router, ZYN_PROTO_SIGNATURE, 4, ZMQ_SNDMORE);
+        zmq_send (router, id, 8, ZMQ_SNDMORE);
+        zmq_send (router, pending->operation, strlen (pending->operation),
+                  ZMQ_SNDMORE);
+        zmq_send (router, pending->route, sizeof (pending->route),
+                  ZMQ_SNDMORE);
+        zmq_send (router, pending->body, pending->size,
+                  i + 1 < count ? ZMQ_SNDMORE : 0);
+    }
+    self->sent += count;
+    return count;
+}
+
 int
 zyn_direct_load (zyn_direct_t *self, const zyn_value_t *response)
 {
@@ -316,6 +387,7 @@ zyn_direct_load (zyn_direct_t *self, const zyn_value_t *response)
         }
         else
         if (!endpoint->listed && endpoint->connected) {
+            s_outbox_to_broker (self, endpoint);
             zmq_disconnect (router, endpoint->endpoint);
             endpoint->connected = false;
         }
@@ -449,30 +521,46 @@ zyn_direct_send (zyn_direct_t *self, uint64_t request_id,
     zyn_value_destroy (&request);
     if (!endpoint)
         return false;
-    void *router = zsock_resolve (self->router);
-    //  The first frame picks the worker: it fails at once (and nothing
-    //  is sent) if that worker is not connected or its queue is full
-    if (zmq_send (router, endpoint->front_id, strlen (endpoint->front_id),
-                  ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0)
-        return false;
-    uint8_t id [8];
-    zyn_proto_put_request_id (id, request_id);
-    zmq_send (router, ZYN_PROTO_SIGNATURE, 4, ZMQ_SNDMORE);
-    zmq_send (router, id, 8, ZMQ_SNDMORE);
-    zmq_send (router, operation, strlen (operation), ZMQ_SNDMORE);
-    zmq_send (router, route, sizeof (route), ZMQ_SNDMORE);
-    zmq_send (router, body, size, 0);
     s_pending_t *pending = (s_pending_t *) malloc (sizeof (s_pending_t) + size);
     assert (pending);
     pending->endpoint = endpoint;
+    pending->request_id = request_id;
+    memcpy (pending->route, route, sizeof (route));
     memcpy (pending->operation, operation, strlen (operation) + 1);
     pending->size = size;
     memcpy (pending->body, body, size);
     void *key = (void *) (uintptr_t) request_id;
     zhashx_delete (self->pending, key);
     zhashx_insert (self->pending, key, pending);
-    self->sent++;
+    if (endpoint->out_count == endpoint->out_max) {
+        endpoint->out_max = endpoint->out_max ? endpoint->out_max * 2 : 16;
+        endpoint->outbox = (s_pending_t **) realloc (
+            endpoint->outbox, endpoint->out_max * sizeof (s_pending_t *));
+        assert (endpoint->outbox);
+    }
+    endpoint->outbox [endpoint->out_count++] = pending;
+    self->unsent++;
+    if (endpoint->out_count >= ZYN_PROTO_DIRECT_BATCH_MAX)
+        s_flush_endpoint (self, endpoint);
     return true;
+}
+
+//  --------------------------------------------------------------------------
+//  Send what waits in the outboxes
+
+size_t
+zyn_direct_flush (zyn_direct_t *self)
+{
+    assert (self);
+    if (self->unsent == 0)
+        return 0;
+    size_t sent = 0;
+    for (s_endpoint_t *endpoint
+             = (s_endpoint_t *) zhashx_first (self->endpoints);
+         endpoint && self->unsent;
+         endpoint = (s_endpoint_t *) zhashx_next (self->endpoints))
+        sent += s_flush_endpoint (self, endpoint);
+    return sent;
 }
 
 //  --------------------------------------------------------------------------
@@ -492,9 +580,11 @@ zyn_direct_monitor (zyn_direct_t *self)
     return self->monitor;
 }
 
-//  Queue pending as a resend through the broker; takes pending
+//  Queue a copy of pending as a resend through the broker, counted as a
+//  resend if count (a request that never left is not)
 static void
-s_queue_resend (zyn_direct_t *self, uint64_t request_id, s_pending_t *pending)
+s_queue_resend (zyn_direct_t *self, uint64_t request_id, s_pending_t *pending,
+                bool count)
 {
     zyn_direct_resend_t *resend
         = (zyn_direct_resend_t *) zmalloc (sizeof (zyn_direct_resend_t));
@@ -506,7 +596,8 @@ s_queue_resend (zyn_direct_t *self, uint64_t request_id, s_pending_t *pending)
     assert (resend->body);
     memcpy (resend->body, pending->body, pending->size);
     zlistx_add_end (self->resends, resend);
-    self->resent++;
+    if (count)
+        self->resent++;
 }
 
 //  Take the oldest queued resend into resend (its body becomes the
@@ -534,6 +625,8 @@ s_handle_disconnect (zyn_direct_t *self, const char *name)
         return;
     self->stale = true;
     self->broken = true;
+    //  What it has not been sent yet goes through the broker
+    s_outbox_to_broker (self, endpoint);
     zlistx_t *lost = zlistx_new ();
     for (s_pending_t *pending = (s_pending_t *) zhashx_first (self->pending);
          pending; pending = (s_pending_t *) zhashx_next (self->pending))
@@ -544,7 +637,7 @@ s_handle_disconnect (zyn_direct_t *self, const char *name)
         s_pending_t *pending = (s_pending_t *) zhashx_lookup (self->pending,
                                                               key);
         if (streq (pending->operation, "GetItem"))
-            s_queue_resend (self, request_id, pending);
+            s_queue_resend (self, request_id, pending, true);
         else {
             //  A write may or may not have been applied
             zyn_error_t err = { 0 };
@@ -602,6 +695,49 @@ s_reply_from_msg (zmsg_t **msg_p, zyn_direct_reply_t *reply)
     zmsg_destroy (msg_p);
 }
 
+//  Read the next reply message from the router into self->in, after
+//  closing the last one's frames. Returns 0 if it holds one or more whole
+//  replies (from self->in_next on), -1 if none was waiting. A malformed
+//  message is dropped.
+static int
+s_read_message (zyn_direct_t *self)
+{
+    void *router = zsock_resolve (self->router);
+    while (true) {
+        for (size_t i = 0; i < self->in_count; i++)
+            zmq_msg_close (&self->in [i]);
+        self->in_count = 0;
+        self->in_next = 0;
+        bool more = true;
+        while (more) {
+            if (self->in_count == self->in_max) {
+                self->in_max = self->in_max ? self->in_max * 2 : 64;
+                self->in = (zmq_msg_t *) realloc (
+                    self->in, self->in_max * sizeof (zmq_msg_t));
+                assert (self->in);
+            }
+            zmq_msg_t *frame = &self->in [self->in_count];
+            zmq_msg_init (frame);
+            //  The receive timeout is zero; the rest of a message arrives
+            //  with its first frame
+            if (zmq_msg_recv (frame, router, 0) < 0) {
+                zmq_msg_close (frame);
+                if (self->in_count == 0)
+                    return -1;
+                break;
+            }
+            self->in_count++;
+            more = zmq_msg_more (frame);
+        }
+        if (self->in_count >= 5 && (self->in_count - 1) % 4 == 0) {
+            self->in_next = 1;          //  Past the peer's id
+            return 0;
+        }
+        zsys_warning ("zyn_direct: malformed reply dropped frames=%zu",
+                      self->in_count);
+    }
+}
+
 //  As s_take, for zyn_direct_drain: a reply from the router moves its
 //  frames into reply, with no copy and no allocation
 static int
@@ -616,37 +752,18 @@ s_take_reply (zyn_direct_t *self, zyn_direct_reply_t *reply,
         s_reply_from_msg (&made, reply);
         return 1;
     }
-    //  peer | ZYN1 | request-id | status | body
-    void *router = zsock_resolve (self->router);
-    zmq_msg_t frames [5];
-    int count = 0;
-    bool more = true;
-    while (more) {
-        zmq_msg_t frame;
-        zmq_msg_init (&frame);
-        //  The receive timeout is zero; the rest of a message arrives
-        //  with its first frame
-        if (zmq_msg_recv (&frame, router, 0) < 0) {
-            zmq_msg_close (&frame);
-            if (count == 0) {
-                *empty = true;
-                return 0;
-            }
-            break;
-        }
-        more = zmq_msg_more (&frame);
-        if (count < 5)
-            frames [count++] = frame;
-        else {
-            zmq_msg_close (&frame);
-            count = 6;          //  Too many frames: malformed
-        }
+    //  peer, then per reply ZYN1 | request-id | status | body
+    if (self->in_next >= self->in_count && s_read_message (self)) {
+        *empty = true;
+        return 0;
     }
+    zmq_msg_t *frames = self->in + self->in_next;
+    self->in_next += 4;
     uint64_t request_id = 0;
-    if (count == 5 && zmq_msg_size (&frames [1]) == 4
-        && memcmp (zmq_msg_data (&frames [1]), ZYN_PROTO_SIGNATURE, 4) == 0
-        && zmq_msg_size (&frames [2]) == 8)
-        request_id = zyn_get_u64 ((const uint8_t *) zmq_msg_data (&frames [2]));
+    if (zmq_msg_size (&frames [0]) == 4
+        && memcmp (zmq_msg_data (&frames [0]), ZYN_PROTO_SIGNATURE, 4) == 0
+        && zmq_msg_size (&frames [1]) == 8)
+        request_id = zyn_get_u64 ((const uint8_t *) zmq_msg_data (&frames [1]));
     void *key = (void *) (uintptr_t) request_id;
     s_pending_t *pending = request_id
         ? (s_pending_t *) zhashx_lookup (self->pending, key) : NULL;
@@ -655,12 +772,12 @@ s_take_reply (zyn_direct_t *self, zyn_direct_reply_t *reply,
         ;                       //  Malformed, or the answer to a request
                                 //  given up on
     else
-    if (zmq_msg_size (&frames [3]) == strlen (ZYN_PROTO_MISROUTED)
-        && memcmp (zmq_msg_data (&frames [3]), ZYN_PROTO_MISROUTED,
+    if (zmq_msg_size (&frames [2]) == strlen (ZYN_PROTO_MISROUTED)
+        && memcmp (zmq_msg_data (&frames [2]), ZYN_PROTO_MISROUTED,
                    strlen (ZYN_PROTO_MISROUTED)) == 0) {
         self->stale = true;
         self->broken = true;
-        s_queue_resend (self, request_id, pending);
+        s_queue_resend (self, request_id, pending, true);
         zhashx_delete (self->pending, key);
         s_take_resend (self, resend);
         rc = 2;
@@ -669,13 +786,11 @@ s_take_reply (zyn_direct_t *self, zyn_direct_reply_t *reply,
         zhashx_delete (self->pending, key);
         reply->request_id = request_id;
         zmq_msg_init (&reply->status);
-        zmq_msg_move (&reply->status, &frames [3]);
+        zmq_msg_move (&reply->status, &frames [2]);
         zmq_msg_init (&reply->body);
-        zmq_msg_move (&reply->body, &frames [4]);
+        zmq_msg_move (&reply->body, &frames [3]);
         rc = 1;
     }
-    for (int i = 0; i < count && i < 5; i++)
-        zmq_msg_close (&frames [i]);
     return rc;
 }
 

@@ -57,13 +57,24 @@ void
 
 //  Try to send a request straight to its worker. body is the encoded
 //  request; decoded, if the caller has it, the same request as a value
-//  (saves decoding it again), else NULL. Returns true if sent: its reply
-//  will come out of zyn_direct_drain. Returns false if the caller must
-//  send it through the broker (then nothing was sent).
+//  (saves decoding it again), else NULL. Returns true if taken: it waits
+//  in its worker's outbox until zyn_direct_flush (or until the outbox
+//  holds ZYN_PROTO_DIRECT_BATCH_MAX requests), and its reply, or a
+//  resend through the broker if the worker cannot take it then, will
+//  come out of zyn_direct_drain. Returns false if the caller must send
+//  it through the broker (then nothing was kept).
 bool
     zyn_direct_send (zyn_direct_t *self, uint64_t request_id,
                      const char *operation, const void *body, size_t size,
                      const zyn_value_t *decoded);
+
+//  Send every outbox, one message per worker: the requests taken since
+//  the last flush travel together, which saves each its own wake-ups on
+//  both sides. Call it before waiting for replies. Returns how many
+//  requests left the outboxes (those a worker could not take come back
+//  from zyn_direct_drain as resends).
+size_t
+    zyn_direct_flush (zyn_direct_t *self);
 
 //  The sockets to poll for input: the ROUTER and the monitor
 zsock_t *

@@ -69,6 +69,10 @@
 //  Direct path: the worker does not serve this route, ask the broker
 #define ZYN_PROTO_MISROUTED "ZynMisrouted"
 #define ZYN_PROTO_ROUTE_SIZE 20
+//  Most requests one direct-path message carries (and replies one reply
+//  message carries): a pipelining client sends the requests it has
+//  queued for a worker as one message of request frame groups
+#define ZYN_PROTO_DIRECT_BATCH_MAX 128
 
 //  Largest body accepted on any socket (a 16 MB BatchGetItem reply plus
 //  framing); larger messages are refused with a ValidationException

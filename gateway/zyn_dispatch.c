@@ -469,6 +469,7 @@ static int
 s_process (zyn_dispatch_t *self, bool dealer, bool router, bool monitor)
 {
     int completed = 0;
+    zyn_dispatch_flush (self);
     dealer = dealer || self->dealer_unread;
     router = router || self->router_unread;
     self->dealer_unread = false;
@@ -525,6 +526,20 @@ zyn_dispatch_process_ready (zyn_dispatch_t *self, zmq_pollitem_t *items,
     for (int i = 0; i < count && i < 3; i++)
         ready [i] = (items [i].revents & ZMQ_POLLIN) != 0;
     return s_process (self, ready [0], ready [1], ready [2]);
+}
+
+//  --------------------------------------------------------------------------
+//  Send the direct requests submitted since the last flush, one message
+//  per worker. Call it once per loop turn, before sleeping.
+
+void
+zyn_dispatch_flush (zyn_dispatch_t *self)
+{
+    assert (self);
+    //  A send may take the wake-up of a reply already waiting, and
+    //  requests a worker could not take come back as resends
+    if (self->direct && zyn_direct_flush (self->direct))
+        self->router_unread = true;
 }
 
 //  --------------------------------------------------------------------------

@@ -76,7 +76,8 @@ void
 void
     zyn_dispatch_stop (zyn_dispatch_t *self);
 
-//  Send a call at once. Returns 0: call->done will run from a later
+//  Send a call: through the broker at once, on the direct path with the
+//  next zyn_dispatch_flush (or zyn_dispatch_process). Returns 0: call->done will run from a later
 //  zyn_dispatch_process (or _stop), never before this returns. Returns -1
 //  if the call cannot go out (stopping, broker queue full): call->status
 //  and call->message then hold the ServiceUnavailable, done is not called
@@ -103,6 +104,12 @@ int
 int
     zyn_dispatch_process_ready (zyn_dispatch_t *self, zmq_pollitem_t *items,
                                 int count);
+
+//  Send the direct calls submitted since the last flush, one message per
+//  worker (requests that travel together save each their own wake-ups
+//  on both sides). Call it before waiting on the ZMQ_FDs.
+void
+    zyn_dispatch_flush (zyn_dispatch_t *self);
 
 //  True if a socket must be read before the caller waits on the ZMQ_FDs:
 //  a call went out on it (libzmq may have taken the wakeup of a reply

@@ -763,6 +763,8 @@ s_loop_actor (zsock_t *pipe, void *args)
         if (daemon_due)
             MHD_run (self->daemon);
         daemon_due = false;
+        //  The calls this turn made go out together
+        zyn_dispatch_flush (self->dispatch);
         long wait = s_daemon_timeout (self->daemon);
         bool unread = zyn_dispatch_has_unread (self->dispatch);
         if ((wait == 0 || unread) && turns < S_TURNS_MAX) {

@@ -385,7 +385,10 @@ const zyn_value_t *
 
 //  Pipelined interface: send a request without waiting. Returns the
 //  request id (never 0), or 0 with err filled. Many requests may be in
-//  flight; replies arrive in any order.
+//  flight; replies arrive in any order. An item request for a worker the
+//  client reaches directly is held until the client next waits for a
+//  reply (zyn_client_recv, _recv_raw or _call), so that the requests
+//  sent in between travel to each worker as one message.
 uint64_t
     zyn_client_send (zyn_client_t *self, const char *operation,
                      const zyn_value_t *request, zyn_error_t *err);

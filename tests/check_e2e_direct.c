@@ -255,25 +255,35 @@ END_TEST
 //  requests for partitions and hashes it holds, and answers anything else
 //  ZynMisrouted without doing it
 
-//  Send one direct request and return the reply's status (caller frees)
-static char *
-s_direct_status (zsock_t *dealer, const char *operation, uint64_t table_id,
-                 uint32_t partition_id, uint64_t hash, const char *json)
+//  Add one direct request's frames to msg: ZYN1 | request-id |
+//  operation | route | body
+static void
+s_direct_add (zmsg_t *msg, uint64_t request_id, const char *operation,
+              uint64_t table_id, uint32_t partition_id, uint64_t hash,
+              const char *json)
 {
     zyn_value_t *request = s_request (json);
     size_t size;
     void *body = zyn_value_encode (request, &size);
     zyn_value_destroy (&request);
     uint8_t id [8], route [ZYN_PROTO_ROUTE_SIZE];
-    zyn_proto_put_request_id (id, 77);
+    zyn_proto_put_request_id (id, request_id);
     zyn_proto_put_route (route, table_id, partition_id, hash);
-    zmsg_t *msg = zmsg_new ();
     zmsg_addstr (msg, ZYN_PROTO_SIGNATURE);
     zmsg_addmem (msg, id, 8);
     zmsg_addstr (msg, operation);
     zmsg_addmem (msg, route, sizeof (route));
     zmsg_addmem (msg, body, size);
     free (body);
+}
+
+//  Send one direct request and return the reply's status (caller frees)
+static char *
+s_direct_status (zsock_t *dealer, const char *operation, uint64_t table_id,
+                 uint32_t partition_id, uint64_t hash, const char *json)
+{
+    zmsg_t *msg = zmsg_new ();
+    s_direct_add (msg, 77, operation, table_id, partition_id, hash, json);
     ck_assert_int_eq (zmsg_send (&msg, dealer), 0);
     zsock_set_rcvtimeo (dealer, 5000);
     zmsg_t *reply = zmsg_recv (dealer);
@@ -397,6 +407,147 @@ START_TEST (test_front_door)
     ck_assert_str_eq (status, "OK");
     free (status);
     zsock_destroy (&owner);
+    zsock_destroy (&dealer);
+    zyn_value_destroy (&routes);
+    zyn_client_destroy (&client);
+    zyn_testcluster_destroy (&cluster);
+}
+END_TEST
+
+//  --------------------------------------------------------------------------
+//  Several requests in one front door message: one reply message, a
+//  group of frames per request in order. A group without the signature
+//  ends the message; a message of more than ZYN_PROTO_DIRECT_BATCH_MAX
+//  requests is dropped whole.
+
+//  Check reply group i of reply (ZYN1 | request-id | status | body) and
+//  return its body decoded (caller destroys)
+static zyn_value_t *
+s_reply_group (zmsg_t *reply, size_t i, uint64_t request_id,
+               const char *status)
+{
+    zframe_t *frame = zmsg_first (reply);
+    for (size_t skip = 0; skip < i * 4; skip++)
+        frame = zmsg_next (reply);
+    ck_assert_ptr_nonnull (frame);
+    ck_assert (zframe_streq (frame, ZYN_PROTO_SIGNATURE));
+    ck_assert_uint_eq (zyn_proto_request_id (zmsg_next (reply)), request_id);
+    char *got = zframe_strdup (zmsg_next (reply));
+    ck_assert_str_eq (got, status);
+    free (got);
+    frame = zmsg_next (reply);
+    zyn_value_t *body = zyn_value_decode (zframe_data (frame),
+                                          zframe_size (frame), NULL);
+    ck_assert_ptr_nonnull (body);
+    return body;
+}
+
+START_TEST (test_front_door_batch)
+{
+    zyn_testcluster_t *cluster = zyn_testcluster_new ("e2e-batch", 1);
+    zyn_client_t *client = zyn_testcluster_client (cluster);
+    s_create_table (client, "batch");
+    zyn_error_t err = { 0 };
+    zyn_value_t *routes
+        = zyn_testcluster_call (client, "ZynGetRoutes", "{}", &err);
+    ck_assert_ptr_nonnull (routes);
+    zyn_value_t *table = zyn_value_list_get (
+        zyn_value_map_get (routes, "Tables"), 0);
+    int64_t table_id = 0;
+    zyn_value_map_get_int (table, "TableId", &table_id);
+    //  Key "b" and the partition that holds it (four: hash >> 62)
+    uint8_t buf [64];
+    size_t size = 0;
+    zyn_value_t *value = zyn_value_new_s ("b");
+    zyn_keycode_append (buf, &size, value, NULL);
+    zyn_value_destroy (&value);
+    uint64_t hash = zyn_keycode_hash (buf, size);
+    uint32_t index = (uint32_t) (hash >> 62);
+    zyn_value_t *part = zyn_value_list_get (
+        zyn_value_map_get (table, "Partitions"), index);
+    zsock_t *dealer = zsock_new_dealer (zyn_value_map_get_s (part,
+                                                              "Endpoint"));
+    ck_assert_ptr_nonnull (dealer);
+    zsock_set_rcvtimeo (dealer, 5000);
+    const char *put = "{\"TableName\":\"batch\",\"Item\":{\"pk\":{\"S\":"
+                      "\"b\"},\"sk\":{\"N\":\"1\"},\"v\":{\"S\":\"one\"}}}";
+    const char *get = "{\"TableName\":\"batch\",\"Key\":{\"pk\":{\"S\":"
+                      "\"b\"},\"sk\":{\"N\":\"1\"}}}";
+
+    //  A write, a read of it, a misrouted write: three replies, in order,
+    //  in one message; the read sees the write before it
+    zmsg_t *msg = zmsg_new ();
+    s_direct_add (msg, 1, "PutItem", (uint64_t) table_id, index, hash, put);
+    s_direct_add (msg, 2, "GetItem", (uint64_t) table_id, index, hash, get);
+    s_direct_add (msg, 3, "PutItem", (uint64_t) table_id + 99, index, hash,
+                  put);
+    ck_assert_int_eq (zmsg_send (&msg, dealer), 0);
+    zmsg_t *reply = zmsg_recv (dealer);
+    ck_assert_ptr_nonnull (reply);
+    ck_assert_uint_eq (zmsg_size (reply), 12);
+    zyn_value_t *body = s_reply_group (reply, 0, 1, ZYN_PROTO_OK);
+    zyn_value_destroy (&body);
+    body = s_reply_group (reply, 1, 2, ZYN_PROTO_OK);
+    zyn_value_t *item = zyn_value_map_get (body, "Item");
+    ck_assert_ptr_nonnull (item);
+    ck_assert_str_eq (zyn_value_map_get_s (item, "v"), "one");
+    zyn_value_destroy (&body);
+    body = s_reply_group (reply, 2, 3, ZYN_PROTO_MISROUTED);
+    zyn_value_destroy (&body);
+    zmsg_destroy (&reply);
+
+    //  The second group without its signature: the first is answered,
+    //  the rest dropped
+    msg = zmsg_new ();
+    s_direct_add (msg, 4, "GetItem", (uint64_t) table_id, index, hash, get);
+    zmsg_addstr (msg, "ZYN9");
+    s_direct_add (msg, 5, "GetItem", (uint64_t) table_id, index, hash, get);
+    ck_assert_int_eq (zmsg_send (&msg, dealer), 0);
+    reply = zmsg_recv (dealer);
+    ck_assert_ptr_nonnull (reply);
+    ck_assert_uint_eq (zmsg_size (reply), 4);
+    body = s_reply_group (reply, 0, 4, ZYN_PROTO_OK);
+    zyn_value_destroy (&body);
+    zmsg_destroy (&reply);
+
+    //  A last group cut short after its request id: answered as
+    //  malformed
+    msg = zmsg_new ();
+    s_direct_add (msg, 6, "GetItem", (uint64_t) table_id, index, hash, get);
+    zmsg_addstr (msg, ZYN_PROTO_SIGNATURE);
+    uint8_t id [8];
+    zyn_proto_put_request_id (id, 7);
+    zmsg_addmem (msg, id, 8);
+    ck_assert_int_eq (zmsg_send (&msg, dealer), 0);
+    reply = zmsg_recv (dealer);
+    ck_assert_ptr_nonnull (reply);
+    ck_assert_uint_eq (zmsg_size (reply), 8);
+    body = s_reply_group (reply, 0, 6, ZYN_PROTO_OK);
+    zyn_value_destroy (&body);
+    body = s_reply_group (reply, 1, 7, "SerializationException");
+    ck_assert_str_eq (zyn_value_map_get_s (body, "message"),
+                      "Malformed request frames");
+    zyn_value_destroy (&body);
+    zmsg_destroy (&reply);
+
+    //  One request too many: nothing of it is done or answered
+    msg = zmsg_new ();
+    for (int i = 0; i <= ZYN_PROTO_DIRECT_BATCH_MAX; i++)
+        s_direct_add (msg, 100 + (uint64_t) i, "PutItem",
+                      (uint64_t) table_id, index, hash,
+                      "{\"TableName\":\"batch\",\"Item\":{\"pk\":{\"S\":"
+                      "\"b\"},\"sk\":{\"N\":\"1\"},\"v\":{\"S\":\"lost\"}}}");
+    ck_assert_int_eq (zmsg_send (&msg, dealer), 0);
+    //  The worker keeps serving, and the item is unchanged
+    char *status = s_direct_status (dealer, "GetItem", (uint64_t) table_id,
+                                    index, hash, get);
+    ck_assert_str_eq (status, "OK");
+    free (status);
+    zyn_value_t *got = zyn_testcluster_call (client, "GetItem", get, &err);
+    ck_assert_ptr_nonnull (got);
+    ck_assert_str_eq (zyn_value_map_get_s (zyn_value_map_get (got, "Item"),
+                                           "v"), "one");
+    zyn_value_destroy (&got);
     zsock_destroy (&dealer);
     zyn_value_destroy (&routes);
     zyn_client_destroy (&client);
@@ -662,6 +813,7 @@ s_suite (void)
     tcase_add_test (tc, test_direct);
     tcase_add_test (tc, test_stale_route);
     tcase_add_test (tc, test_front_door);
+    tcase_add_test (tc, test_front_door_batch);
     tcase_add_test (tc, test_worker_killed);
     tcase_add_test (tc, test_gateway);
     suite_add_tcase (suite, tc);

@@ -88,6 +88,9 @@ typedef struct {
     zsock_t *pub;               //  Owned, NULL until WELCOME
     char *stream_endpoint;      //  Owned, where pub connects
     zhashx_t *partitions;       //  Owned, "table-partition" -> partition
+    zmq_msg_t *front_frames;    //  Owned, a front door message's frames:
+    size_t front_max;           //  the most it may have, and one more so
+                                //  a longer one shows
     s_reply_t *replies;         //  Owned, the current batch's replies
     size_t reply_count;
     size_t reply_max;
@@ -172,6 +175,10 @@ s_self_new (zsock_t *pipe)
     self->backoff = self->backoff_min;
     self->retention = RETENTION_DEFAULT;
     self->trim_interval = TRIM_INTERVAL_DEFAULT;
+    self->front_max = 1 + 5 * ZYN_PROTO_DIRECT_BATCH_MAX;
+    self->front_frames = (zmq_msg_t *) malloc ((self->front_max + 1)
+                                               * sizeof (zmq_msg_t));
+    assert (self->front_frames);
     return self;
 }
 
@@ -190,6 +197,7 @@ s_self_destroy (self_t **self_p)
     for (size_t i = 0; i < self->reply_count; i++)
         free (self->replies [i].body);
     free (self->replies);
+    free (self->front_frames);
     zhashx_destroy (&self->partitions);
     zsock_destroy (&self->pub);
     zsock_destroy (&self->dealer);
@@ -422,7 +430,7 @@ s_reply_error (s_reply_t *reply, const zyn_error_t *err,
 //  request-id | status | body. Frees its body.
 
 static void
-s_send_reply (self_t *self, s_reply_t *reply)
+s_send_reply (self_t *self, s_reply_t *reply, bool first, bool more)
 {
     zsock_t *socket = reply->direct ? self->front : self->dealer;
     if (socket) {
@@ -430,8 +438,9 @@ s_send_reply (self_t *self, s_reply_t *reply)
         uint8_t id [8];
         zyn_proto_put_request_id (id, reply->request_id);
         if (reply->direct) {
-            zmq_send (handle, reply->client, reply->client_size,
-                      ZMQ_SNDMORE);
+            if (first)
+                zmq_send (handle, reply->client, reply->client_size,
+                          ZMQ_SNDMORE);
             zmq_send (handle, ZYN_PROTO_SIGNATURE, 4, ZMQ_SNDMORE);
         }
         else {
@@ -444,7 +453,8 @@ s_send_reply (self_t *self, s_reply_t *reply)
         zmq_send (handle, id, 8, ZMQ_SNDMORE);
         zmq_send (handle, reply->status, strlen (reply->status),
                   ZMQ_SNDMORE);
-        zmq_send (handle, reply->body, reply->body_size, 0);
+        zmq_send (handle, reply->body, reply->body_size,
+                  more ? ZMQ_SNDMORE : 0);
     }
     free (reply->body);
     reply->body = NULL;
@@ -590,10 +600,20 @@ s_failed (self_t *self, size_t count, zyn_partition_t *partition)
     return false;
 }
 
+//  True if next (or NULL) may go in the same reply message as reply
+static bool
+s_joins (const s_reply_t *reply, const s_reply_t *next)
+{
+    return next && reply->direct && next->direct
+        && reply->client_size == next->client_size
+        && memcmp (reply->client, next->client, reply->client_size) == 0;
+}
+
 static void
 s_flush (self_t *self)
 {
     size_t count = s_commit_all (self);
+    bool joined = false;        //  The last reply's message goes on
     bool committed = false;
     for (size_t i = 0; i < count; i++)
         if (self->dirty_rcs [i] == 0)
@@ -608,7 +628,12 @@ s_flush (self_t *self)
                            "made durable");
             s_reply_error (reply, &err, NULL);
         }
-        s_send_reply (self, reply);
+        //  Replies to one front door client in a row go as one message,
+        //  as its requests came
+        bool first = !joined;
+        joined = s_joins (reply, i + 1 < self->reply_count ? reply + 1
+                                                           : NULL);
+        s_send_reply (self, reply, first, joined);
     }
     self->reply_count = 0;
     //  Only a committed partition holds records not yet published
@@ -766,31 +791,45 @@ s_handle_request (self_t *self, zmsg_t *msg)
     s_execute (self, &request, false);
 }
 
-//  A request on the front door: client | ZYN1 | request-id | operation |
-//  route | body, in frames [0] .. [count - 1]. Anything else is dropped.
-static void
+//  A message on the front door: client, then one or more requests ZYN1 |
+//  request-id | operation | route | body, in frames [0] .. [count - 1].
+//  A group without the signature ends the message: it and the rest are
+//  dropped. Returns how many requests it held.
+static size_t
 s_handle_direct (self_t *self, zmq_msg_t *frames, size_t count)
 {
-    if (count < 2 || zmq_msg_size (&frames [1]) != 4
-        || memcmp (zmq_msg_data (&frames [1]), ZYN_PROTO_SIGNATURE, 4)) {
-        zsys_warning ("zyn_worker: direct message without signature "
-                      "dropped");
-        return;
+    size_t executed = 0;
+    if (count > self->front_max) {
+        zsys_warning ("zyn_worker: direct message of more than %d requests "
+                      "dropped", ZYN_PROTO_DIRECT_BATCH_MAX);
+        return 0;
     }
-    s_request_t request = { 0 };
-    request.client = zmq_msg_data (&frames [0]);
-    request.client_size = zmq_msg_size (&frames [0]);
-    const void **data [] = { &request.request_id, &request.operation,
-                             &request.route, &request.body };
-    size_t *sizes [] = { &request.request_id_size, &request.operation_size,
-                         &request.route_size, &request.body_size };
-    for (size_t i = 2; i < count && i < 6; i++) {
-        *data [i - 2] = zmq_msg_data (&frames [i]);
-        *sizes [i - 2] = zmq_msg_size (&frames [i]);
+    for (size_t group = 1; group < count; group += 5) {
+        if (zmq_msg_size (&frames [group]) != 4
+            || memcmp (zmq_msg_data (&frames [group]), ZYN_PROTO_SIGNATURE,
+                       4)) {
+            zsys_warning ("zyn_worker: direct request without signature "
+                          "dropped");
+            break;
+        }
+        s_request_t request = { 0 };
+        request.client = zmq_msg_data (&frames [0]);
+        request.client_size = zmq_msg_size (&frames [0]);
+        const void **data [] = { &request.request_id, &request.operation,
+                                 &request.route, &request.body };
+        size_t *sizes [] = { &request.request_id_size,
+                             &request.operation_size, &request.route_size,
+                             &request.body_size };
+        for (size_t i = 1; i < 5 && group + i < count; i++) {
+            *data [i - 1] = zmq_msg_data (&frames [group + i]);
+            *sizes [i - 1] = zmq_msg_size (&frames [group + i]);
+        }
+        if (group + 5 > count)
+            request.body = NULL;        //  Malformed: answered so
+        s_execute (self, &request, true);
+        executed++;
     }
-    if (count != 6)
-        request.body = NULL;            //  Malformed: answered so
-    s_execute (self, &request, true);
+    return executed;
 }
 
 //  --------------------------------------------------------------------------
@@ -1046,8 +1085,7 @@ s_handle_batch (self_t *self)
     int count = 0;
     bool broker_empty = !self->dealer;
     bool front_empty = !self->front;
-    //  One more than a request has, so a longer message shows
-    zmq_msg_t frames [7];
+    zmq_msg_t *frames = self->front_frames;
     while (count < ZYN_WORKER_BATCH_MAX && !(broker_empty && front_empty)) {
         if (!self->dealer)
             broker_empty = true;        //  A command dropped it
@@ -1065,11 +1103,10 @@ s_handle_batch (self_t *self)
         }
         if (!front_empty) {
             size_t size = s_recv_frames (zsock_resolve (self->front), frames,
-                                         7);
+                                         self->front_max + 1);
             front_empty = size == 0;
             if (size) {
-                count++;
-                s_handle_direct (self, frames, size);
+                count += (int) s_handle_direct (self, frames, size);
                 for (size_t i = 0; i < size; i++)
                     zmq_msg_close (&frames [i]);
             }
