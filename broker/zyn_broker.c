@@ -56,6 +56,8 @@ s_worker_destroy (worker_t **self_p)
         free (self->address_key);
         free (self->endpoint);
         free (self->front_id);
+        free (self->local_endpoint);
+        free (self->host_id);
         free (self->id);
         free (self);
         *self_p = NULL;
@@ -601,6 +603,16 @@ s_worker_ready (self_t *self, zframe_t *address, zmsg_t *msg)
         && *front_id && strlen (front_id) < 256) {
         worker->endpoint = strdup (endpoint);
         worker->front_id = strdup (front_id);
+    }
+    zstr_free (&worker->local_endpoint);
+    zstr_free (&worker->host_id);
+    const char *local = body ? zyn_value_map_get_s (body, "LocalEndpoint")
+                             : NULL;
+    const char *host_id = body ? zyn_value_map_get_s (body, "HostId") : NULL;
+    if (worker->endpoint && local && *local && strlen (local) < 256
+        && host_id && *host_id && strlen (host_id) < 64) {
+        worker->local_endpoint = strdup (local);
+        worker->host_id = strdup (host_id);
     }
     zhashx_update (self->addresses, worker->address_key, worker);
     worker->live = true;

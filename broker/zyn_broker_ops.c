@@ -671,6 +671,11 @@ s_handle_get_routes (self_t *self, request_t *request)
             if (worker && partition->assigned && worker->endpoint) {
                 zyn_value_map_put_s (part, "Endpoint", worker->endpoint);
                 zyn_value_map_put_s (part, "FrontId", worker->front_id);
+                if (worker->local_endpoint) {
+                    zyn_value_map_put_s (part, "LocalEndpoint",
+                                         worker->local_endpoint);
+                    zyn_value_map_put_s (part, "HostId", worker->host_id);
+                }
             }
             zyn_value_list_append (partitions, &part);
         }

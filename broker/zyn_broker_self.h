@@ -21,6 +21,9 @@ typedef struct {
     char *address_key;              //  Owned, hex of address
     char *endpoint;                 //  Owned, its front door, or NULL
     char *front_id;                 //  Owned, the front door's routing id
+    char *local_endpoint;           //  Owned, its front door for clients
+                                    //  on its machine, or NULL
+    char *host_id;                  //  Owned, its machine, or NULL
     bool live;
     int64_t expiry;                 //  Monotonic ms
 } worker_t;

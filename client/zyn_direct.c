@@ -77,6 +77,7 @@ struct zyn_direct {
     int64_t routes_at;                  //  When routes were last asked
     uint64_t sent;
     uint64_t resent;
+    char host_id [64];                  //  This machine, or ""
 };
 
 //  --------------------------------------------------------------------------
@@ -179,6 +180,7 @@ zyn_direct_new (void)
     zlistx_set_destructor (self->ready, s_msg_free);
     self->resends = zlistx_new ();
     zlistx_set_destructor (self->resends, s_resend_free);
+    zyn_proto_host_id (self->host_id, sizeof (self->host_id));
     return self;
 }
 
@@ -248,6 +250,19 @@ s_endpoint_intern (zyn_direct_t *self, const char *name, const char *front_id)
     return endpoint;
 }
 
+//  Where to reach a partition's worker: its local front door if it runs
+//  on this host (in this network namespace), else its Endpoint (or NULL)
+static const char *
+s_part_endpoint (zyn_direct_t *self, const zyn_value_t *part)
+{
+    const char *local = zyn_value_map_get_s (part, "LocalEndpoint");
+    const char *host_id = zyn_value_map_get_s (part, "HostId");
+    if (local && host_id && *self->host_id && streq (host_id, self->host_id)
+        && strncmp (local, "ipc://", 6) == 0)
+        return local;
+    return zyn_value_map_get_s (part, "Endpoint");
+}
+
 //  One table of a ZynGetRoutes response, or NULL if malformed
 static s_table_t *
 s_table_load (zyn_direct_t *self, const zyn_value_t *entry)
@@ -284,7 +299,7 @@ s_table_load (zyn_direct_t *self, const zyn_value_t *entry)
             break;
         }
         into->id = (uint32_t) part_id;
-        const char *endpoint = zyn_value_map_get_s (part, "Endpoint");
+        const char *endpoint = s_part_endpoint (self, part);
         const char *front_id = zyn_value_map_get_s (part, "FrontId");
         if (endpoint && *endpoint && strlen (endpoint) < 256 && front_id
             && *front_id && strlen (front_id) < 256)

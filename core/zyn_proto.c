@@ -218,3 +218,30 @@ zyn_proto_set_id_keys (zhashx_t *hash)
     zhashx_set_key_duplicator (hash, NULL);
     zhashx_set_key_destructor (hash, NULL);
 }
+
+//  --------------------------------------------------------------------------
+//  This machine's identity (see the header)
+
+int
+zyn_proto_host_id (char *buf, size_t size)
+{
+    assert (buf && size >= 64);
+    buf [0] = 0;
+    FILE *file = fopen ("/proc/sys/kernel/random/boot_id", "r");
+    if (!file)
+        return -1;
+    bool read = fgets (buf, (int) size, file) != NULL;
+    fclose (file);
+    if (!read)
+        return -1;
+    buf [strcspn (buf, "\r\n")] = 0;
+    //  "net:[inode]": containers on one host share the boot id, not this
+    char netns [64];
+    ssize_t length = readlink ("/proc/self/ns/net", netns, sizeof (netns) - 1);
+    if (length <= 0 || strlen (buf) + (size_t) length + 2 > size)
+        return -1;
+    netns [length] = 0;
+    strcat (buf, "/");
+    strcat (buf, netns);
+    return 0;
+}

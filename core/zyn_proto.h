@@ -139,6 +139,14 @@ void
 void
     zyn_proto_set_id_keys (zhashx_t *hash);
 
+//  This host's identity for the direct path's local front doors: the
+//  kernel's boot id (a random UUID drawn at each boot) and the network
+//  namespace, which processes that can reach each other's abstract
+//  sockets share and no others have. Writes it, terminated, into buf (at
+//  least 64 octets) and returns 0, or -1 if it is not known.
+int
+    zyn_proto_host_id (char *buf, size_t size);
+
 //  Pop and check the signature frame from msg. Returns 0, or -1 if the
 //  first frame is not "ZYN1" (msg is then left as it was).
 int

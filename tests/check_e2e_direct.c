@@ -327,6 +327,16 @@ START_TEST (test_front_door)
     ck_assert_ptr_nonnull (front_id);
     ck_assert_int_eq (strncmp (front_id, "zyn-", 4), 0);
     ck_assert_uint_eq (strlen (front_id), 4 + 24);
+    //  And where clients on this host reach it: an abstract socket named
+    //  after the front door, with this host's id (boot id / namespace)
+    char local [80];
+    snprintf (local, sizeof (local), "ipc://@zynamo-%s", front_id);
+    ck_assert_str_eq (zyn_value_map_get_s (first, "LocalEndpoint"), local);
+    char host_id [64];
+    ck_assert_int_eq (zyn_proto_host_id (host_id, sizeof (host_id)), 0);
+    ck_assert_int_eq (host_id [36], '/');
+    ck_assert_int_eq (strncmp (host_id + 37, "net:[", 5), 0);
+    ck_assert_str_eq (zyn_value_map_get_s (first, "HostId"), host_id);
     int64_t partition_id = -1;
     zyn_value_map_get_int (first, "PartitionId", &partition_id);
     ck_assert_int_eq (partition_id, 0);
@@ -465,8 +475,9 @@ START_TEST (test_front_door_batch)
     uint32_t index = (uint32_t) (hash >> 62);
     zyn_value_t *part = zyn_value_list_get (
         zyn_value_map_get (table, "Partitions"), index);
-    zsock_t *dealer = zsock_new_dealer (zyn_value_map_get_s (part,
-                                                              "Endpoint"));
+    //  Through the local front door, as clients on this machine go
+    zsock_t *dealer = zsock_new_dealer (zyn_value_map_get_s (
+                                            part, "LocalEndpoint"));
     ck_assert_ptr_nonnull (dealer);
     zsock_set_rcvtimeo (dealer, 5000);
     const char *put = "{\"TableName\":\"batch\",\"Item\":{\"pk\":{\"S\":"

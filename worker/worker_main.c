@@ -30,6 +30,10 @@ s_usage (FILE *stream)
              "                      a free port); 'none' to turn it off\n"
              "  --announce ENDPOINT where clients reach the front door\n"
              "                      (default: the endpoint bound)\n"
+             "  --local ENDPOINT    where clients on this machine reach\n"
+             "                      the front door without TCP (default\n"
+             "                      ipc://@zynamo-FRONTID, an abstract\n"
+             "                      socket); 'none' to turn it off\n"
              "  --stream-retention SECONDS\n"
              "                      how long change records are kept\n"
              "                      (default 86400, a day, as DynamoDB\n"
@@ -69,6 +73,7 @@ main (int argc, char *argv [])
     const char *id = "worker-1";
     const char *front = "tcp://127.0.0.1:*";
     const char *announce = "";
+    const char *local = "";
     const char *retention = NULL;
     bool verbose = false;
 
@@ -84,7 +89,7 @@ main (int argc, char *argv [])
         else
         if (streq (arg, "--broker") || streq (arg, "--data")
             || streq (arg, "--id") || streq (arg, "--front")
-            || streq (arg, "--announce")
+            || streq (arg, "--announce") || streq (arg, "--local")
             || streq (arg, "--stream-retention")) {
             if (index + 1 >= argc || argv [index + 1][0] == '\0') {
                 fprintf (stderr, "zynamo-worker: %s needs a value\n", arg);
@@ -102,6 +107,9 @@ main (int argc, char *argv [])
             else
             if (streq (arg, "--announce"))
                 announce = value;
+            else
+            if (streq (arg, "--local"))
+                local = value;
             else
             if (streq (arg, "--stream-retention"))
                 retention = value;
@@ -144,6 +152,9 @@ main (int argc, char *argv [])
     if ((!streq (front, "none")
          && s_command (worker, "cannot bind the front door", "FRONT", front,
                        announce, NULL))
+        || (!streq (front, "none") && !streq (local, "none")
+            && s_command (worker, "cannot bind the local front door",
+                          "LOCAL", local, NULL))
         || s_command (worker, "cannot start", "START", id, data, broker,
                       NULL)) {
         zactor_destroy (&worker);

@@ -82,6 +82,8 @@ typedef struct {
     zsock_t *dealer;            //  Owned, NULL while disconnected
     zsock_t *front;             //  Owned, the direct path, or NULL
     char *front_endpoint;       //  Owned, where clients reach front
+    char *local_endpoint;       //  Owned, where clients on this machine
+                                //  reach front, or NULL
     char *front_id;             //  Owned, front's routing id: unique to
                                 //  this process, so a client never takes
                                 //  another peer on a reused port for us
@@ -203,6 +205,7 @@ s_self_destroy (self_t **self_p)
     zsock_destroy (&self->dealer);
     zsock_destroy (&self->front);
     zstr_free (&self->front_endpoint);
+    zstr_free (&self->local_endpoint);
     zstr_free (&self->front_id);
     zpoller_destroy (&self->poller);
     zstr_free (&self->stream_endpoint);
@@ -246,6 +249,13 @@ s_send_ready (self_t *self)
     if (self->front_endpoint) {
         zyn_value_map_put_s (body, "Endpoint", self->front_endpoint);
         zyn_value_map_put_s (body, "FrontId", self->front_id);
+        char host_id [64];
+        if (self->local_endpoint
+            && zyn_proto_host_id (host_id, sizeof (host_id)) == 0) {
+            zyn_value_map_put_s (body, "LocalEndpoint",
+                                 self->local_endpoint);
+            zyn_value_map_put_s (body, "HostId", host_id);
+        }
     }
     zyn_value_t *list = zyn_value_new_l ();
     zyn_partition_t *partition =
@@ -1170,6 +1180,36 @@ s_handle_pipe (self_t *self)
         }
         zstr_free (&bind);
         zstr_free (&announce);
+    }
+    else
+    if (streq (command, "LOCAL")) {
+        //  After FRONT, before START: the front door also listens where
+        //  clients on this machine reach it more cheaply (an ipc://
+        //  endpoint: no TCP/IP stack on either side)
+        char *bind = zmsg_popstr (msg);
+        assert (bind);
+        if (self->front && !*bind) {
+            //  By default an abstract socket (Linux): no file to leave
+            //  behind, named after this process's front door
+            zstr_free (&bind);
+            bind = zsys_sprintf ("ipc://@zynamo-%s", self->front_id);
+        }
+        if (!self->front)
+            zstr_sendx (self->pipe, "ERROR", "no front door", NULL);
+        else
+        if (zsock_bind (self->front, "%s", bind) < 0) {
+            char message [512];
+            snprintf (message, sizeof (message),
+                      "cannot bind local front door %s: %s", bind,
+                      zmq_strerror (zmq_errno ()));
+            zstr_sendx (self->pipe, "ERROR", message, NULL);
+        }
+        else {
+            zstr_free (&self->local_endpoint);
+            self->local_endpoint = strdup (bind);
+            zstr_sendx (self->pipe, "OK", self->local_endpoint, NULL);
+        }
+        zstr_free (&bind);
     }
     else
     if (streq (command, "START")) {

@@ -29,6 +29,12 @@
             worker, docs/protocol.md) and announce it to the broker in
             READY as announce-endpoint, or as the endpoint bound. Replies
             "OK" and the announced endpoint, or "ERROR" and a message.
+        LOCAL bind-endpoint
+            After FRONT, before START: the front door also binds
+            bind-endpoint (an ipc:// endpoint; empty: the abstract socket
+            ipc://@zynamo-FRONTID), announced in READY with this host's
+            id, so clients on the same host reach it without TCP. Replies
+            "OK" and the endpoint, or "ERROR" and a message.
         VERBOSE
             Log every request at debug level.
         BACKOFF min-msecs max-msecs

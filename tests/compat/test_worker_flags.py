@@ -1,4 +1,4 @@
-"""zynamo-worker's command line: --help and --stream-retention."""
+"""zynamo-worker's command line: --help, --stream-retention, --local."""
 
 import subprocess
 
@@ -30,3 +30,22 @@ def test_stream_retention_needs_a_value():
     result = run("--stream-retention")
     assert result.returncode == 1
     assert result.stderr == "zynamo-worker: --stream-retention needs a value\n"
+
+
+def test_help_lists_local():
+    result = run("--help")
+    assert "--local ENDPOINT" in result.stdout
+    assert "ipc://@zynamo-FRONTID" in result.stdout
+
+
+def test_local_that_cannot_bind_fails(tmp_path):
+    result = run("--data", str(tmp_path / "w"), "--local", "bogus://x")
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        "zynamo-worker: cannot bind local front door bogus://x: ")
+
+
+def test_local_needs_a_value():
+    result = run("--local")
+    assert result.returncode == 1
+    assert result.stderr == "zynamo-worker: --local needs a value\n"
