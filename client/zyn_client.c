@@ -43,18 +43,50 @@ struct zyn_client {
     uint64_t next_routes_id;        //  Last routes request (high bit set)
     int timeout;                    //  Msecs a synchronous call may take
     zhashx_t *pending;              //  Pipelined ids awaiting a reply
-    zlist_t *replies;               //  zmsg_t replies kept for recv, owned
+    zlist_t *replies;               //  s_reply_t replies kept for recv,
+                                    //  owned
     zyn_value_t *error_body;        //  Owned, body of the last error reply
     zyn_direct_t *direct;           //  Owned, NULL when off
 };
 
-//  A reply split into its parts; frames borrowed from msg
+//  A reply taken off a socket: its id, its status and its body, which
+//  points into what the reply owns: the broker's message, or the body
+//  frame of a direct reply (moved out of ZeroMQ, not copied)
 typedef struct {
     uint64_t request_id;
     char status [ZYN_PROTO_OPERATION_MAX + 1];
     const void *body;
     size_t size;
+    zmsg_t *msg;                    //  Owned, a broker reply, or NULL
+    zmq_msg_t frame;                //  Owned if has_frame
+    bool has_frame;
 } s_reply_t;
+
+//  Free what a reply owns
+static void
+s_reply_close (s_reply_t *reply)
+{
+    zmsg_destroy (&reply->msg);
+    if (reply->has_frame)
+        zmq_msg_close (&reply->frame);
+    reply->has_frame = false;
+}
+
+//  Move a reply from *from into *to (from is left empty)
+static void
+s_reply_move (s_reply_t *to, s_reply_t *from)
+{
+    *to = *from;
+    if (from->has_frame) {
+        //  A small frame keeps its bytes inside the zmq_msg_t
+        zmq_msg_init (&to->frame);
+        zmq_msg_move (&to->frame, &from->frame);
+        to->body = zmq_msg_data (&to->frame);
+        zmq_msg_close (&from->frame);
+        from->has_frame = false;
+    }
+    from->msg = NULL;
+}
 
 //  --------------------------------------------------------------------------
 //  Open (or reopen) the DEALER socket. Returns 0, or -1 if the endpoint is
@@ -119,8 +151,9 @@ zyn_client_destroy (zyn_client_t **self_p)
         return;
     zyn_value_destroy (&self->error_body);
     while (zlist_size (self->replies)) {
-        zmsg_t *msg = (zmsg_t *) zlist_pop (self->replies);
-        zmsg_destroy (&msg);
+        s_reply_t *reply = (s_reply_t *) zlist_pop (self->replies);
+        s_reply_close (reply);
+        free (reply);
     }
     zlist_destroy (&self->replies);
     zhashx_destroy (&self->pending);
@@ -289,11 +322,13 @@ s_send (zyn_client_t *self, const char *operation, const void *body,
 }
 
 //  --------------------------------------------------------------------------
-//  Split a reply message. Returns 0, or -1 if it is malformed.
+//  Take a reply message from the broker into reply (which owns it then).
+//  Returns 0, or -1 if it is malformed (msg is left to the caller).
 
 static int
 s_reply_parse (zmsg_t *msg, s_reply_t *reply)
 {
+    memset (reply, 0, sizeof (*reply));
     if (zmsg_size (msg) != 4)
         return -1;
     zframe_t *frame = zmsg_first (msg);
@@ -310,43 +345,45 @@ s_reply_parse (zmsg_t *msg, s_reply_t *reply)
     frame = zmsg_next (msg);
     reply->body = zframe_data (frame);
     reply->size = zframe_size (frame);
+    reply->msg = msg;
     return 0;
 }
 
-//  --------------------------------------------------------------------------
-//  A reply taken from the direct path as the frames the broker's would
-//  have: ZYN1 | request-id | status | body. Closes reply's frames.
+//  A reply taken from the direct path: its status is copied, its body
+//  frame moved. Closes the direct reply's frames.
 
-static zmsg_t *
-s_msg_from_direct (zyn_direct_reply_t *reply)
+static void
+s_reply_from_direct (zyn_direct_reply_t *direct, s_reply_t *reply)
 {
-    zmsg_t *msg = zmsg_new ();
-    zmsg_addstr (msg, ZYN_PROTO_SIGNATURE);
-    uint8_t id [8];
-    zyn_proto_put_request_id (id, reply->request_id);
-    zmsg_addmem (msg, id, 8);
-    zmsg_addmem (msg, zmq_msg_data (&reply->status),
-                 zmq_msg_size (&reply->status));
-    zmsg_addmem (msg, zmq_msg_data (&reply->body),
-                 zmq_msg_size (&reply->body));
-    zmq_msg_close (&reply->status);
-    zmq_msg_close (&reply->body);
-    return msg;
+    memset (reply, 0, sizeof (*reply));
+    reply->request_id = direct->request_id;
+    size_t status_size = zmq_msg_size (&direct->status);
+    if (status_size > ZYN_PROTO_OPERATION_MAX)
+        status_size = ZYN_PROTO_OPERATION_MAX;
+    memcpy (reply->status, zmq_msg_data (&direct->status), status_size);
+    reply->status [status_size] = 0;
+    zmq_msg_init (&reply->frame);
+    zmq_msg_move (&reply->frame, &direct->body);
+    reply->has_frame = true;
+    reply->body = zmq_msg_data (&reply->frame);
+    reply->size = zmq_msg_size (&reply->frame);
+    zmq_msg_close (&direct->status);
+    zmq_msg_close (&direct->body);
 }
 
 //  Take the next input of the direct path without blocking (reading its
-//  monitor first if monitor is true). Returns 1 and a reply in *msg; 0 if
-//  an input was taken in (a resend now sent through the broker, a route
-//  reload, a stale reply); -1 if none waits.
+//  monitor first if monitor is true). Returns 1 and a reply in *reply; 0
+//  if an input was taken in (a resend now sent through the broker, a
+//  route reload, a stale reply); -1 if none waits.
 
 static int
-s_take_direct (zyn_client_t *self, bool monitor, zmsg_t **msg)
+s_take_direct (zyn_client_t *self, bool monitor, s_reply_t *reply)
 {
-    zyn_direct_reply_t reply;
+    zyn_direct_reply_t direct;
     zyn_direct_resend_t resend;
-    int rc = zyn_direct_drain (self->direct, monitor, &reply, &resend);
+    int rc = zyn_direct_drain (self->direct, monitor, &direct, &resend);
     if (rc == 1) {
-        *msg = s_msg_from_direct (&reply);
+        s_reply_from_direct (&direct, reply);
         return 1;
     }
     if (rc == 2) {
@@ -361,30 +398,35 @@ s_take_direct (zyn_client_t *self, bool monitor, zmsg_t **msg)
 }
 
 //  --------------------------------------------------------------------------
-//  Wait up to timeout_ms (-1: forever) for any reply on the socket.
-//  Returns the message (caller owns it) or NULL on timeout. Malformed
-//  messages are dropped.
+//  Wait up to timeout_ms (-1: forever) for any reply on the sockets.
+//  Returns 0 and the reply in *reply (the caller closes it), or -1 on
+//  timeout. Malformed messages are dropped.
 
-static zmsg_t *
-s_wait_reply (zyn_client_t *self, int timeout_ms)
+static int
+s_wait_reply (zyn_client_t *self, int timeout_ms, s_reply_t *reply)
 {
     if (!self->dealer)
-        return NULL;
+        return -1;
     int64_t deadline = zyn_mono_msecs () + timeout_ms;
     while (true) {
         //  Replies are read without asking first whether one waits (each
         //  ask is a system call): both sockets have a zero receive
         //  timeout, so a read that finds nothing returns at once
-        zmsg_t *msg = NULL;
-        int taken = self->direct ? s_take_direct (self, false, &msg) : -1;
+        int taken = self->direct ? s_take_direct (self, false, reply) : -1;
+        if (taken == 1)
+            return 0;
         if (taken == 0)
             continue;
-        if (!msg)
-            msg = zmsg_recv (self->dealer);
+        zmsg_t *msg = zmsg_recv (self->dealer);
         //  Nothing waits: a worker gone away decides which replies will
         //  never come, before we wait for them
-        if (!msg && self->direct && s_take_direct (self, true, &msg) == 0)
-            continue;
+        if (!msg && self->direct) {
+            taken = s_take_direct (self, true, reply);
+            if (taken == 1)
+                return 0;
+            if (taken == 0)
+                continue;
+        }
         //  Nothing waits: the requests held back go out now, and the
         //  sockets are read again (a send may take a reply's wake-up)
         if (!msg && self->direct && zyn_direct_flush (self->direct))
@@ -414,23 +456,22 @@ s_wait_reply (zyn_client_t *self, int timeout_ms)
             int rc = poll (items, (nfds_t) count, (int) wait);
             if (rc < 0 && errno == EINTR) {
                 if (timeout_ms >= 0 && zyn_mono_msecs () >= deadline)
-                    return NULL;
+                    return -1;
                 continue;
             }
             if (rc <= 0)
-                return NULL;
+                return -1;
             continue;
         }
-        s_reply_t reply;
-        if (s_reply_parse (msg, &reply) == 0) {
+        if (s_reply_parse (msg, reply) == 0) {
             if (self->direct
-                && zyn_direct_routes_reply (self->direct, reply.request_id,
-                                            reply.status, reply.body,
-                                            reply.size)) {
-                zmsg_destroy (&msg);
+                && zyn_direct_routes_reply (self->direct, reply->request_id,
+                                            reply->status, reply->body,
+                                            reply->size)) {
+                s_reply_close (reply);
                 continue;
             }
-            return msg;
+            return 0;
         }
         zsys_warning ("zyn_client: malformed reply dropped frames=%zu",
                       zmsg_size (msg));
@@ -469,25 +510,27 @@ s_decode_body (const s_reply_t *reply, zyn_error_t *err)
 
 //  --------------------------------------------------------------------------
 //  Wait until the reply to request_id arrives or the deadline passes,
-//  keeping replies to pipelined requests met on the way. Returns the
-//  reply (caller owns it) or NULL on timeout.
+//  keeping replies to pipelined requests met on the way. Returns 0 and
+//  the reply in *reply (the caller closes it), or -1 on timeout.
 
-static zmsg_t *
-s_wait_for (zyn_client_t *self, uint64_t request_id, int64_t deadline)
+static int
+s_wait_for (zyn_client_t *self, uint64_t request_id, int64_t deadline,
+            s_reply_t *reply)
 {
     while (true) {
         int64_t wait = deadline - zyn_mono_msecs ();
-        zmsg_t *msg = s_wait_reply (self, wait > 0 ? (int) wait : 0);
-        if (!msg)
-            return NULL;
-        s_reply_t reply;
-        s_reply_parse (msg, &reply);
-        if (reply.request_id == request_id)
-            return msg;
-        if (zhashx_lookup (self->pending, s_id_key (reply.request_id)))
-            zlist_append (self->replies, msg);
+        if (s_wait_reply (self, wait > 0 ? (int) wait : 0, reply))
+            return -1;
+        if (reply->request_id == request_id)
+            return 0;
+        if (zhashx_lookup (self->pending, s_id_key (reply->request_id))) {
+            s_reply_t *kept = (s_reply_t *) malloc (sizeof (s_reply_t));
+            assert (kept);
+            s_reply_move (kept, reply);
+            zlist_append (self->replies, kept);
+        }
         else
-            zmsg_destroy (&msg);        //  Late answer to a retried call
+            s_reply_close (reply);      //  Late answer to a retried call
     }
 }
 
@@ -527,20 +570,18 @@ zyn_client_call (zyn_client_t *self, const char *operation,
         int64_t attempt_deadline = zyn_mono_msecs () + attempt_timeout;
         if (attempt_deadline > deadline)
             attempt_deadline = deadline;
-        zmsg_t *msg = s_wait_for (self, request_id, attempt_deadline);
-        if (msg) {
-            s_reply_t reply;
-            s_reply_parse (msg, &reply);
+        s_reply_t reply;
+        if (s_wait_for (self, request_id, attempt_deadline, &reply) == 0) {
             if (streq (reply.status, ZYN_PROTO_OK)) {
                 //  An error body of a retried attempt is not this call's
                 zyn_value_destroy (&self->error_body);
                 response = s_decode_body (&reply, err);
-                zmsg_destroy (&msg);
+                s_reply_close (&reply);
                 break;
             }
             zyn_error_t reply_err = { 0 };
             s_take_error (self, &reply, &reply_err);
-            zmsg_destroy (&msg);
+            s_reply_close (&reply);
             if (s_is_retry_safe (reply_err.type, operation)
                 && zyn_mono_msecs () + backoff < deadline) {
                 zclock_sleep (backoff);
@@ -615,32 +656,35 @@ zyn_client_send (zyn_client_t *self, const char *operation,
 
 //  --------------------------------------------------------------------------
 //  The next reply to a pipelined request: from those a synchronous call
-//  kept, else from the socket. Replies to ids no longer pending are
-//  dropped. Returns the message or NULL on timeout.
+//  kept, else from the sockets. Replies to ids no longer pending are
+//  dropped. Returns 0 and the reply in *reply (the caller closes it), or
+//  -1 on timeout.
 
-static zmsg_t *
-s_next_pipelined (zyn_client_t *self, int timeout_ms)
+static int
+s_next_pipelined (zyn_client_t *self, int timeout_ms, s_reply_t *reply)
 {
-    zmsg_t *msg = (zmsg_t *) zlist_pop (self->replies);
-    int64_t deadline = zyn_mono_msecs () + timeout_ms;
-    while (!msg) {
-        int wait = -1;
-        if (timeout_ms >= 0) {
-            int64_t remaining = deadline - zyn_mono_msecs ();
-            wait = remaining > 0 ? (int) remaining : 0;
-        }
-        msg = s_wait_reply (self, wait);
-        if (!msg)
-            return NULL;
-        s_reply_t reply;
-        s_reply_parse (msg, &reply);
-        if (!zhashx_lookup (self->pending, s_id_key (reply.request_id)))
-            zmsg_destroy (&msg);
+    s_reply_t *kept = (s_reply_t *) zlist_pop (self->replies);
+    if (kept) {
+        s_reply_move (reply, kept);
+        free (kept);
     }
-    s_reply_t reply;
-    s_reply_parse (msg, &reply);
-    zhashx_delete (self->pending, s_id_key (reply.request_id));
-    return msg;
+    else {
+        int64_t deadline = zyn_mono_msecs () + timeout_ms;
+        while (true) {
+            int wait = -1;
+            if (timeout_ms >= 0) {
+                int64_t remaining = deadline - zyn_mono_msecs ();
+                wait = remaining > 0 ? (int) remaining : 0;
+            }
+            if (s_wait_reply (self, wait, reply))
+                return -1;
+            if (zhashx_lookup (self->pending, s_id_key (reply->request_id)))
+                break;
+            s_reply_close (reply);
+        }
+    }
+    zhashx_delete (self->pending, s_id_key (reply->request_id));
+    return 0;
 }
 
 //  --------------------------------------------------------------------------
@@ -655,14 +699,12 @@ zyn_client_recv (zyn_client_t *self, uint64_t *request_id, int timeout_ms,
     zyn_value_destroy (&self->error_body);
     if (request_id)
         *request_id = 0;
-    zmsg_t *msg = s_next_pipelined (self, timeout_ms);
-    if (!msg) {
+    s_reply_t reply;
+    if (s_next_pipelined (self, timeout_ms, &reply)) {
         zyn_error_set (err, ZYN_ERR_SERVICE_UNAVAILABLE,
                        "no reply from broker within %d ms", timeout_ms);
         return NULL;
     }
-    s_reply_t reply;
-    s_reply_parse (msg, &reply);
     if (request_id)
         *request_id = reply.request_id;
     zyn_value_t *response = NULL;
@@ -670,7 +712,7 @@ zyn_client_recv (zyn_client_t *self, uint64_t *request_id, int timeout_ms,
         response = s_decode_body (&reply, err);
     else
         s_take_error (self, &reply, err);
-    zmsg_destroy (&msg);
+    s_reply_close (&reply);
     return response;
 }
 
@@ -690,13 +732,11 @@ zyn_client_recv_raw (zyn_client_t *self, uint64_t *request_id,
     *size = 0;
     if (request_id)
         *request_id = 0;
-    zmsg_t *msg = s_next_pipelined (self, timeout_ms);
-    if (!msg)
+    s_reply_t reply;
+    if (s_next_pipelined (self, timeout_ms, &reply))
         return zyn_error_set (err, ZYN_ERR_SERVICE_UNAVAILABLE,
                               "no reply from broker within %d ms",
                               timeout_ms);
-    s_reply_t reply;
-    s_reply_parse (msg, &reply);
     if (request_id)
         *request_id = reply.request_id;
     *size = reply.size;
@@ -708,7 +748,7 @@ zyn_client_recv_raw (zyn_client_t *self, uint64_t *request_id,
         s_take_error (self, &reply, err);
         rc = -1;
     }
-    zmsg_destroy (&msg);
+    s_reply_close (&reply);
     return rc;
 }
 
