@@ -679,7 +679,9 @@ s_execute (self_t *self, const s_request_t *request, bool direct)
         return;
     }
     char operation [ZYN_PROTO_OPERATION_MAX + 1] = "";
-    if (request->operation_size <= ZYN_PROTO_OPERATION_MAX) {
+    //  A group cut short has no operation frame at all
+    if (request->operation
+        && request->operation_size <= ZYN_PROTO_OPERATION_MAX) {
         memcpy (operation, request->operation, request->operation_size);
         operation [request->operation_size] = 0;
     }
