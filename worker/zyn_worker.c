@@ -72,8 +72,13 @@ typedef struct {
 
 typedef struct {
     zsock_t *pipe;              //  Actor pipe, borrowed
-    zpoller_t *poller;          //  Owned
     bool terminated;
+    //  A socket is due to be read until empty before the actor sleeps:
+    //  its ZMQ_FD fired, or it was sent on (libzmq may then have taken
+    //  the wake-up of a message that came meanwhile), or it is new
+    bool pipe_due;
+    bool dealer_due;
+    bool front_due;
     bool verbose;
     bool started;
     char *id;                   //  Owned, worker id
@@ -165,9 +170,7 @@ s_self_new (zsock_t *pipe)
 {
     self_t *self = (self_t *) zmalloc (sizeof (self_t));
     self->pipe = pipe;
-    self->poller = zpoller_new (pipe, NULL);
-    //  Only $TERM ends the actor; main handles the signals
-    zpoller_set_nonstop (self->poller, true);
+    self->pipe_due = true;
     self->partitions = zhashx_new ();
     zhashx_set_destructor (self->partitions, s_partition_free);
     self->heartbeat_interval = HEARTBEAT_INTERVAL_DEFAULT;
@@ -207,7 +210,6 @@ s_self_destroy (self_t **self_p)
     zstr_free (&self->front_endpoint);
     zstr_free (&self->local_endpoint);
     zstr_free (&self->front_id);
-    zpoller_destroy (&self->poller);
     zstr_free (&self->stream_endpoint);
     zstr_free (&self->endpoint);
     zstr_free (&self->data);
@@ -236,6 +238,7 @@ s_send_command (self_t *self, const char *command, const zyn_value_t *body)
         free (data);
     }
     zmsg_send (&msg, self->dealer);
+    self->dealer_due = true;
 }
 
 //  --------------------------------------------------------------------------
@@ -295,7 +298,7 @@ s_connect (self_t *self)
         self->reconnect_at = zyn_mono_msecs () + self->backoff;
         return;
     }
-    zpoller_add (self->poller, self->dealer);
+    self->dealer_due = true;
     s_send_ready (self);
     int64_t now = zyn_mono_msecs ();
     self->heartbeat_at = now + self->heartbeat_interval;
@@ -312,10 +315,7 @@ s_connect (self_t *self)
 static void
 s_disconnect (self_t *self)
 {
-    if (self->dealer) {
-        zpoller_remove (self->poller, self->dealer);
-        zsock_destroy (&self->dealer);
-    }
+    zsock_destroy (&self->dealer);
     self->reconnect_at = zyn_mono_msecs () + self->backoff;
     zsys_warning ("zyn_worker: broker silent, reconnecting in %" PRId64
                   " ms id=%s",
@@ -465,6 +465,10 @@ s_send_reply (self_t *self, s_reply_t *reply, bool first, bool more)
                   ZMQ_SNDMORE);
         zmq_send (handle, reply->body, reply->body_size,
                   more ? ZMQ_SNDMORE : 0);
+        if (reply->direct)
+            self->front_due = true;
+        else
+            self->dealer_due = true;
     }
     free (reply->body);
     reply->body = NULL;
@@ -1046,7 +1050,6 @@ s_handle_message (self_t *self, zmsg_t *msg)
         else
         if (streq (command, ZYN_PROTO_DISCONNECT)) {
             //  The broker forgot us: say READY again at once
-            zpoller_remove (self->poller, self->dealer);
             zsock_destroy (&self->dealer);
             self->backoff = self->backoff_min;
             s_connect (self);
@@ -1095,8 +1098,8 @@ s_handle_batch (self_t *self)
     //  costs a check of the socket's commands, as ZMQ_EVENTS would, but
     //  a read that finds a message costs no system call
     int count = 0;
-    bool broker_empty = !self->dealer;
-    bool front_empty = !self->front;
+    bool broker_empty = !self->dealer || !self->dealer_due;
+    bool front_empty = !self->front || !self->front_due;
     zmq_msg_t *frames = self->front_frames;
     while (count < ZYN_WORKER_BATCH_MAX && !(broker_empty && front_empty)) {
         if (!self->dealer)
@@ -1104,6 +1107,8 @@ s_handle_batch (self_t *self)
         if (!broker_empty) {
             zmsg_t *msg = zmsg_recv (self->dealer);
             broker_empty = !msg;
+            if (broker_empty)
+                self->dealer_due = false;
             if (msg) {
                 count++;
                 self->expiry_at = zyn_mono_msecs ()
@@ -1117,6 +1122,8 @@ s_handle_batch (self_t *self)
             size_t size = s_recv_frames (zsock_resolve (self->front), frames,
                                          self->front_max + 1);
             front_empty = size == 0;
+            if (front_empty)
+                self->front_due = false;
             if (size) {
                 count += (int) s_handle_direct (self, frames, size);
                 for (size_t i = 0; i < size; i++)
@@ -1177,7 +1184,7 @@ s_handle_pipe (self_t *self)
             self->front_endpoint = strdup (
                 announce && *announce ? announce
                                       : zsock_endpoint (self->front));
-            zpoller_add (self->poller, self->front);
+            self->front_due = true;
             zstr_sendx (self->pipe, "OK", self->front_endpoint, NULL);
         }
         zstr_free (&bind);
@@ -1370,14 +1377,48 @@ zyn_worker_actor (zsock_t *pipe, void *args)
     self_t *self = s_self_new (pipe);
     zsock_signal (pipe, 0);
     while (!self->terminated) {
-        void *which = zpoller_wait (self->poller, s_next_timeout (self));
-        if (which == self->pipe)
-            s_handle_pipe (self);
-        else
-        if (which && (which == self->dealer || which == self->front))
+        if (self->pipe_due) {
+            self->pipe_due = false;
+            while (!self->terminated
+                   && (zsock_events (self->pipe) & ZMQ_POLLIN))
+                s_handle_pipe (self);
+            if (self->terminated)
+                break;
+        }
+        if ((self->dealer_due && self->dealer)
+            || (self->front_due && self->front))
             s_handle_batch (self);
-        if (!self->terminated)
-            s_handle_timers (self);
+        s_handle_timers (self);
+        if ((self->dealer_due && self->dealer)
+            || (self->front_due && self->front))
+            continue;                   //  Sent on: read again first
+        //  Every socket was read until empty, so its ZMQ_FD fires on
+        //  whatever comes next: one poll of the descriptors, not
+        //  zmq_poll's events check of each socket before and after it
+        //  (two system calls each)
+        struct pollfd items [3];
+        zsock_t *sockets [3];
+        nfds_t count = 0;
+        zsock_t *candidates [3] = { self->pipe, self->dealer, self->front };
+        for (int i = 0; i < 3; i++)
+            if (candidates [i]) {
+                sockets [count] = candidates [i];
+                items [count].fd = zsock_fd (candidates [i]);
+                items [count].events = POLLIN;
+                items [count].revents = 0;
+                count++;
+            }
+        int rc = poll (items, count, s_next_timeout (self));
+        for (nfds_t i = 0; rc > 0 && i < count; i++)
+            if (items [i].revents) {
+                if (sockets [i] == self->pipe)
+                    self->pipe_due = true;
+                else
+                if (sockets [i] == self->dealer)
+                    self->dealer_due = true;
+                else
+                    self->front_due = true;
+            }
     }
     //  Clean shutdown: what is staged is committed and answered, the
     //  broker hears we are leaving, every LevelDB is closed
