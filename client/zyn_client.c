@@ -47,6 +47,12 @@ struct zyn_client {
                                     //  owned
     zyn_value_t *error_body;        //  Owned, body of the last error reply
     zyn_direct_t *direct;           //  Owned, NULL when off
+    //  A socket is due to be read until empty before the client sleeps:
+    //  its ZMQ_FD fired, it was sent on (libzmq may then have taken the
+    //  wake-up of a reply), or it is new
+    bool dealer_due;
+    bool router_due;
+    bool monitor_due;
 };
 
 //  A reply taken off a socket: its id, its status and its body, which
@@ -103,6 +109,7 @@ s_client_open (zyn_client_t *self)
     zsock_set_rcvhwm (self->dealer, CLIENT_HWM);
     //  s_wait_reply reads without asking first: an empty read returns
     zsock_set_rcvtimeo (self->dealer, 0);
+    self->dealer_due = true;
     if (zsock_connect (self->dealer, "%s", self->endpoint)) {
         zsock_destroy (&self->dealer);
         return -1;
@@ -130,6 +137,8 @@ zyn_client_new (const char *endpoint, zyn_error_t *err)
     const char *direct = getenv ("ZYNAMO_DIRECT");
     if (!direct || !streq (direct, "0"))
         self->direct = zyn_direct_new ();
+    self->router_due = true;
+    self->monitor_due = true;
     if (s_client_open (self)) {
         zyn_error_set (err, ZYN_ERR_VALIDATION,
                        "cannot connect to broker endpoint '%s'", endpoint);
@@ -264,6 +273,7 @@ s_send_broker (zyn_client_t *self, uint64_t request_id, const char *operation,
                const void *body, size_t size, zyn_error_t *err)
 {
     zmsg_t *msg = zyn_proto_request_new (request_id, operation, body, size);
+    self->dealer_due = true;
     if (zmsg_send (&msg, self->dealer)) {
         zmsg_destroy (&msg);
         return zyn_error_set (err, ZYN_ERR_SERVICE_UNAVAILABLE,
@@ -305,8 +315,11 @@ s_send (zyn_client_t *self, const char *operation, const void *body,
         request_id = ++self->next_id;
     if (self->direct
         && zyn_direct_send (self->direct, request_id, operation, body, size,
-                            decoded))
+                            decoded)) {
+        //  It may have sent a full outbox
+        self->router_due = true;
         return request_id;
+    }
     if (s_send_broker (self, request_id, operation, body, size, err))
         return 0;
     //  Learn the routes (once, and again when they prove stale)
@@ -371,17 +384,22 @@ s_reply_from_direct (zyn_direct_reply_t *direct, s_reply_t *reply)
     zmq_msg_close (&direct->body);
 }
 
-//  Take the next input of the direct path without blocking (reading its
-//  monitor first if monitor is true). Returns 1 and a reply in *reply; 0
-//  if an input was taken in (a resend now sent through the broker, a
-//  route reload, a stale reply); -1 if none waits.
+//  Take the next input of the direct path without blocking, reading its
+//  monitor and its router if they are due. Returns 1 and a reply in
+//  *reply; 0 if an input was taken in (a resend now sent through the
+//  broker, a route reload, a stale reply); -1 if none waits.
 
 static int
-s_take_direct (zyn_client_t *self, bool monitor, s_reply_t *reply)
+s_take_direct (zyn_client_t *self, s_reply_t *reply)
 {
     zyn_direct_reply_t direct;
     zyn_direct_resend_t resend;
-    int rc = zyn_direct_drain (self->direct, monitor, &direct, &resend);
+    bool monitor = self->monitor_due;
+    self->monitor_due = false;
+    int rc = zyn_direct_drain (self->direct, monitor, self->router_due,
+                               &direct, &resend);
+    if (rc == -1)
+        self->router_due = false;       //  Read until empty
     if (rc == 1) {
         s_reply_from_direct (&direct, reply);
         return 1;
@@ -410,27 +428,25 @@ s_wait_reply (zyn_client_t *self, int timeout_ms, s_reply_t *reply)
     int64_t deadline = zyn_mono_msecs () + timeout_ms;
     while (true) {
         //  Replies are read without asking first whether one waits (each
-        //  ask is a system call): both sockets have a zero receive
-        //  timeout, so a read that finds nothing returns at once
-        int taken = self->direct ? s_take_direct (self, false, reply) : -1;
-        if (taken == 1)
-            return 0;
-        if (taken == 0)
-            continue;
-        zmsg_t *msg = zmsg_recv (self->dealer);
-        //  Nothing waits: a worker gone away decides which replies will
-        //  never come, before we wait for them
-        if (!msg && self->direct) {
-            taken = s_take_direct (self, true, reply);
+        //  ask is a system call): the sockets have a zero receive
+        //  timeout, so a read that finds nothing returns at once. Only
+        //  the due sockets are read.
+        if (self->direct) {
+            int taken = s_take_direct (self, reply);
             if (taken == 1)
                 return 0;
             if (taken == 0)
                 continue;
         }
+        zmsg_t *msg = self->dealer_due ? zmsg_recv (self->dealer) : NULL;
+        if (!msg)
+            self->dealer_due = false;
         //  Nothing waits: the requests held back go out now, and the
-        //  sockets are read again (a send may take a reply's wake-up)
-        if (!msg && self->direct && zyn_direct_flush (self->direct))
+        //  router is read again (a send may take a reply's wake-up)
+        if (!msg && self->direct && zyn_direct_flush (self->direct)) {
+            self->router_due = true;
             continue;
+        }
         if (!msg) {
             long wait = -1;
             if (timeout_ms >= 0) {
@@ -438,10 +454,10 @@ s_wait_reply (zyn_client_t *self, int timeout_ms, s_reply_t *reply)
                 if (wait < 0)
                     wait = 0;
             }
-            //  Every socket was just read until it had nothing, so each
-            //  one's ZMQ_FD turns readable when something new arrives:
-            //  one poll of the three descriptors, not zmq_poll's check of
-            //  each socket before and after it (a system call each)
+            //  Every socket was read until it had nothing, so each one's
+            //  ZMQ_FD turns readable when something new arrives: one poll
+            //  of the three descriptors, not zmq_poll's check of each
+            //  socket before and after it (two system calls each)
             struct pollfd items [3];
             int count = 0;
             items [count++].fd = zsock_fd (self->dealer);
@@ -451,8 +467,10 @@ s_wait_reply (zyn_client_t *self, int timeout_ms, s_reply_t *reply)
                 items [count++].fd = zsock_fd (zyn_direct_monitor (
                                                    self->direct));
             }
-            for (int i = 0; i < count; i++)
+            for (int i = 0; i < count; i++) {
                 items [i].events = POLLIN;
+                items [i].revents = 0;
+            }
             int rc = poll (items, (nfds_t) count, (int) wait);
             if (rc < 0 && errno == EINTR) {
                 if (timeout_ms >= 0 && zyn_mono_msecs () >= deadline)
@@ -461,6 +479,11 @@ s_wait_reply (zyn_client_t *self, int timeout_ms, s_reply_t *reply)
             }
             if (rc <= 0)
                 return -1;
+            self->dealer_due = items [0].revents != 0;
+            if (self->direct) {
+                self->router_due = items [1].revents != 0;
+                self->monitor_due = items [2].revents != 0;
+            }
             continue;
         }
         if (s_reply_parse (msg, reply) == 0) {

@@ -757,7 +757,7 @@ s_read_message (zyn_direct_t *self)
 //  frames into reply, with no copy and no allocation
 static int
 s_take_reply (zyn_direct_t *self, zyn_direct_reply_t *reply,
-              zyn_direct_resend_t *resend, bool *empty)
+              zyn_direct_resend_t *resend, bool router, bool *empty)
 {
     if (s_take_resend (self, resend))
         return 2;
@@ -768,7 +768,8 @@ s_take_reply (zyn_direct_t *self, zyn_direct_reply_t *reply,
         return 1;
     }
     //  peer, then per reply ZYN1 | request-id | status | body
-    if (self->in_next >= self->in_count && s_read_message (self)) {
+    if (self->in_next >= self->in_count
+        && (!router || s_read_message (self))) {
         *empty = true;
         return 0;
     }
@@ -810,15 +811,15 @@ s_take_reply (zyn_direct_t *self, zyn_direct_reply_t *reply,
 }
 
 int
-zyn_direct_drain (zyn_direct_t *self, bool monitor, zyn_direct_reply_t *reply,
-                  zyn_direct_resend_t *resend)
+zyn_direct_drain (zyn_direct_t *self, bool monitor, bool router,
+                  zyn_direct_reply_t *reply, zyn_direct_resend_t *resend)
 {
     assert (self);
     assert (reply && resend);
     if (monitor)
         s_read_monitor (self);
     bool empty = false;
-    int rc = s_take_reply (self, reply, resend, &empty);
+    int rc = s_take_reply (self, reply, resend, router, &empty);
     return empty ? -1 : rc;
 }
 

@@ -94,14 +94,17 @@ typedef struct {
 //  Take the next input without blocking, for a caller that reads until
 //  nothing is left (the sockets' ZMQ_FDs only wake again once a read has
 //  found nothing). Reads the monitor first if monitor is true (once per
-//  round is enough; disconnects decide what replies will never come).
+//  round is enough; disconnects decide what replies will never come),
+//  and the router, after what is already in memory, if router is true
+//  (a caller that knows the router has nothing new, as its ZMQ_FD has
+//  not fired since it was read empty and not sent on, saves the read).
 //  Returns:
 //   1 and *reply: a reply for the caller;
 //   2 and *resend: a request to send through the broker now;
 //   0: an input was taken in with nothing for the caller;
-//   -1: no input is left (nothing queued, the router empty).
+//   -1: no input is left (nothing queued, the router empty or unread).
 int
-    zyn_direct_drain (zyn_direct_t *self, bool monitor,
+    zyn_direct_drain (zyn_direct_t *self, bool monitor, bool router,
                       zyn_direct_reply_t *reply, zyn_direct_resend_t *resend);
 
 //  True if the routes should be asked for now (never asked, or found

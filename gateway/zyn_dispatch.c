@@ -205,7 +205,7 @@ s_receive_direct (zyn_dispatch_t *self, bool monitor)
 {
     zyn_direct_reply_t reply;
     zyn_direct_resend_t resend;
-    int rc = zyn_direct_drain (self->direct, monitor, &reply, &resend);
+    int rc = zyn_direct_drain (self->direct, monitor, true, &reply, &resend);
     if (rc == 2) {
         //  A stale route or a worker gone: the broker takes it
         self->dealer_unread = true;
