@@ -452,6 +452,27 @@ s_reply_group (zmsg_t *reply, size_t i, uint64_t request_id,
     return body;
 }
 
+//  Send *msg_p on dealer and return the reply, which must have frames
+//  frames (caller destroys it)
+static zmsg_t *
+s_exchange (zsock_t *dealer, zmsg_t **msg_p, size_t frames)
+{
+    ck_assert_int_eq (zmsg_send (msg_p, dealer), 0);
+    zmsg_t *reply = zmsg_recv (dealer);
+    ck_assert_ptr_nonnull (reply);
+    ck_assert_uint_eq (zmsg_size (reply), frames);
+    return reply;
+}
+
+//  As s_reply_group, for a group whose body is not looked at
+static void
+s_expect_group (zmsg_t *reply, size_t i, uint64_t request_id,
+                const char *status)
+{
+    zyn_value_t *body = s_reply_group (reply, i, request_id, status);
+    zyn_value_destroy (&body);
+}
+
 START_TEST (test_front_door_batch)
 {
     zyn_testcluster_t *cluster = zyn_testcluster_new ("e2e-batch", 1);
@@ -492,19 +513,14 @@ START_TEST (test_front_door_batch)
     s_direct_add (msg, 2, "GetItem", (uint64_t) table_id, index, hash, get);
     s_direct_add (msg, 3, "PutItem", (uint64_t) table_id + 99, index, hash,
                   put);
-    ck_assert_int_eq (zmsg_send (&msg, dealer), 0);
-    zmsg_t *reply = zmsg_recv (dealer);
-    ck_assert_ptr_nonnull (reply);
-    ck_assert_uint_eq (zmsg_size (reply), 12);
-    zyn_value_t *body = s_reply_group (reply, 0, 1, ZYN_PROTO_OK);
-    zyn_value_destroy (&body);
-    body = s_reply_group (reply, 1, 2, ZYN_PROTO_OK);
+    zmsg_t *reply = s_exchange (dealer, &msg, 12);
+    s_expect_group (reply, 0, 1, ZYN_PROTO_OK);
+    zyn_value_t *body = s_reply_group (reply, 1, 2, ZYN_PROTO_OK);
     zyn_value_t *item = zyn_value_map_get (body, "Item");
     ck_assert_ptr_nonnull (item);
     ck_assert_str_eq (zyn_value_map_get_s (item, "v"), "one");
     zyn_value_destroy (&body);
-    body = s_reply_group (reply, 2, 3, ZYN_PROTO_MISROUTED);
-    zyn_value_destroy (&body);
+    s_expect_group (reply, 2, 3, ZYN_PROTO_MISROUTED);
     zmsg_destroy (&reply);
 
     //  The second group without its signature: the first is answered,
@@ -513,12 +529,8 @@ START_TEST (test_front_door_batch)
     s_direct_add (msg, 4, "GetItem", (uint64_t) table_id, index, hash, get);
     zmsg_addstr (msg, "ZYN9");
     s_direct_add (msg, 5, "GetItem", (uint64_t) table_id, index, hash, get);
-    ck_assert_int_eq (zmsg_send (&msg, dealer), 0);
-    reply = zmsg_recv (dealer);
-    ck_assert_ptr_nonnull (reply);
-    ck_assert_uint_eq (zmsg_size (reply), 4);
-    body = s_reply_group (reply, 0, 4, ZYN_PROTO_OK);
-    zyn_value_destroy (&body);
+    reply = s_exchange (dealer, &msg, 4);
+    s_expect_group (reply, 0, 4, ZYN_PROTO_OK);
     zmsg_destroy (&reply);
 
     //  A last group cut short after its request id: answered as
@@ -529,12 +541,8 @@ START_TEST (test_front_door_batch)
     uint8_t id [8];
     zyn_proto_put_request_id (id, 7);
     zmsg_addmem (msg, id, 8);
-    ck_assert_int_eq (zmsg_send (&msg, dealer), 0);
-    reply = zmsg_recv (dealer);
-    ck_assert_ptr_nonnull (reply);
-    ck_assert_uint_eq (zmsg_size (reply), 8);
-    body = s_reply_group (reply, 0, 6, ZYN_PROTO_OK);
-    zyn_value_destroy (&body);
+    reply = s_exchange (dealer, &msg, 8);
+    s_expect_group (reply, 0, 6, ZYN_PROTO_OK);
     body = s_reply_group (reply, 1, 7, "SerializationException");
     ck_assert_str_eq (zyn_value_map_get_s (body, "message"),
                       "Malformed request frames");
