@@ -64,7 +64,6 @@ struct zyn_direct {
     zhashx_t *pending;                  //  Owned, request id -> s_pending_t
     zlistx_t *ready;                    //  Owned, zmsg_t replies made here
     zlistx_t *resends;                  //  Owned, zyn_direct_resend_t
-    size_t unsent;                      //  Requests in outboxes
     zmq_msg_t *in;                      //  Owned, the frames of the reply
     size_t in_count;                    //  message being taken apart
     size_t in_max;
@@ -320,8 +319,7 @@ s_table_load (zyn_direct_t *self, const zyn_value_t *entry)
 //  broker. Returns how many left the outbox.
 
 static void
-    s_queue_resend (zyn_direct_t *self, uint64_t request_id,
-                    s_pending_t *pending, bool count);
+    s_queue_resend (zyn_direct_t *self, s_pending_t *pending, bool count);
 
 //  Hand endpoint's outbox to the broker, unsent
 static void
@@ -329,11 +327,10 @@ s_outbox_to_broker (zyn_direct_t *self, s_endpoint_t *endpoint)
 {
     for (size_t i = 0; i < endpoint->out_count; i++) {
         s_pending_t *pending = endpoint->outbox [i];
-        s_queue_resend (self, pending->request_id, pending, false);
+        s_queue_resend (self, pending, false);
         zhashx_delete (self->pending,
                        (void *) (uintptr_t) pending->request_id);
     }
-    self->unsent -= endpoint->out_count;
     endpoint->out_count = 0;
 }
 
@@ -350,7 +347,6 @@ s_flush_endpoint (zyn_direct_t *self, s_endpoint_t *endpoint)
         return count;
     }
     endpoint->out_count = 0;
-    self->unsent -= count;
     for (size_t i = 0; i < count; i++) {
         s_pending_t *pending = endpoint->outbox [i];
         uint8_t id [8];
@@ -554,7 +550,6 @@ zyn_direct_send (zyn_direct_t *self, uint64_t request_id,
         assert (endpoint->outbox);
     }
     endpoint->outbox [endpoint->out_count++] = pending;
-    self->unsent++;
     if (endpoint->out_count >= ZYN_PROTO_DIRECT_BATCH_MAX)
         s_flush_endpoint (self, endpoint);
     return true;
@@ -567,13 +562,10 @@ size_t
 zyn_direct_flush (zyn_direct_t *self)
 {
     assert (self);
-    if (self->unsent == 0)
-        return 0;
     size_t sent = 0;
     for (s_endpoint_t *endpoint
              = (s_endpoint_t *) zhashx_first (self->endpoints);
-         endpoint && self->unsent;
-         endpoint = (s_endpoint_t *) zhashx_next (self->endpoints))
+         endpoint; endpoint = (s_endpoint_t *) zhashx_next (self->endpoints))
         sent += s_flush_endpoint (self, endpoint);
     return sent;
 }
@@ -598,12 +590,11 @@ zyn_direct_monitor (zyn_direct_t *self)
 //  Queue a copy of pending as a resend through the broker, counted as a
 //  resend if count (a request that never left is not)
 static void
-s_queue_resend (zyn_direct_t *self, uint64_t request_id, s_pending_t *pending,
-                bool count)
+s_queue_resend (zyn_direct_t *self, s_pending_t *pending, bool count)
 {
     zyn_direct_resend_t *resend
         = (zyn_direct_resend_t *) zmalloc (sizeof (zyn_direct_resend_t));
-    resend->request_id = request_id;
+    resend->request_id = pending->request_id;
     snprintf (resend->operation, sizeof (resend->operation), "%s",
               pending->operation);
     resend->size = pending->size;
@@ -652,7 +643,7 @@ s_handle_disconnect (zyn_direct_t *self, const char *name)
         s_pending_t *pending = (s_pending_t *) zhashx_lookup (self->pending,
                                                               key);
         if (streq (pending->operation, "GetItem"))
-            s_queue_resend (self, request_id, pending, true);
+            s_queue_resend (self, pending, true);
         else {
             //  A write may or may not have been applied
             zyn_error_t err = { 0 };
@@ -793,7 +784,7 @@ s_take_reply (zyn_direct_t *self, zyn_direct_reply_t *reply,
                    strlen (ZYN_PROTO_MISROUTED)) == 0) {
         self->stale = true;
         self->broken = true;
-        s_queue_resend (self, request_id, pending, true);
+        s_queue_resend (self, pending, true);
         zhashx_delete (self->pending, key);
         s_take_resend (self, resend);
         rc = 2;

@@ -405,8 +405,9 @@ zyn_dispatch_submit (zyn_dispatch_t *self, zyn_call_t *call)
         return -1;
     }
     s_slot_take (self, call);
-    //  Sending may take the wakeup of a reply already waiting (libzmq
-    //  reads its commands then): the socket must be read again
+    //  A full outbox is sent at once, and sending may take the wakeup of
+    //  a reply already waiting (libzmq reads its commands then): the
+    //  socket must be read again
     if (self->direct)
         self->router_unread = true;
     if (self->direct

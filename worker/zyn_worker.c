@@ -33,6 +33,10 @@
 #define TRIM_MAX 5000
 #define TRIM_AGAIN 100
 
+//  Most frames a front door message has: the client's id and five per
+//  request
+#define S_FRONT_FRAMES (1 + 5 * ZYN_PROTO_DIRECT_BATCH_MAX)
+
 //  Longest client address a reply keeps: a ZeroMQ routing id is at most
 //  255 octets
 #define S_CLIENT_MAX 255
@@ -95,9 +99,9 @@ typedef struct {
     zsock_t *pub;               //  Owned, NULL until WELCOME
     char *stream_endpoint;      //  Owned, where pub connects
     zhashx_t *partitions;       //  Owned, "table-partition" -> partition
-    zmq_msg_t *front_frames;    //  Owned, a front door message's frames:
-    size_t front_max;           //  the most it may have, and one more so
-                                //  a longer one shows
+    zmq_msg_t front_frames [S_FRONT_FRAMES + 1];
+                                //  A front door message's frames, and
+                                //  one more so a longer one shows
     s_reply_t *replies;         //  Owned, the current batch's replies
     size_t reply_count;
     size_t reply_max;
@@ -180,10 +184,6 @@ s_self_new (zsock_t *pipe)
     self->backoff = self->backoff_min;
     self->retention = RETENTION_DEFAULT;
     self->trim_interval = TRIM_INTERVAL_DEFAULT;
-    self->front_max = 1 + 5 * ZYN_PROTO_DIRECT_BATCH_MAX;
-    self->front_frames = (zmq_msg_t *) malloc ((self->front_max + 1)
-                                               * sizeof (zmq_msg_t));
-    assert (self->front_frames);
     return self;
 }
 
@@ -202,7 +202,6 @@ s_self_destroy (self_t **self_p)
     for (size_t i = 0; i < self->reply_count; i++)
         free (self->replies [i].body);
     free (self->replies);
-    free (self->front_frames);
     zhashx_destroy (&self->partitions);
     zsock_destroy (&self->pub);
     zsock_destroy (&self->dealer);
@@ -815,7 +814,7 @@ static size_t
 s_handle_direct (self_t *self, zmq_msg_t *frames, size_t count)
 {
     size_t executed = 0;
-    if (count > self->front_max) {
+    if (count > S_FRONT_FRAMES) {
         zsys_warning ("zyn_worker: direct message of more than %d requests "
                       "dropped", ZYN_PROTO_DIRECT_BATCH_MAX);
         return 0;
@@ -1120,7 +1119,7 @@ s_handle_batch (self_t *self)
         }
         if (!front_empty) {
             size_t size = s_recv_frames (zsock_resolve (self->front), frames,
-                                         self->front_max + 1);
+                                         S_FRONT_FRAMES + 1);
             front_empty = size == 0;
             if (front_empty)
                 self->front_due = false;
