@@ -275,21 +275,31 @@ s_shard_iterator_call (const char *request, char **json, zyn_error_t *err)
     return rc;
 }
 
+//  s_shard_iterator_call for shard 0a of the canned table, with the
+//  iterator type and sequence number given
+static int
+s_iterator_at (const char *type, const char *sequence, char **json,
+               zyn_error_t *err)
+{
+    char request [512];
+    snprintf (request, sizeof (request),
+              "{\"StreamArn\":\"" S_ARN "\",\"ShardId\":"
+              "\"shardId-00000000-000000000000000a\","
+              "\"ShardIteratorType\":\"%s\",\"SequenceNumber\":\"%s\"}",
+              type, sequence);
+    return s_shard_iterator_call (request, json, err);
+}
+
 START_TEST (test_streams_iterators)
 {
     const char *types [] = { "TRIM_HORIZON", "LATEST",
                              "AT_SEQUENCE_NUMBER", "AFTER_SEQUENCE_NUMBER" };
     uint64_t expected [] = { 0, 6, 3, 4 };
     for (int i = 0; i < 4; i++) {
-        char request [512];
-        snprintf (request, sizeof (request),
-                  "{\"StreamArn\":\"" S_ARN "\",\"ShardId\":"
-                  "\"shardId-00000000-000000000000000a\","
-                  "\"ShardIteratorType\":\"%s\",\"SequenceNumber\":"
-                  "\"000000000000000000003\"}", types [i]);
         char *json = NULL;
         zyn_error_t err = { 0 };
-        ck_assert_int_eq (s_shard_iterator_call (request, &json, &err), 0);
+        ck_assert_int_eq (s_iterator_at (types [i], "000000000000000000003",
+                                         &json, &err), 0);
         json_t *response = json_loads (json, 0, NULL);
         const char *iterator = json_string_value (
             json_object_get (response, "ShardIterator"));
@@ -312,15 +322,11 @@ START_TEST (test_streams_iterators)
     }
     //  A sequence number the retention window has trimmed
     for (int i = 0; i < 2; i++) {
-        char request [512];
-        snprintf (request, sizeof (request),
-                  "{\"StreamArn\":\"" S_ARN "\",\"ShardId\":"
-                  "\"shardId-00000000-000000000000000a\","
-                  "\"ShardIteratorType\":\"%s\",\"SequenceNumber\":"
-                  "\"000000000000000000002\"}", types [2 + i]);
         char *json = NULL;
         zyn_error_t err = { 0 };
-        ck_assert_int_eq (s_shard_iterator_call (request, &json, &err), -1);
+        ck_assert_int_eq (s_iterator_at (types [2 + i],
+                                         "000000000000000000002", &json,
+                                         &err), -1);
         ck_assert_int_eq (err.type, ZYN_ERR_TRIMMED_DATA_ACCESS);
         ck_assert_str_eq (err.message, "The data you are trying to access "
                                        "has been trimmed.");
