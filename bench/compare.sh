@@ -186,12 +186,13 @@ driver_args () {
     esac
 }
 
-#   The concurrency flags of a system at $2 clients: threads for the
-#   leveldb and http drivers (one connection each), requests in flight
-#   on two pipelined connections for native
+#   The concurrency flags of a system at $2 clients: threads for
+#   leveldb; for many clients, two threads with half of them each:
+#   requests in flight on one pipelined connection for native, keep-alive
+#   connections with one request at a time each for http and dynalite
 client_args () {
     local system=$1 clients=$2
-    if [ "$system" = native ] && [ "$clients" -ge 2 ]; then
+    if [ "$system" != leveldb ] && [ "$clients" -ge 2 ]; then
         echo "--threads 2 --inflight $((clients / 2))"
     else
         echo "--threads $clients"

@@ -1,6 +1,7 @@
 /*  =========================================================================
     zyn_bench_dynamo - the http driver: DynamoDB's JSON API over
-    keep-alive HTTP/1.1, one connection per client thread
+    keep-alive HTTP/1.1, one connection per client (--inflight clients
+    per thread, polled together)
 
     Works against any DynamoDB endpoint: zynamo's gateway, dynalite,
     DynamoDB Local. Set-up creates the table (partition key ycsb_key, S)
@@ -15,6 +16,7 @@
 */
 
 #include "zyn_prelude.h"
+#include <sys/epoll.h>
 #include "zyn_bench.h"
 #include "zyn_bench_http.h"
 
@@ -45,7 +47,7 @@ s_error_name (const char *body, char *name, size_t size)
     snprintf (name, size, "%.*s", (int) (end - start), start);
 }
 
-//  Post and wait; returns the status or -1, printing failures when told
+//  Post and wait; returns the status or -1, with the error's name
 static int
 s_call (zyn_bench_http_t *http, const char *operation, const char *body,
         const char **response, char *error_name, size_t error_size)
@@ -141,6 +143,21 @@ zyn_bench_dynamo_teardown (void **driver_p)
     }
 }
 
+//  How long the responses may take before the requests in flight on a
+//  thread count as lost
+#define REPLY_TIMEOUT_MS 10000
+
+//  One client: a keep-alive connection and the request it has in flight
+typedef struct {
+    zyn_bench_http_t *http;         //  Owned
+    uint64_t polled;                //  The connection in the thread's
+                                    //  epoll (0: none)
+    bool active;
+    bool writing;                   //  Read-modify-write: the write half
+    uint64_t start;
+    zyn_bench_request_t request;
+} s_client_t;
+
 //  Append printf output to body at *length; false if it does not fit
 static bool
 s_append (char *body, size_t size, size_t *length, const char *format, ...)
@@ -165,73 +182,143 @@ s_build_key (char *body, size_t size, size_t *length, const char *table,
               table, request->key);
 }
 
-static void
-s_build_put (zyn_bench_thread_t *thread, char *body, size_t size,
-             const zyn_bench_request_t *request)
+//  Build the body of client's next step into body; returns the
+//  operation name
+static const char *
+s_build (zyn_bench_thread_t *thread, const s_client_t *client, char *body,
+         size_t size)
 {
+    const zyn_bench_run_t *run = thread->run;
+    const char *table = run->options->table;
     const zyn_bench_config_t *config
-        = zyn_bench_workload_config (thread->run->workload);
+        = zyn_bench_workload_config (run->workload);
+    const zyn_bench_request_t *request = &client->request;
     size_t length = 0;
-    s_append (body, size, &length,
-              "{\"TableName\":\"%s\",\"Item\":{\"" ZYN_BENCH_KEY_ATTRIBUTE
-              "\":{\"S\":\"%s\"}",
-              thread->run->options->table, request->key);
-    for (int field = 0; field < config->field_count; field++)
-        s_append (body, size, &length, ",\"field%d\":{\"S\":\"%.*s\"}",
-                  field, config->field_length,
-                  zyn_bench_thread_value (thread,
-                                          (size_t) config->field_length));
-    s_append (body, size, &length, "}}");
-}
-
-static void
-s_build_update (zyn_bench_thread_t *thread, char *body, size_t size,
-                const zyn_bench_request_t *request)
-{
-    const zyn_bench_config_t *config
-        = zyn_bench_workload_config (thread->run->workload);
-    size_t length = 0;
-    s_build_key (body, size, &length, thread->run->options->table, request);
+    bool write = request->type == ZYN_BENCH_UPDATE
+              || request->type == ZYN_BENCH_INSERT
+              || (request->type == ZYN_BENCH_RMW && client->writing);
+    if (!write && request->type != ZYN_BENCH_SCAN) {
+        s_build_key (body, size, &length, table, request);
+        s_append (body, size, &length, "}");
+        return "GetItem";
+    }
+    if (request->type == ZYN_BENCH_SCAN) {
+        s_append (body, size, &length,
+                  "{\"TableName\":\"%s\",\"ExclusiveStartKey\":{\""
+                  ZYN_BENCH_KEY_ATTRIBUTE "\":{\"S\":\"%s\"}},"
+                  "\"Limit\":%d}",
+                  table, request->key, request->scan_length);
+        return "Scan";
+    }
+    if (request->type == ZYN_BENCH_INSERT
+        || __atomic_load_n (&run->update_fallback, __ATOMIC_ACQUIRE)) {
+        s_append (body, size, &length,
+                  "{\"TableName\":\"%s\",\"Item\":{\"" ZYN_BENCH_KEY_ATTRIBUTE
+                  "\":{\"S\":\"%s\"}",
+                  table, request->key);
+        for (int field = 0; field < config->field_count; field++)
+            s_append (body, size, &length, ",\"field%d\":{\"S\":\"%.*s\"}",
+                      field, config->field_length,
+                      zyn_bench_thread_value (thread,
+                                              (size_t) config->field_length));
+        s_append (body, size, &length, "}}");
+        return "PutItem";
+    }
+    s_build_key (body, size, &length, table, request);
     s_append (body, size, &length,
               ",\"UpdateExpression\":\"SET #f = :v\","
               "\"ExpressionAttributeNames\":{\"#f\":\"field%d\"},"
               "\"ExpressionAttributeValues\":{\":v\":{\"S\":\"%.*s\"}}}",
               request->field, config->field_length,
               zyn_bench_thread_value (thread, (size_t) config->field_length));
+    return "UpdateItem";
 }
 
-//  An update, or a put of the whole record once UpdateItem was refused;
-//  returns NULL or the error name
-static const char *
-s_update (zyn_bench_thread_t *thread, zyn_bench_http_t *http, char *body,
-          size_t size, const zyn_bench_request_t *request, char *error,
-          size_t error_size)
+//  Send client's next step; returns 0, or -1 with the request finished
+//  as failed
+static int
+s_send (zyn_bench_thread_t *thread, s_client_t *client, char *body,
+        size_t size)
 {
-    const char *response = NULL;
+    const char *operation = s_build (thread, client, body, size);
+    zyn_error_t err = { 0 };
+    if (zyn_bench_http_send (client->http, operation, body, strlen (body),
+                             &err)) {
+        zyn_bench_thread_done (thread, &client->request, client->start,
+                               err.message);
+        client->active = false;
+        return -1;
+    }
+    return 0;
+}
+
+//  True if an UpdateItem failure (error name, HTTP status) means the
+//  endpoint lacks UpdateItem
+static bool
+s_update_refused (const char *error, int status)
+{
+    return streq (error, "UnknownOperationException")
+        || streq (error, "ValidationException")
+        || streq (error, "SerializationException")
+        || streq (error, "InternalServerError")
+        || status == 404 || status == 501;
+}
+
+//  Take client's response (status, or -1 with err): finish its request
+//  or send its next step. Returns true if the client is still busy.
+static bool
+s_answer (zyn_bench_thread_t *thread, s_client_t *client, int status,
+          const char *response, zyn_error_t *err, char *body, size_t size)
+{
     zyn_bench_run_t *run = thread->run;
-    if (!__atomic_load_n (&run->update_fallback, __ATOMIC_ACQUIRE)) {
-        s_build_update (thread, body, size, request);
-        int status = s_call (http, "UpdateItem", body, &response, error,
-                             error_size);
-        if (status == 200)
-            return NULL;
-        if (status < 0 || (!streq (error, "UnknownOperationException")
-                           && !streq (error, "ValidationException")
-                           && !streq (error, "SerializationException")
-                           && !streq (error, "InternalServerError")
-                           && status != 404 && status != 501))
-            return error;
+    char error [256] = "";
+    if (status < 0)
+        snprintf (error, sizeof (error), "%.200s", err->message);
+    else
+    if (status != 200)
+        s_error_name (response, error, sizeof (error));
+    bool updating = client->request.type == ZYN_BENCH_UPDATE
+                 || (client->request.type == ZYN_BENCH_RMW && client->writing);
+    if (status > 0 && status != 200 && updating
+        && !__atomic_load_n (&run->update_fallback, __ATOMIC_ACQUIRE)
+        && s_update_refused (error, status)) {
         char reason [300];
         snprintf (reason, sizeof (reason), "%s (HTTP %d)", error, status);
         zyn_bench_run_set_fallback (run, reason);
+        return s_send (thread, client, body, size) == 0;
     }
-    s_build_put (thread, body, size, request);
-    int status = s_call (http, "PutItem", body, &response, error, error_size);
-    return status == 200 ? NULL : error;
+    if (status == 200 && client->request.type == ZYN_BENCH_RMW
+        && !client->writing) {
+        client->writing = true;
+        return s_send (thread, client, body, size) == 0;
+    }
+    zyn_bench_thread_done (thread, &client->request, client->start,
+                           status == 200 ? NULL : error);
+    client->active = false;
+    return false;
+}
+
+//  Keep client's socket in the thread's epoll set (it changes when the
+//  connection is made again)
+static void
+s_watch (int poller, s_client_t *client, uint32_t index)
+{
+    uint64_t connection = 0;
+    int fd = zyn_bench_http_fd (client->http, &connection);
+    if (fd < 0 || connection == client->polled)
+        return;
+    //  A closed socket left the set by itself
+    client->polled = connection;
+    {
+        struct epoll_event event = { .events = EPOLLIN, .data.u32 = index };
+        epoll_ctl (poller, EPOLL_CTL_ADD, fd, &event);
+    }
 }
 
 //  --------------------------------------------------------------------------
-//  One client thread: one keep-alive connection, one request at a time.
+//  One client thread: --inflight keep-alive connections (one by default),
+//  each with one request at a time; a thread with more than one waits on
+//  all of them in one epoll.
 
 void
 zyn_bench_dynamo_thread (zyn_bench_thread_t *thread)
@@ -239,66 +326,95 @@ zyn_bench_dynamo_thread (zyn_bench_thread_t *thread)
     const zyn_bench_options_t *options = thread->run->options;
     const zyn_bench_config_t *config
         = zyn_bench_workload_config (thread->run->workload);
-    zyn_error_t err = { 0 };
-    zyn_bench_http_t *http
-        = zyn_bench_http_new (options->endpoint, options->region,
-                              options->access_key, options->secret_key, &err);
-    if (!http)
-        return;
+    int count = options->inflight;
+    s_client_t *clients
+        = (s_client_t *) zmalloc (sizeof (s_client_t) * (size_t) count);
+    for (int i = 0; i < count; i++) {
+        zyn_error_t err = { 0 };
+        clients [i].http = zyn_bench_http_new (options->endpoint,
+                                               options->region,
+                                               options->access_key,
+                                               options->secret_key, &err);
+        if (!clients [i].http)
+            count = i;              //  The endpoint was checked at set-up
+    }
+    int poller = count > 1 ? epoll_create1 (EPOLL_CLOEXEC) : -1;
+    struct epoll_event *events = (struct epoll_event *) zmalloc (
+        sizeof (struct epoll_event) * (size_t) (count ? count : 1));
     size_t size = (size_t) config->field_count
                     * ((size_t) config->field_length + 64)
                 + 1024;
     char *body = (char *) zmalloc (size);
-    char error [256];
-    zyn_bench_request_t request;
-    while (zyn_bench_thread_next (thread, &request)) {
-        uint64_t start = zyn_bench_now ();
-        const char *failure = NULL;
-        const char *response = NULL;
-        size_t length = 0;
-        int status = 0;
-        switch (request.type) {
-            case ZYN_BENCH_READ:
-            case ZYN_BENCH_RMW:
-                s_build_key (body, size, &length, options->table, &request);
-                s_append (body, size, &length, "}");
-                status = s_call (http, "GetItem", body, &response, error,
-                                 sizeof (error));
-                if (status != 200)
-                    failure = error;
-                else
-                if (request.type == ZYN_BENCH_RMW)
-                    failure = s_update (thread, http, body, size, &request,
-                                        error, sizeof (error));
+    int active = 0;
+    bool more = count > 0 && (count == 1 || poller >= 0);
+    while (true) {
+        //  Give every idle client its next request while there is work
+        for (int i = 0; more && i < count; i++) {
+            s_client_t *client = &clients [i];
+            if (client->active)
+                continue;
+            if (!zyn_bench_thread_next (thread, &client->request)) {
+                more = false;
                 break;
-            case ZYN_BENCH_UPDATE:
-                failure = s_update (thread, http, body, size, &request, error,
-                                    sizeof (error));
-                break;
-            case ZYN_BENCH_INSERT:
-                s_build_put (thread, body, size, &request);
-                status = s_call (http, "PutItem", body, &response, error,
-                                 sizeof (error));
-                if (status != 200)
-                    failure = error;
-                break;
-            case ZYN_BENCH_SCAN:
-                length = 0;
-                s_append (body, size, &length,
-                          "{\"TableName\":\"%s\",\"ExclusiveStartKey\":{\""
-                          ZYN_BENCH_KEY_ATTRIBUTE "\":{\"S\":\"%s\"}},"
-                          "\"Limit\":%d}",
-                          options->table, request.key, request.scan_length);
-                status = s_call (http, "Scan", body, &response, error,
-                                 sizeof (error));
-                if (status != 200)
-                    failure = error;
-                break;
-            default:
-                break;
+            }
+            client->active = true;
+            client->writing = false;
+            client->start = zyn_bench_now ();
+            if (s_send (thread, client, body, size) == 0)
+                active++;
         }
-        zyn_bench_thread_done (thread, &request, start, failure);
+        if (active == 0)
+            break;
+        const char *response = NULL;
+        size_t response_size = 0;
+        if (count == 1) {
+            zyn_error_t err = { 0 };
+            int status = zyn_bench_http_receive (clients [0].http, true,
+                                                 &response, &response_size,
+                                                 &err);
+            if (!s_answer (thread, &clients [0], status, response, &err, body,
+                           size))
+                active--;
+            continue;
+        }
+        for (int i = 0; i < count; i++)
+            if (clients [i].active)
+                s_watch (poller, &clients [i], (uint32_t) i);
+        int ready = epoll_wait (poller, events, count, REPLY_TIMEOUT_MS);
+        if (ready < 0 && errno == EINTR)
+            continue;
+        if (ready <= 0) {
+            //  Nothing came back in time: everything in flight is lost
+            for (int i = 0; i < count; i++)
+                if (clients [i].active) {
+                    zyn_bench_thread_done (thread, &clients [i].request,
+                                           clients [i].start, "timeout");
+                    clients [i].active = false;
+                }
+            active = 0;
+            if (__atomic_load_n (&thread->run->stop, __ATOMIC_RELAXED))
+                break;
+            continue;
+        }
+        for (int e = 0; e < ready; e++) {
+            s_client_t *client = &clients [events [e].data.u32];
+            if (!client->active)
+                continue;
+            zyn_error_t err = { 0 };
+            int status = zyn_bench_http_receive (client->http, false,
+                                                 &response, &response_size,
+                                                 &err);
+            if (status != 0
+                && !s_answer (thread, client, status, response, &err, body,
+                              size))
+                active--;
+        }
     }
     free (body);
-    zyn_bench_http_destroy (&http);
+    free (events);
+    if (poller >= 0)
+        close (poller);
+    for (int i = 0; i < count; i++)
+        zyn_bench_http_destroy (&clients [i].http);
+    free (clients);
 }

@@ -26,6 +26,9 @@ struct _zyn_bench_http_t {
     socklen_t address_size;
     int fd;                         //  -1 when not connected
     bool reused;                    //  fd has served a request already
+    size_t request_size;            //  The request in send_buffer
+    size_t received;                //  Bytes of the response so far
+    uint64_t connections;           //  Connections made so far
     zyn_bench_sigv4_key_t signing_key;  //  Derived once a day
     time_t date_at;                 //  The second amz_date was made for
     char amz_date [32];             //  "YYYYMMDDTHHMMSSZ" of date_at
@@ -465,6 +468,7 @@ s_connect (zyn_bench_http_t *self, zyn_error_t *err)
     int one = 1;
     setsockopt (self->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof (one));
     self->reused = false;
+    self->connections++;
     return 0;
 }
 
@@ -476,16 +480,16 @@ s_disconnect (zyn_bench_http_t *self)
     self->fd = -1;
 }
 
-//  Send the request and read one response. Returns the status, -1 on a
-//  failure, or -2 if a reused connection turned out closed (retry once)
+//  Send the request in send_buffer. Returns 0, -1 on a failure, or -2 if
+//  a reused connection turned out closed (retry once)
 static int
-s_exchange (zyn_bench_http_t *self, size_t request_size,
-            const char **response, size_t *response_size, zyn_error_t *err)
+s_send (zyn_bench_http_t *self, zyn_error_t *err)
 {
     size_t sent = 0;
-    while (sent < request_size) {
+    self->received = 0;
+    while (sent < self->request_size) {
         ssize_t rc = send (self->fd, self->send_buffer + sent,
-                           request_size - sent, MSG_NOSIGNAL);
+                           self->request_size - sent, MSG_NOSIGNAL);
         if (rc < 0 && errno == EINTR)
             continue;
         if (rc <= 0) {
@@ -499,32 +503,60 @@ s_exchange (zyn_bench_http_t *self, size_t request_size,
         }
         sent += (size_t) rc;
     }
-    size_t received = 0;
+    return 0;
+}
+
+//  Connect if needed and send the request in send_buffer, once more on
+//  a new connection if a reused one was closed. Returns 0 or -1.
+static int
+s_start (zyn_bench_http_t *self, zyn_error_t *err)
+{
+    for (int attempt = 0; attempt < 2; attempt++) {
+        if (self->fd < 0 && s_connect (self, err))
+            return -1;
+        int rc = s_send (self, err);
+        if (rc != -2)
+            return rc;
+    }
+    return zyn_error_set (err, ZYN_ERR_SERVICE_UNAVAILABLE,
+                          "%s closed the connection", self->host);
+}
+
+//  Read what has come of the response, waiting for data if wait. Returns
+//  the status once it is whole, 0 if not yet, -1 on a failure, or -2 if
+//  a reused connection turned out closed before any of it came
+static int
+s_read (zyn_bench_http_t *self, bool wait, const char **response,
+        size_t *response_size, zyn_error_t *err)
+{
     while (true) {
-        if (self->recv_capacity - received < 4096) {
+        if (self->recv_capacity - self->received < 4096) {
             self->recv_capacity *= 2;
             self->recv_buffer
                 = (char *) realloc (self->recv_buffer, self->recv_capacity);
             assert (self->recv_buffer);
         }
-        ssize_t rc = recv (self->fd, self->recv_buffer + received,
-                           self->recv_capacity - received - 1, 0);
+        ssize_t rc = recv (self->fd, self->recv_buffer + self->received,
+                           self->recv_capacity - self->received - 1,
+                           wait ? 0 : MSG_DONTWAIT);
         if (rc < 0 && errno == EINTR)
             continue;
+        if (rc < 0 && !wait && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return 0;
         if (rc <= 0) {
             int reason = rc == 0 ? ECONNRESET : errno;
             s_disconnect (self);
-            if (self->reused && received == 0)
+            if (self->reused && self->received == 0)
                 return -2;
             return zyn_error_set (err, ZYN_ERR_SERVICE_UNAVAILABLE,
                                   "receive from %s: %s", self->host,
                                   strerror (reason));
         }
-        received += (size_t) rc;
+        self->received += (size_t) rc;
         int status = 0;
         size_t body_offset = 0, body_size = 0;
         bool closing = false;
-        long taken = zyn_bench_http_parse (self->recv_buffer, received,
+        long taken = zyn_bench_http_parse (self->recv_buffer, self->received,
                                            &status, &body_offset, &body_size,
                                            &closing);
         if (taken < 0) {
@@ -538,6 +570,7 @@ s_exchange (zyn_bench_http_t *self, size_t request_size,
             *response = self->recv_buffer + body_offset;
             *response_size = body_size;
             self->reused = true;
+            self->received = 0;
             if (closing)
                 s_disconnect (self);
             return status;
@@ -546,12 +579,11 @@ s_exchange (zyn_bench_http_t *self, size_t request_size,
 }
 
 //  --------------------------------------------------------------------------
-//  POST a DynamoDB request.
+//  Start a DynamoDB request.
 
 int
-zyn_bench_http_post (zyn_bench_http_t *self, const char *operation,
-                     const char *body, size_t size, const char **response,
-                     size_t *response_size, zyn_error_t *err)
+zyn_bench_http_send (zyn_bench_http_t *self, const char *operation,
+                     const char *body, size_t size, zyn_error_t *err)
 {
     assert (self);
     size_t needed = size + 2048;
@@ -575,14 +607,58 @@ zyn_bench_http_post (zyn_bench_http_t *self, const char *operation,
         self->amz_date, &self->signing_key);
     if (length < 0)
         return zyn_error_set (err, ZYN_ERR_VALIDATION, "request too large");
-    for (int attempt = 0; attempt < 2; attempt++) {
-        if (self->fd < 0 && s_connect (self, err))
+    self->request_size = (size_t) length;
+    return s_start (self, err);
+}
+
+//  --------------------------------------------------------------------------
+//  Read the response to the request sent.
+
+int
+zyn_bench_http_receive (zyn_bench_http_t *self, bool wait,
+                        const char **response, size_t *response_size,
+                        zyn_error_t *err)
+{
+    assert (self);
+    if (self->fd < 0)
+        return zyn_error_set (err, ZYN_ERR_SERVICE_UNAVAILABLE,
+                              "no request in flight to %s", self->host);
+    int status = s_read (self, wait, response, response_size, err);
+    if (status == -2) {
+        //  The server had closed the kept-alive connection: once more on
+        //  a new one, never again on that one
+        self->reused = false;
+        if (s_start (self, err))
             return -1;
-        int status = s_exchange (self, (size_t) length, response,
-                                 response_size, err);
-        if (status != -2)
-            return status;
+        status = s_read (self, wait, response, response_size, err);
+        if (status == -2)
+            return zyn_error_set (err, ZYN_ERR_SERVICE_UNAVAILABLE,
+                                  "%s closed the connection", self->host);
     }
-    return zyn_error_set (err, ZYN_ERR_SERVICE_UNAVAILABLE,
-                          "%s closed the connection", self->host);
+    return status;
+}
+
+//  --------------------------------------------------------------------------
+//  The connection's socket, or -1, and which connection it is.
+
+int
+zyn_bench_http_fd (zyn_bench_http_t *self, uint64_t *connection)
+{
+    assert (self);
+    if (connection)
+        *connection = self->connections;
+    return self->fd;
+}
+
+//  --------------------------------------------------------------------------
+//  POST a DynamoDB request and wait for its response.
+
+int
+zyn_bench_http_post (zyn_bench_http_t *self, const char *operation,
+                     const char *body, size_t size, const char **response,
+                     size_t *response_size, zyn_error_t *err)
+{
+    if (zyn_bench_http_send (self, operation, body, size, err))
+        return -1;
+    return zyn_bench_http_receive (self, true, response, response_size, err);
 }

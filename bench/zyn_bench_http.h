@@ -4,6 +4,8 @@
 
     One connection per object, one request at a time (no pipelining:
     DynamoDB endpoints answer in order but few accept pipelined requests).
+    A request is sent, then its response read, waiting or not, so one
+    thread can keep many connections busy by polling their sockets.
     Requests are POST / with DynamoDB's headers and a SigV4 Authorization
     header signed with HMAC-SHA256 (libsodium). Responses are read with
     Content-Length or chunked transfer coding. The connection is opened
@@ -43,6 +45,31 @@ int
                          const char *body, size_t size,
                          const char **response, size_t *response_size,
                          zyn_error_t *err);
+
+//  Send a DynamoDB request as zyn_bench_http_post does, connecting if
+//  needed, without reading the response. Returns 0, or -1 with err
+//  filled.
+int
+    zyn_bench_http_send (zyn_bench_http_t *self, const char *operation,
+                         const char *body, size_t size, zyn_error_t *err);
+
+//  Read the response to the request sent. If wait, blocks until it is
+//  whole; else reads what has come and returns 0 if that is not all of
+//  it. Returns the HTTP status once it is whole, with the body as for
+//  zyn_bench_http_post, or -1 with err filled. If the server had closed
+//  the kept-alive connection, the request is sent once more on a new
+//  one (whose socket zyn_bench_http_fd then returns).
+int
+    zyn_bench_http_receive (zyn_bench_http_t *self, bool wait,
+                            const char **response, size_t *response_size,
+                            zyn_error_t *err);
+
+//  The connection's socket, for polling; -1 when not connected. If
+//  connection is not NULL, sets it to the number of connections made so
+//  far, which tells a new socket from a closed one that had the same
+//  number.
+int
+    zyn_bench_http_fd (zyn_bench_http_t *self, uint64_t *connection);
 
 //  A SigV4 signing key, kept for the day, region, service and secret it
 //  was derived from, as the AWS SDKs keep it: deriving it is four of the

@@ -576,10 +576,10 @@ START_TEST (test_http_parse)
 }
 END_TEST
 
-START_TEST (test_http_exchange)
+//  A listening socket on an ephemeral loopback port, its URL in endpoint
+static int
+s_listen (char *endpoint, size_t size)
 {
-    //  One request over a real socket to a one-shot server: the request
-    //  arrives whole and the chunked answer is decoded
     int listener = socket (AF_INET, SOCK_STREAM, 0);
     ck_assert_int_ge (listener, 0);
     struct sockaddr_in address = zyn_test_loopback (0);
@@ -588,10 +588,41 @@ START_TEST (test_http_exchange)
                       0);
     socklen_t address_size = sizeof (address);
     getsockname (listener, (struct sockaddr *) &address, &address_size);
-    ck_assert_int_eq (listen (listener, 1), 0);
+    ck_assert_int_eq (listen (listener, 2), 0);
+    snprintf (endpoint, size, "http://127.0.0.1:%d", ntohs (address.sin_port));
+    return listener;
+}
+
+//  Read from peer until text has come; false if the connection ended
+static bool
+s_read_until (int peer, const char *text)
+{
+    char request [4096];
+    size_t received = 0;
+    while (!memmem (request, received, text, strlen (text))) {
+        ssize_t rc = recv (peer, request + received,
+                           sizeof (request) - received, 0);
+        if (rc <= 0)
+            return false;
+        received += (size_t) rc;
+    }
+    return true;
+}
+
+//  Wait until fd is readable (at most 5 s)
+static void
+s_wait_readable (int fd)
+{
+    struct pollfd item = { .fd = fd, .events = POLLIN };
+    ck_assert_int_eq (poll (&item, 1, 5000), 1);
+}
+
+START_TEST (test_http_exchange)
+{
+    //  One request over a real socket to a one-shot server: the request
+    //  arrives whole and the chunked answer is decoded
     char endpoint [64];
-    snprintf (endpoint, sizeof (endpoint), "http://127.0.0.1:%d",
-              ntohs (address.sin_port));
+    int listener = s_listen (endpoint, sizeof (endpoint));
     zyn_error_t err = { 0 };
     zyn_bench_http_t *http
         = zyn_bench_http_new (endpoint, "us-east-1", "a", "b", &err);
@@ -638,6 +669,106 @@ START_TEST (test_http_exchange)
 }
 END_TEST
 
+START_TEST (test_http_receive_parts)
+{
+    //  The polled interface: a response read as it comes, in two parts,
+    //  and a kept-alive connection the server closed between requests,
+    //  where the request goes once more on a new connection
+    char endpoint [64];
+    int listener = s_listen (endpoint, sizeof (endpoint));
+    int go [2];
+    ck_assert_int_eq (pipe (go), 0);
+    zyn_error_t err = { 0 };
+    zyn_bench_http_t *http
+        = zyn_bench_http_new (endpoint, "us-east-1", "a", "b", &err);
+    ck_assert_ptr_nonnull (http);
+    uint64_t connection = 7;
+    ck_assert_int_eq (zyn_bench_http_fd (http, &connection), -1);
+    ck_assert_uint_eq (connection, 0);
+
+    pid_t child = fork ();
+    ck_assert_int_ge (child, 0);
+    if (child == 0) {
+        close (go [1]);
+        //  First connection: one whole answer, then closed
+        int peer = accept (listener, NULL, NULL);
+        const char *first = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}";
+        if (!s_read_until (peer, "\"1\"}")
+            || send (peer, first, strlen (first), 0) < 0)
+            _exit (1);
+        close (peer);
+        //  Second: the answer in two parts, the second when told
+        peer = accept (listener, NULL, NULL);
+        const char *head = "HTTP/1.1 400 Bad Request\r\n"
+                           "Content-Length: 10\r\n\r\n{\"__ty";
+        const char *tail = "pe\"}";
+        char byte;
+        if (!s_read_until (peer, "\"2\"}")
+            || send (peer, head, strlen (head), 0) < 0
+            || read (go [0], &byte, 1) != 1
+            || send (peer, tail, strlen (tail), 0) < 0)
+            _exit (1);
+        close (peer);
+        _exit (0);
+    }
+    close (listener);
+    close (go [0]);
+    const char *response = NULL;
+    size_t response_size = 0;
+    ck_assert_int_eq (zyn_bench_http_send (http, "GetItem", "{\"1\"}", 5, &err),
+                      0);
+    int fd = zyn_bench_http_fd (http, &connection);
+    ck_assert_int_ge (fd, 0);
+    ck_assert_uint_eq (connection, 1);
+    s_wait_readable (fd);
+    int status = 0;
+    while ((status = zyn_bench_http_receive (http, false, &response,
+                                             &response_size, &err))
+           == 0)
+        s_wait_readable (fd);
+    ck_assert_int_eq (status, 200);
+    ck_assert_str_eq (response, "{}");
+
+    //  The server has closed that connection: the send still goes out on
+    //  it, the read finds it closed and sends again on a second one
+    usleep (100000);
+    ck_assert_int_eq (zyn_bench_http_send (http, "GetItem", "{\"2\"}", 5, &err),
+                      0);
+    fd = zyn_bench_http_fd (http, &connection);
+    s_wait_readable (fd);
+    ck_assert_int_eq (zyn_bench_http_receive (http, false, &response,
+                                              &response_size, &err),
+                      0);
+    fd = zyn_bench_http_fd (http, &connection);
+    ck_assert_uint_eq (connection, 2);
+    //  Only the first part comes (it may have been read already)
+    struct pollfd item = { .fd = fd, .events = POLLIN };
+    if (poll (&item, 1, 200) == 1)
+        ck_assert_int_eq (zyn_bench_http_receive (http, false, &response,
+                                                  &response_size, &err),
+                          0);
+    ck_assert_int_eq (write (go [1], "g", 1), 1);
+    s_wait_readable (fd);
+    while ((status = zyn_bench_http_receive (http, false, &response,
+                                             &response_size, &err))
+           == 0)
+        s_wait_readable (fd);
+    ck_assert_int_eq (status, 400);
+    ck_assert_str_eq (response, "{\"__type\"}");
+    ck_assert_uint_eq (response_size, 10);
+    close (go [1]);
+    int child_status = 0;
+    waitpid (child, &child_status, 0);
+    ck_assert_int_eq (child_status, 0);
+
+    //  Nothing in flight: a clear error
+    ck_assert_int_eq (zyn_bench_http_receive (http, true, &response,
+                                              &response_size, &err),
+                      -1);
+    zyn_bench_http_destroy (&http);
+}
+END_TEST
+
 static Suite *
 zyn_bench_suite (void)
 {
@@ -664,6 +795,7 @@ zyn_bench_suite (void)
     tcase_add_test (http, test_http_format);
     tcase_add_test (http, test_http_parse);
     tcase_add_test (http, test_http_exchange);
+    tcase_add_test (http, test_http_receive_parts);
     suite_add_tcase (suite, http);
     return suite;
 }
