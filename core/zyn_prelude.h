@@ -32,7 +32,6 @@
 #include <msgpack.h>
 #include <sodium.h>
 #include <jansson.h>
-#include <microhttpd.h>
 
 #include "zynamo.h"
 

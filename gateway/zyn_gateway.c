@@ -2,21 +2,22 @@
     zyn_gateway - the DynamoDB-compatible HTTP server
 
     One or more event loops (--threads), each a zactor that owns its own
-    libmicrohttpd daemon (no internal threads: external epoll mode), its
-    own zyn_dispatch (DEALER to the broker), and waits on the daemon's
-    epoll fd, the dispatch's sockets and its pipe with one epoll of its
-    own (see s_loop_actor); the loops share the one listening socket the
-    gateway binds. On a loop's thread a
-    request's body is gathered (up to 16 MB), then: SigV4 check, target
-    lookup, JSON parse and validation (zyn_optable). Local operations
-    answer at once; cluster operations are encoded and sent on the DEALER
-    in the same call, and the connection is suspended. When replies are
-    readable the loop completes every waiting call (resuming its
-    connection) and runs the daemon again, so the responses go out in the
-    same loop turn: no request crosses a thread. Streams operations
-    (zyn_streams_api) loop through several such calls. All a request holds
-    hangs off its s_request_t, which goes back to the loop's spare list
-    (its body buffer kept) when libmicrohttpd completes the request.
+    HTTP server (zyn_http: the connections it accepted, in an epoll set of
+    their own), its own zyn_dispatch (DEALER to the broker, direct
+    sockets to the workers), and waits on the server's epoll fd, the
+    dispatch's sockets and its pipe with one epoll of its own (see
+    s_loop_actor); the loops share the one listening socket the gateway
+    binds. On a loop's thread a request's body is gathered (up to 16 MB),
+    then: SigV4 check, target lookup, JSON parse and validation
+    (zyn_optable). Local operations answer at once; cluster operations
+    are encoded and queued on the dispatch, which sends them when the
+    turn ends, and the connection waits (reading nothing more). When
+    replies are readable the loop renders every answered call and sends
+    its response at once, then serves the connections again, so no
+    request crosses a thread. Streams operations (zyn_streams_api) loop
+    through several such calls. All a request holds hangs off its
+    s_request_t, which goes back to the loop's spare list once its
+    response is sent.
     =========================================================================
 */
 
@@ -28,6 +29,7 @@
 #include "zyn_sigv4.h"
 #include "zyn_dispatch.h"
 #include "zyn_streams_api.h"
+#include "zyn_http.h"
 #include "zyn_gateway.h"
 
 #include <fcntl.h>
@@ -39,13 +41,15 @@
 
 typedef struct s_request s_request_t;
 
-//  One event loop: an HTTP daemon and a broker connection, one thread
+//  One event loop: an HTTP server and a broker connection, one thread
 typedef struct {
     zyn_gateway_t *gateway;             //  Borrowed: the owner
-    struct MHD_Daemon *daemon;          //  Owned: the HTTP server
+    zyn_http_t *http;                   //  Owned: the HTTP server
     zyn_dispatch_t *dispatch;           //  Owned: the broker connection
     zactor_t *actor;                    //  Owned: the loop's thread
     s_request_t *spare;                 //  Owned: requests to reuse
+    s_request_t *replied;               //  Calls answered, to render
+    s_request_t *replied_tail;
 } s_loop_t;
 
 struct zyn_gateway {
@@ -61,29 +65,24 @@ struct zyn_gateway {
 };
 
 typedef enum {
-    S_RECEIVING = 0,                    //  Gathering the body
-    S_WAITING,                          //  Suspended, a broker call out
-    S_DONE                              //  A response is queued
+    S_SERVING = 0,                      //  Being served on the loop
+    S_WAITING,                          //  A broker call out
+    S_DONE                              //  The response is sent
 } s_phase_t;
-
-//  Kept for reuse: a body buffer larger than this is freed
-#define S_BODY_KEEP (64 * 1024)
 
 struct s_request {
     zyn_gateway_t *gateway;             //  Borrowed
     s_loop_t *loop;                     //  Borrowed: the request's loop
-    struct MHD_Connection *connection;  //  Borrowed
+    zyn_http_exchange_t *exchange;      //  Borrowed, until the response
     s_phase_t phase;
-    char *body;                         //  Owned: the request body; kept
-    size_t size;                        //  on the spare list
-    size_t capacity;
-    bool too_large;
+    const char *body;                   //  Borrowed from the exchange
+    size_t size;
     const zyn_op_t *op;                 //  Static
     zyn_value_t *request;               //  Owned: native request
     zyn_streams_call_t *streams;        //  Owned: Streams state
     zyn_call_t call;                    //  Owns its bodies
     int64_t started;                    //  Monotonic msecs, for the log
-    s_request_t *next;                  //  On the spare list
+    s_request_t *next;                  //  On the spare or replied list
 };
 
 static const uint32_t s_crc32_table [256] = {
@@ -235,24 +234,20 @@ s_request_id (zyn_gateway_t *gateway, char *buf)
 static const char *
     s_header (void *arg, const char *name);
 
-//  A request for connection: a spare one if the loop has one
+//  A request for exchange: a spare one if the loop has one
 static s_request_t *
-s_request_new (s_loop_t *loop, struct MHD_Connection *connection)
+s_request_new (s_loop_t *loop, zyn_http_exchange_t *exchange)
 {
     s_request_t *self = loop->spare;
     if (self) {
         loop->spare = self->next;
-        char *body = self->body;
-        size_t capacity = self->capacity;
         memset (self, 0, sizeof (s_request_t));
-        self->body = body;
-        self->capacity = capacity;
     }
     else
         self = (s_request_t *) zmalloc (sizeof (s_request_t));
     self->gateway = loop->gateway;
     self->loop = loop;
-    self->connection = connection;
+    self->exchange = exchange;
     if (loop->gateway->verbose)
         self->started = zyn_mono_msecs ();
     return self;
@@ -267,62 +262,55 @@ s_request_release (s_request_t **self_p)
         zyn_call_reset (&self->call);
         zyn_streams_call_destroy (&self->streams);
         zyn_value_destroy (&self->request);
-        if (self->capacity > S_BODY_KEEP) {
-            free (self->body);
-            self->body = NULL;
-            self->capacity = 0;
-        }
         self->next = self->loop->spare;
         self->loop->spare = self;
         *self_p = NULL;
     }
 }
 
-//  Queue a response; takes ownership of text (malloc'd)
-static enum MHD_Result
-s_respond (s_request_t *self, unsigned int status, char *text, size_t size,
+//  Send the response; takes ownership of text (malloc'd)
+static int
+s_respond (s_request_t *self, int status, char *text, size_t size,
            const char *content_type)
 {
     self->phase = S_DONE;
-    char crc [16];
-    snprintf (crc, sizeof (crc), "%" PRIu32,
-              s_crc32 (self->gateway, text, size));
     char request_id [40];
     s_request_id (self->gateway, request_id);
-    struct MHD_Response *response = MHD_create_response_from_buffer (
-        size, text, MHD_RESPMEM_MUST_FREE);
-    MHD_add_response_header (response, "Content-Type", content_type);
-    MHD_add_response_header (response, "x-amzn-RequestId", request_id);
-    MHD_add_response_header (response, "x-amz-crc32", crc);
-    if (s_header (self->connection, "Origin")) {
-        //  Browsers (the JavaScript SDK) may read the answer and the
-        //  headers SDKs check, as DynamoDB allows
-        MHD_add_response_header (response, "Access-Control-Allow-Origin",
-                                 "*");
-        MHD_add_response_header (response, "Access-Control-Expose-Headers",
+    char headers [512];
+    int length = snprintf (headers, sizeof (headers),
+                           "Content-Type: %s\r\nx-amzn-RequestId: %s\r\n"
+                           "x-amz-crc32: %" PRIu32 "\r\n%s",
+                           content_type, request_id,
+                           s_crc32 (self->gateway, text, size),
+                           //  Browsers (the JavaScript SDK) may read the
+                           //  answer and the headers SDKs check, as
+                           //  DynamoDB allows
+                           s_header (self->exchange, "Origin")
+                               ? "Access-Control-Allow-Origin: *\r\n"
+                                 "Access-Control-Expose-Headers: "
                                  "x-amzn-RequestId,x-amzn-ErrorType,"
-                                 "x-amzn-ErrorMessage,x-amz-crc32,Date");
-    }
-    enum MHD_Result result = MHD_queue_response (self->connection, status,
-                                                 response);
-    MHD_destroy_response (response);
+                                 "x-amzn-ErrorMessage,x-amz-crc32,Date\r\n"
+                               : "");
+    assert (length > 0 && (size_t) length < sizeof (headers));
+    zyn_http_respond (self->exchange, status, headers, text, size);
+    self->exchange = NULL;
+    free (text);
     if (self->gateway->verbose)
-        zsys_debug ("zyn_gateway: answered op=%s status=%u size=%zu "
+        zsys_debug ("zyn_gateway: answered op=%s status=%d size=%zu "
                     "msecs=%" PRId64, self->op ? zyn_op_name (self->op) : "-",
                     status, size, zyn_mono_msecs () - self->started);
-    return result;
+    return 0;
 }
 
-static enum MHD_Result
+static int
 s_respond_json (s_request_t *self, char *text, size_t size)
 {
-    return s_respond (self, MHD_HTTP_OK, text, size,
-                      "application/x-amz-json-1.0");
+    return s_respond (self, 200, text, size, "application/x-amz-json-1.0");
 }
 
-static enum MHD_Result
+static int
 s_respond_error (s_request_t *self, const zyn_error_t *err,
-                 const zyn_value_t *extra, unsigned int status)
+                 const zyn_value_t *extra, int status)
 {
     size_t size = 0;
     char *text = zyn_optable_error_json (err, extra, &size);
@@ -331,27 +319,33 @@ s_respond_error (s_request_t *self, const zyn_error_t *err,
                     zyn_error_name (err->type),
                     self->op ? zyn_op_name (self->op) : "-");
     return s_respond (self, status ? status
-                                   : (unsigned int) zyn_error_http_status (
-                                         err->type),
+                                   : zyn_error_http_status (err->type),
                       text, size, "application/x-amz-json-1.0");
 }
 
-static enum MHD_Result
+static int
     s_handle_reply (s_request_t *self);
 
-//  Runs in zyn_dispatch_process, on the loop's thread: the reply is in,
-//  wake the connection (the loop runs the daemon next)
+//  Runs in zyn_dispatch_process, on the loop's thread: the reply is in;
+//  the loop renders it when the dispatch is done (a Streams request may
+//  make its next call then)
 static void
 s_call_done (zyn_call_t *call, void *arg)
 {
     (void) call;
     s_request_t *self = (s_request_t *) arg;
-    MHD_resume_connection (self->connection);
+    s_loop_t *loop = self->loop;
+    self->next = NULL;
+    if (loop->replied_tail)
+        loop->replied_tail->next = self;
+    else
+        loop->replied = self;
+    loop->replied_tail = self;
 }
 
 //  Send one broker call with body (encoded here, not kept) and suspend
 //  until its reply
-static enum MHD_Result
+static int
 s_call (s_request_t *self, const char *operation, const zyn_value_t *body)
 {
     zyn_call_reset (&self->call);
@@ -364,15 +358,14 @@ s_call (s_request_t *self, const char *operation, const zyn_value_t *body)
     if (zyn_dispatch_submit (self->loop->dispatch, &self->call) == 0) {
         //  The reply cannot come before this thread polls again
         self->phase = S_WAITING;
-        MHD_suspend_connection (self->connection);
-        return MHD_YES;
+        return 0;
     }
     //  Refused (stopping, broker queue full): the call holds the error
     return s_handle_reply (self);
 }
 
 //  Run a Streams request one step further
-static enum MHD_Result
+static int
 s_streams_step (s_request_t *self, const zyn_value_t *reply,
                 const zyn_error_t *reply_err)
 {
@@ -384,7 +377,7 @@ s_streams_step (s_request_t *self, const zyn_value_t *reply,
     int rc = zyn_streams_call_step (self->streams, reply, reply_err,
                                     &operation, &body, &json, &size, &err);
     if (rc == 1) {
-        enum MHD_Result result = s_call (self, operation, body);
+        int result = s_call (self, operation, body);
         zyn_value_destroy (&body);
         return result;
     }
@@ -394,7 +387,7 @@ s_streams_step (s_request_t *self, const zyn_value_t *reply,
 }
 
 //  The broker's reply is in: render it
-static enum MHD_Result
+static int
 s_handle_reply (s_request_t *self)
 {
     zyn_error_t err = { 0 };
@@ -432,7 +425,7 @@ s_handle_reply (s_request_t *self)
             zyn_error_set (&err, ZYN_ERR_INTERNAL,
                            "The broker's reply cannot be decoded");
     }
-    enum MHD_Result result;
+    int result;
     if (zyn_op_kind (self->op) == ZYN_OP_STREAMS)
         result = s_streams_step (self, response, response ? NULL : &err);
     else
@@ -459,28 +452,26 @@ s_handle_reply (s_request_t *self)
 static const char *
 s_header (void *arg, const char *name)
 {
-    return MHD_lookup_connection_value ((struct MHD_Connection *) arg,
-                                        MHD_HEADER_KIND, name);
+    return zyn_http_header ((zyn_http_exchange_t *) arg, name);
 }
 
 //  The whole body is in: authenticate, parse, validate and serve
-static enum MHD_Result
+static int
 s_handle_request (s_request_t *self, const char *url)
 {
     zyn_gateway_t *gateway = self->gateway;
     zyn_error_t err = { 0 };
-    if (self->too_large) {
+    if (zyn_http_too_large (self->exchange)) {
         zyn_error_set (&err, ZYN_ERR_VALIDATION,
                        "Request size exceeded %d bytes", ZYN_OPTABLE_BODY_MAX);
-        return s_respond_error (self, &err, NULL,
-                                MHD_HTTP_CONTENT_TOO_LARGE);
+        return s_respond_error (self, &err, NULL, 413);
     }
     if (gateway->keys
         && zyn_sigv4_verify (gateway->keys, "POST", url, "", s_header,
-                             self->connection, self->body, self->size,
+                             self->exchange, self->body, self->size,
                              time (NULL), &err))
         return s_respond_error (self, &err, NULL, 0);
-    const char *target = s_header (self->connection, "X-Amz-Target");
+    const char *target = s_header (self->exchange, "X-Amz-Target");
     self->op = zyn_optable_lookup (target, &err);
     if (!self->op)
         return s_respond_error (self, &err, NULL, 0);
@@ -493,7 +484,7 @@ s_handle_request (s_request_t *self, const char *url)
         return s_respond_error (self, &err, NULL, 0);
     switch (zyn_op_kind (self->op)) {
         case ZYN_OP_LOCAL: {
-            const char *host = s_header (self->connection, "Host");
+            const char *host = s_header (self->exchange, "Host");
             char address [300];
             if (host)
                 snprintf (address, sizeof (address), "%.256s", host);
@@ -523,8 +514,8 @@ s_handle_request (s_request_t *self, const char *url)
     }
 }
 
-static enum MHD_Result
-s_handle_plain (s_request_t *self, unsigned int status, const char *text)
+static int
+s_handle_plain (s_request_t *self, int status, const char *text)
 {
     char *copy = strdup (text);
     assert (copy);
@@ -533,110 +524,77 @@ s_handle_plain (s_request_t *self, unsigned int status, const char *text)
 
 //  A CORS preflight: any origin may POST DynamoDB requests, as DynamoDB
 //  allows
-static enum MHD_Result
+static int
 s_handle_preflight (s_request_t *self)
 {
     self->phase = S_DONE;
-    struct MHD_Response *response = MHD_create_response_from_buffer (
-        0, NULL, MHD_RESPMEM_PERSISTENT);
-    const char *asked = s_header (self->connection,
+    const char *asked = s_header (self->exchange,
                                   "Access-Control-Request-Headers");
-    MHD_add_response_header (response, "Access-Control-Allow-Origin", "*");
-    MHD_add_response_header (response, "Access-Control-Allow-Methods",
-                             "GET, POST, OPTIONS");
-    MHD_add_response_header (response, "Access-Control-Allow-Headers",
-                             asked ? asked
-                                   : "Content-Type, X-Amz-Target, X-Amz-Date, "
-                                     "Authorization, X-Amz-Security-Token, "
-                                     "X-Amz-User-Agent");
-    MHD_add_response_header (response, "Access-Control-Max-Age", "172800");
-    enum MHD_Result result = MHD_queue_response (self->connection,
-                                                 MHD_HTTP_OK, response);
-    MHD_destroy_response (response);
-    return result;
+    char headers [1024];
+    snprintf (headers, sizeof (headers),
+              "Access-Control-Allow-Origin: *\r\n"
+              "Access-Control-Allow-Methods: GET, POST, OPTIONS\r\n"
+              "Access-Control-Allow-Headers: %.512s\r\n"
+              "Access-Control-Max-Age: 172800\r\n",
+              asked ? asked
+                    : "Content-Type, X-Amz-Target, X-Amz-Date, "
+                      "Authorization, X-Amz-Security-Token, "
+                      "X-Amz-User-Agent");
+    zyn_http_respond (self->exchange, 200, headers, NULL, 0);
+    self->exchange = NULL;
+    return 0;
 }
 
-//  libmicrohttpd's access handler: called when headers are in, once per
-//  body chunk, once when the body is complete, and once after each resume
-static enum MHD_Result
-s_access_handler (void *cls, struct MHD_Connection *connection,
-                  const char *url, const char *method, const char *version,
-                  const char *upload_data, size_t *upload_data_size,
-                  void **con_cls)
+//  The HTTP server's handler: a request is whole (or its body was too
+//  large). Served here, or left waiting for a broker call.
+static void
+s_on_request (zyn_http_exchange_t *exchange, void *arg)
 {
-    (void) version;
-    s_loop_t *loop = (s_loop_t *) cls;
+    s_loop_t *loop = (s_loop_t *) arg;
     zyn_gateway_t *gateway = loop->gateway;
-    s_request_t *self = (s_request_t *) *con_cls;
-    if (!self) {
-        self = s_request_new (loop, connection);
-        *con_cls = self;
-        if (!streq (method, MHD_HTTP_METHOD_POST)) {
-            //  DynamoDB's health check answers GET /; nothing else but
-            //  POST is an operation
-            if (streq (method, MHD_HTTP_METHOD_OPTIONS))
-                return s_handle_preflight (self);
-            if (streq (method, MHD_HTTP_METHOD_GET) && streq (url, "/")) {
-                char text [128];
-                snprintf (text, sizeof (text),
-                          "healthy: dynamodb.%s.amazonaws.com ",
-                          gateway->region);
-                return s_handle_plain (self, MHD_HTTP_OK, text);
-            }
+    s_request_t *self = s_request_new (loop, exchange);
+    const char *method = zyn_http_method (exchange);
+    const char *url = zyn_http_target (exchange);
+    self->body = zyn_http_body (exchange, &self->size);
+    if (!streq (method, "POST")) {
+        //  DynamoDB's health check answers GET /; nothing else but
+        //  POST is an operation
+        if (streq (method, "OPTIONS"))
+            s_handle_preflight (self);
+        else
+        if (streq (method, "GET") && streq (url, "/")) {
+            char text [128];
+            snprintf (text, sizeof (text),
+                      "healthy: dynamodb.%s.amazonaws.com ", gateway->region);
+            s_handle_plain (self, 200, text);
+        }
+        else {
             zyn_error_t err = { 0 };
             zyn_error_set (&err, ZYN_ERR_UNKNOWN_OPERATION, "%s", "");
-            return s_respond_error (self, &err, NULL, MHD_HTTP_NOT_FOUND);
+            s_respond_error (self, &err, NULL, 404);
         }
-        const char *length = s_header (connection, "Content-Length");
-        unsigned long long declared = length ? strtoull (length, NULL, 10)
-                                             : 0;
-        if (declared > ZYN_OPTABLE_BODY_MAX) {
-            //  Read a moderately oversized body and drop it, so the
-            //  client sees the answer; refuse a huge one at once (the
-            //  connection then closes)
-            self->too_large = true;
-            if (declared > 4ULL * ZYN_OPTABLE_BODY_MAX)
-                return s_handle_request (self, url);
-        }
-        return MHD_YES;
     }
-    if (self->phase == S_RECEIVING && *upload_data_size) {
-        size_t size = *upload_data_size;
-        *upload_data_size = 0;
-        if (self->too_large || self->size + size > ZYN_OPTABLE_BODY_MAX) {
-            //  Read and drop the rest, then answer once
-            self->too_large = true;
-            return MHD_YES;
-        }
-        if (self->size + size > self->capacity) {
-            size_t capacity = self->capacity ? self->capacity * 2 : 4096;
-            while (capacity < self->size + size)
-                capacity *= 2;
-            self->body = (char *) realloc (self->body, capacity);
-            assert (self->body);
-            self->capacity = capacity;
-        }
-        memcpy (self->body + self->size, upload_data, size);
-        self->size += size;
-        return MHD_YES;
-    }
-    if (self->phase == S_RECEIVING)
-        return s_handle_request (self, url);
-    if (self->phase == S_WAITING)
-        return s_handle_reply (self);
-    return MHD_YES;
+    else
+        s_handle_request (self, url);
+    if (self->phase == S_DONE)
+        s_request_release (&self);
 }
 
+//  Render every call answered since (a Streams request may make its next
+//  call instead)
 static void
-s_completed (void *cls, struct MHD_Connection *connection, void **con_cls,
-             enum MHD_RequestTerminationCode code)
+s_loop_render (s_loop_t *self)
 {
-    (void) cls;
-    (void) connection;
-    (void) code;
-    s_request_t *self = (s_request_t *) *con_cls;
-    s_request_release (&self);
-    *con_cls = NULL;
+    while (self->replied) {
+        s_request_t *request = self->replied;
+        self->replied = request->next;
+        if (!self->replied)
+            self->replied_tail = NULL;
+        request->next = NULL;
+        s_handle_reply (request);
+        if (request->phase == S_DONE)
+            s_request_release (&request);
+    }
 }
 
 //  Split "HOST:PORT" and resolve HOST to an IPv4 address
@@ -669,19 +627,9 @@ s_parse_address (const char *text, struct sockaddr_in *address,
     return 0;
 }
 
-//  libmicrohttpd's timeout in msecs, or -1 when it needs none
-static long
-s_daemon_timeout (struct MHD_Daemon *daemon)
-{
-    MHD_UNSIGNED_LONG_LONG timeout = 0;
-    if (MHD_get_timeout (daemon, &timeout) != MHD_YES)
-        return -1;
-    return timeout > LONG_MAX ? LONG_MAX : (long) timeout;
-}
-
 //  What the loop's epoll reports, by its data.u32
 #define S_TAG_PIPE 0
-#define S_TAG_DAEMON 1
+#define S_TAG_HTTP 1
 #define S_TAG_DISPATCH 2                //  + the item's index
 
 //  Turns in a row the loop may take without asking epoll
@@ -720,26 +668,24 @@ s_loop_handle_pipe (zsock_t *pipe)
 }
 
 //  The event loop: one thread serves HTTP and talks to the broker. One
-//  epoll waits on the pipe, the daemon's own epoll fd and the dispatch's
-//  sockets (their ZMQ_FDs, edge-like: a socket is read until it has
-//  nothing more, and read again after a call went out on it). A turn
-//  first completes every reply that is in (resuming its connection), then
-//  runs the daemon once: it answers the resumed connections and reads
-//  the new requests, which go out at once. So the work of many
-//  connections shares one epoll_wait and one daemon run.
+//  epoll waits on the pipe, the HTTP server's epoll fd and the
+//  dispatch's sockets (their ZMQ_FDs, edge-like: a socket is read until
+//  it has nothing more, and read again after a call went out on it). A
+//  turn first renders every reply that is in (its response goes out at
+//  once), then runs the HTTP server: it reads the next requests of the
+//  connections that answered and of those the kernel reports, and their
+//  calls go out together when the turn ends. So the work of many
+//  connections shares one epoll_wait.
 static void
 s_loop_actor (zsock_t *pipe, void *args)
 {
     s_loop_t *self = (s_loop_t *) args;
-    const union MHD_DaemonInfo *info
-        = MHD_get_daemon_info (self->daemon, MHD_DAEMON_INFO_EPOLL_FD);
-    assert (info);
     int epoll_fd = epoll_create1 (EPOLL_CLOEXEC);
     assert (epoll_fd >= 0);
     s_watch (epoll_fd, zsock_resolve (pipe), S_TAG_PIPE);
-    struct epoll_event event = { .events = EPOLLIN,
-                                 .data.u32 = S_TAG_DAEMON };
-    int rc = epoll_ctl (epoll_fd, EPOLL_CTL_ADD, info->epoll_fd, &event);
+    struct epoll_event event = { .events = EPOLLIN, .data.u32 = S_TAG_HTTP };
+    int rc = epoll_ctl (epoll_fd, EPOLL_CTL_ADD, zyn_http_fd (self->http),
+                        &event);
     assert (rc == 0);
     zmq_pollitem_t items [3];
     int item_count = zyn_dispatch_pollitems (self->dispatch, items, 3);
@@ -748,7 +694,7 @@ s_loop_actor (zsock_t *pipe, void *args)
     zsock_signal (pipe, 0);
     //  The first turn looks at everything: a ZMQ_FD only wakes on change
     bool pipe_due = true;
-    bool daemon_due = true;
+    bool http_due = true;
     int turns = 0;                      //  Turns in a row without epoll
     for (int i = 0; i < item_count; i++)
         items [i].revents = ZMQ_POLLIN;
@@ -756,23 +702,23 @@ s_loop_actor (zsock_t *pipe, void *args)
         if (pipe_due && s_loop_handle_pipe (pipe))
             break;
         pipe_due = false;
-        if (zyn_dispatch_process_ready (self->dispatch, items, item_count))
-            daemon_due = true;
+        zyn_dispatch_process_ready (self->dispatch, items, item_count);
         for (int i = 0; i < item_count; i++)
             items [i].revents = 0;
-        if (daemon_due)
-            MHD_run (self->daemon);
-        daemon_due = false;
+        s_loop_render (self);
+        if (http_due || zyn_http_timeout (self->http) == 0)
+            zyn_http_run (self->http);
+        http_due = false;
         //  The calls this turn made go out together
         zyn_dispatch_flush (self->dispatch);
-        long wait = s_daemon_timeout (self->daemon);
+        long wait = zyn_http_timeout (self->http);
         bool unread = zyn_dispatch_has_unread (self->dispatch);
         if ((wait == 0 || unread) && turns < S_TURNS_MAX) {
-            //  More to do at once (the daemon has a connection ready, a
-            //  socket was sent on): another turn without asking epoll,
-            //  a few times at most, so the pipe and the rest are seen
+            //  More to do at once (a connection answered and may have
+            //  its next request in, a socket was sent on): another turn
+            //  without asking epoll, a few times at most, so the pipe
+            //  and the rest are seen
             turns++;
-            daemon_due = wait == 0;
             continue;
         }
         turns = 0;
@@ -790,34 +736,30 @@ s_loop_actor (zsock_t *pipe, void *args)
             break;
         }
         if (count == 0 && wait != 0) {
-            //  A timer is due: the daemon's or a call's deadline
-            daemon_due = true;
+            //  A timer is due: an idle connection's or a call's deadline
+            http_due = true;
         }
-        if (wait == 0 && s_daemon_timeout (self->daemon) == 0)
-            daemon_due = true;
         for (int i = 0; i < count; i++) {
             uint32_t tag = events [i].data.u32;
             if (tag == S_TAG_PIPE)
                 pipe_due = true;
             else
-            if (tag == S_TAG_DAEMON)
-                daemon_due = true;
+            if (tag == S_TAG_HTTP)
+                http_due = true;
             else
                 items [tag - S_TAG_DISPATCH].revents = ZMQ_POLLIN;
         }
     }
     close (epoll_fd);
-    //  Stopping: every call in flight fails, its connection resumes and
-    //  gets its ServiceUnavailable; new calls are refused at once. The
-    //  daemon must not stop with a connection suspended.
+    //  Stopping: every call in flight fails and its client gets its
+    //  ServiceUnavailable now; new calls are refused at once
     zyn_dispatch_stop (self->dispatch);
-    MHD_run (self->daemon);
-    for (int again = 0; again < 3 && s_daemon_timeout (self->daemon) == 0;
-         again++)
-        MHD_run (self->daemon);
+    s_loop_render (self);
+    zyn_http_run (self->http);
+    s_loop_render (self);
 }
 
-//  Start one event loop on listen_fd (a copy the loop's daemon owns)
+//  Start one event loop on listen_fd (a copy the loop's server owns)
 static s_loop_t *
 s_loop_new (zyn_gateway_t *gateway, const zyn_gateway_config_t *config,
             int listen_fd, zyn_error_t *err)
@@ -832,21 +774,13 @@ s_loop_new (zyn_gateway_t *gateway, const zyn_gateway_config_t *config,
         free (self);
         return NULL;
     }
-    self->daemon = MHD_start_daemon (
-        MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO
-            | (config->verbose ? MHD_USE_ERROR_LOG : 0),
-        0, NULL, NULL, s_access_handler, self,
-        MHD_OPTION_LISTEN_SOCKET, listen_fd,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned int) 10000,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) 300,
-        //  Headers and one read buffer; libmicrohttpd clears the pool
-        //  between requests, so bigger costs time on every request
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) (16 * 1024),
-        MHD_OPTION_NOTIFY_COMPLETED, s_completed, self,
-        MHD_OPTION_END);
-    if (!self->daemon) {
-        close (listen_fd);
-        zyn_error_set (err, ZYN_ERR_INTERNAL, "cannot start the HTTP server");
+    zyn_http_config_t http_config = { 0 };
+    http_config.body_max = ZYN_OPTABLE_BODY_MAX;
+    http_config.idle_ms = 300 * 1000;
+    http_config.connection_max = 10000;
+    self->http = zyn_http_new (listen_fd, &http_config, s_on_request, self,
+                               err);
+    if (!self->http) {
         zyn_dispatch_destroy (&self->dispatch);
         free (self);
         return NULL;
@@ -861,14 +795,13 @@ s_loop_destroy (s_loop_t **self_p)
 {
     s_loop_t *self = *self_p;
     if (self) {
-        //  The loop answers every suspended request before it ends
+        //  The loop answers every waiting request before it ends
         zactor_destroy (&self->actor);
-        MHD_stop_daemon (self->daemon);
+        zyn_http_destroy (&self->http);
         zyn_dispatch_destroy (&self->dispatch);
         while (self->spare) {
             s_request_t *request = self->spare;
             self->spare = request->next;
-            free (request->body);
             free (request);
         }
         free (self);
@@ -947,7 +880,7 @@ zyn_gateway_new (const zyn_gateway_config_t *config, zyn_error_t *err)
     socklen_t bound_size = sizeof (bound);
     if (getsockname (listen_fd, (struct sockaddr *) &bound, &bound_size) == 0)
         self->port = ntohs (bound.sin_port);
-    //  Every loop's daemon polls (and at the end closes) its own copy of
+    //  Every loop's server polls (and at the end closes) its own copy of
     //  the listening socket; the first to accept takes the connection
     int loop_count = config->threads > 0 ? config->threads : 1;
     self->loops = (s_loop_t **) zmalloc (sizeof (s_loop_t *) * loop_count);
@@ -980,8 +913,7 @@ zyn_gateway_destroy (zyn_gateway_t **self_p)
     assert (self_p);
     zyn_gateway_t *self = *self_p;
     if (self) {
-        //  Each loop answers its suspended requests before its daemon
-        //  stops: libmicrohttpd must not stop with connections suspended
+        //  Each loop answers its waiting requests before it stops
         for (int i = 0; i < self->loop_count; i++)
             s_loop_destroy (&self->loops [i]);
         free (self->loops);

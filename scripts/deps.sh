@@ -4,7 +4,7 @@
 set -euo pipefail
 packages=(build-essential autoconf automake libtool pkg-config
     libzmq3-dev libczmq-dev libleveldb-dev libmsgpack-dev check
-    libsodium-dev libmicrohttpd-dev libjansson-dev libjemalloc-dev
+    libsodium-dev libjansson-dev libjemalloc-dev
     python3 python3-pytest python3-boto3 awscli clang libclang-rt-14-dev)
 missing=()
 for package in "${packages[@]}"; do
