@@ -820,7 +820,8 @@ s_listen (const struct sockaddr_in *address, const char *text,
                        strerror (errno));
         return -1;
     }
-    //  SO_REUSEADDR (as libmicrohttpd's own) but not SO_REUSEPORT: a port
+    //  SO_REUSEADDR (a restarted gateway binds at once) but not
+    //  SO_REUSEPORT: a port
     //  in use stays refused
     int on = 1;
     setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof (on));

@@ -3,12 +3,12 @@
 
     Serves DynamoDB's JSON protocol (POST / with X-Amz-Target) and DynamoDB
     Streams' over HTTP/1.1 with keep-alive. Each of its event loops (one
-    thread each, --threads) runs a libmicrohttpd daemon and a zyn_dispatch
-    pipeline to the broker: a request is parsed, authenticated (SigV4,
-    unless open), validated (zyn_optable) and, for cluster operations,
-    sent on the loop's DEALER socket on the same thread; the HTTP
-    connection is suspended meanwhile, so many requests from many clients
-    are in flight at once without a thread each. Responses carry
+    thread each, --threads) runs an HTTP server (zyn_http) and a
+    zyn_dispatch pipeline to the cluster: a request is parsed,
+    authenticated (SigV4, unless open), validated (zyn_optable) and, for
+    cluster operations, sent from the same thread; the HTTP connection
+    waits meanwhile, so many requests from many clients are in flight at
+    once without a thread each. Responses carry
     x-amzn-RequestId and x-amz-crc32 as DynamoDB's do.
     =========================================================================
 */
