@@ -434,6 +434,30 @@ s_put_string (s_text_t *self, const char *string, size_t size, bool partial)
     *out++ = '"';
     char *flushed = out;
     while (data < limit) {
+        //  Eight plain bytes at a time (none below 0x20, none from 0x80,
+        //  no '"' or '\\'): most of an item's text
+        while (limit - data >= 8) {
+            uint64_t word;
+            memcpy (&word, data, 8);
+            const uint64_t ones = 0x0101010101010101ULL;
+            const uint64_t highs = 0x8080808080808080ULL;
+            uint64_t quote = word ^ (ones * '"');
+            uint64_t slash = word ^ (ones * '\\');
+            //  A byte's high bit: set from 0x80 (word), or by the borrow
+            //  of a byte below 0x20, or of a '"' or '\\' (a zero byte of
+            //  quote or slash). A borrow may also mark the bytes above a
+            //  special one, never a plain word.
+            uint64_t special = ((word - ones * 0x20)
+                                | (quote - ones) | (slash - ones) | word)
+                             & highs;
+            if (special)
+                break;
+            memcpy (out, data, 8);
+            out += 8;
+            data += 8;
+        }
+        if (data == limit)
+            break;
         uint8_t c = *data;
         if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
             *out++ = (char) c;

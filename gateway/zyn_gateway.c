@@ -268,6 +268,16 @@ s_request_release (s_request_t **self_p)
     }
 }
 
+//  Append text to buffer at *length (the caller sized buffer for all it
+//  appends) and keep it NUL-terminated
+static void
+s_append (char *buffer, size_t *length, const char *text)
+{
+    size_t size = strlen (text);
+    memcpy (buffer + *length, text, size + 1);
+    *length += size;
+}
+
 //  Send the response; takes ownership of text (malloc'd)
 static int
 s_respond (s_request_t *self, int status, char *text, size_t size,
@@ -276,22 +286,32 @@ s_respond (s_request_t *self, int status, char *text, size_t size,
     self->phase = S_DONE;
     char request_id [40];
     s_request_id (self->gateway, request_id);
+    //  CRC32 in decimal, written from the end
+    char crc [16];
+    char *digits = crc + sizeof (crc) - 1;
+    *digits = 0;
+    uint32_t value = s_crc32 (self->gateway, text, size);
+    do {
+        *--digits = (char) ('0' + value % 10);
+        value /= 10;
+    } while (value);
     char headers [512];
-    int length = snprintf (headers, sizeof (headers),
-                           "Content-Type: %s\r\nx-amzn-RequestId: %s\r\n"
-                           "x-amz-crc32: %" PRIu32 "\r\n%s",
-                           content_type, request_id,
-                           s_crc32 (self->gateway, text, size),
-                           //  Browsers (the JavaScript SDK) may read the
-                           //  answer and the headers SDKs check, as
-                           //  DynamoDB allows
-                           s_header (self->exchange, "Origin")
-                               ? "Access-Control-Allow-Origin: *\r\n"
-                                 "Access-Control-Expose-Headers: "
-                                 "x-amzn-RequestId,x-amzn-ErrorType,"
-                                 "x-amzn-ErrorMessage,x-amz-crc32,Date\r\n"
-                               : "");
-    assert (length > 0 && (size_t) length < sizeof (headers));
+    size_t length = 0;
+    s_append (headers, &length, "Content-Type: ");
+    s_append (headers, &length, content_type);
+    s_append (headers, &length, "\r\nx-amzn-RequestId: ");
+    s_append (headers, &length, request_id);
+    s_append (headers, &length, "\r\nx-amz-crc32: ");
+    s_append (headers, &length, digits);
+    s_append (headers, &length, "\r\n");
+    if (s_header (self->exchange, "Origin"))
+        //  Browsers (the JavaScript SDK) may read the answer and the
+        //  headers SDKs check, as DynamoDB allows
+        s_append (headers, &length,
+                  "Access-Control-Allow-Origin: *\r\n"
+                  "Access-Control-Expose-Headers: x-amzn-RequestId,"
+                  "x-amzn-ErrorType,x-amzn-ErrorMessage,x-amz-crc32,Date\r\n");
+    assert (length < sizeof (headers));
     zyn_http_respond (self->exchange, status, headers, text, size);
     self->exchange = NULL;
     free (text);

@@ -580,6 +580,15 @@ s_conn_send (s_conn_t *conn, struct iovec *pieces, int count)
     }
 }
 
+//  Append text to buffer at *length (sized by the caller)
+static void
+s_put (char *buffer, size_t *length, const char *text)
+{
+    size_t size = strlen (text);
+    memcpy (buffer + *length, text, size);
+    *length += size;
+}
+
 //  "Date: <IMF-fixdate>\r\n" for now, made once a second
 static const char *
 s_date (zyn_http_t *self)
@@ -1063,15 +1072,33 @@ zyn_http_respond (zyn_http_exchange_t *exchange, int status,
         return;
     }
     bool closing = !exchange->head.keep_alive || conn->close_after;
-    char head [256];
-    int length = snprintf (head, sizeof (head),
-                           "HTTP/1.1 %d %s\r\n%sContent-Length: %zu\r\n%s",
-                           status, s_reason (status), s_date (self), size,
-                           closing ? "Connection: close\r\n" : "");
-    assert (length > 0 && (size_t) length < sizeof (head));
+    //  The status line, Date, Content-Length and maybe Connection, put
+    //  together without printf (one of these per request)
+    assert (status >= 100 && status <= 999);
+    char head [256] = "HTTP/1.1 ";
+    size_t length = 9;
+    head [length++] = (char) ('0' + status / 100);
+    head [length++] = (char) ('0' + status / 10 % 10);
+    head [length++] = (char) ('0' + status % 10);
+    head [length++] = ' ';
+    s_put (head, &length, s_reason (status));
+    s_put (head, &length, "\r\n");
+    s_put (head, &length, s_date (self));
+    s_put (head, &length, "Content-Length: ");
+    char digits [24];
+    char *number = digits + sizeof (digits) - 1;
+    *number = 0;
+    size_t value = size;
+    do {
+        *--number = (char) ('0' + value % 10);
+        value /= 10;
+    } while (value);
+    s_put (head, &length, number);
+    s_put (head, &length, closing ? "\r\nConnection: close\r\n" : "\r\n");
+    assert (length < sizeof (head));
     bool head_only = streq (exchange->head.method, "HEAD");
     struct iovec pieces [4] = {
-        { head, (size_t) length },
+        { head, length },
         { (void *) (headers ? headers : ""), headers ? strlen (headers) : 0 },
         { (void *) "\r\n", 2 },
         { (void *) body, head_only ? 0 : size }
