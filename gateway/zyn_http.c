@@ -794,6 +794,10 @@ s_conn_process (s_conn_t *conn)
                 s_conn_close (conn);
             return;
         }
+        //  A client that does not read its answers gets no more of them:
+        //  the next request waits until this one's answer is out
+        if (conn->out_sent < conn->out_size)
+            return;
         if (conn->discard) {
             size_t drop = conn->in_size < conn->discard
                         ? conn->in_size : (size_t) conn->discard;

@@ -12,8 +12,8 @@
     zyn_http_respond, at once or later (after a call to the cluster);
     until then the connection reads nothing more, and requests pipelined
     behind it wait in the buffer or the socket. A response is written at
-    once with one writev; what the socket does not take is kept and sent
-    when it drains.
+    once with one sendmsg; what the socket does not take is kept and sent
+    when it drains, and the connection reads its next request only then.
 
     HTTP/1.1 as RFC 9112 has it: keep-alive by default (HTTP/1.0 only
     with Connection: keep-alive), Content-Length or chunked request

@@ -184,6 +184,7 @@ END_TEST
 
 typedef struct {
     bool defer;                     //  Keep exchanges instead of answering
+    size_t big;                     //  If set, answer this many bytes
     zyn_http_exchange_t *held [4];
     int held_count;
     int calls;
@@ -226,6 +227,15 @@ s_handler (zyn_http_exchange_t *exchange, void *arg)
     if (self->defer) {
         ck_assert_int_lt (self->held_count, 4);
         self->held [self->held_count++] = exchange;
+        return;
+    }
+    if (self->big) {
+        //  Bytes that say where they are: byte i is 'a' + i % 26
+        char *text = (char *) malloc (self->big);
+        for (size_t i = 0; i < self->big; i++)
+            text [i] = (char) ('a' + i % 26);
+        zyn_http_respond (exchange, 200, NULL, text, self->big);
+        free (text);
         return;
     }
     s_answer (exchange);
@@ -389,6 +399,54 @@ START_TEST (test_server_pipelined)
     ck_assert_ptr_nonnull (strstr (response, "\r\n\r\nPOST /1:one"));
     s_response (server, fd, response, sizeof (response));
     ck_assert_ptr_nonnull (strstr (response, "\r\n\r\nPOST /2:two"));
+    close (fd);
+    zyn_http_destroy (&server);
+}
+END_TEST
+
+START_TEST (test_server_slow_reader)
+{
+    //  A response far larger than the socket takes at once, to a client
+    //  that reads late: the rest goes out as the socket drains, whole and
+    //  in order, and the pipelined request behind it is served after
+    s_handler_t handler = { 0 };
+    handler.big = 8 * 1024 * 1024;
+    int port = 0;
+    zyn_http_t *server = s_server (&handler, 0, 0, &port);
+    int fd = zyn_test_connect (port, 5);
+    s_write (fd, "GET /big HTTP/1.1\r\n\r\nGET /next HTTP/1.1\r\n\r\n");
+    s_pump (server, 100);
+    ck_assert_int_eq (handler.calls, 1);
+    //  Read it all, pumping the server between reads
+    size_t total = 2 * handler.big + 1024;
+    char *got = (char *) malloc (total);
+    size_t used = 0;
+    size_t wanted = 0;
+    int64_t end = zyn_mono_msecs () + 10000;
+    while ((wanted == 0 || used < wanted) && zyn_mono_msecs () < end) {
+        zyn_http_run (server);
+        ssize_t rc = recv (fd, got + used, total - used, MSG_DONTWAIT);
+        if (rc > 0)
+            used += (size_t) rc;
+        else
+            usleep (1000);
+        if (!wanted) {
+            char *split = (char *) memmem (got, used, "\r\n\r\n", 4);
+            if (split)
+                wanted = (size_t) (split + 4 - got) + handler.big;
+        }
+    }
+    ck_assert_uint_gt (wanted, 0);
+    ck_assert_uint_ge (used, wanted);
+    ck_assert_ptr_nonnull (memmem (got, 200, "Content-Length: 8388608\r\n", 25));
+    const char *body = (const char *) memmem (got, used, "\r\n\r\n", 4) + 4;
+    for (size_t i = 0; i < handler.big; i++)
+        if (body [i] != (char) ('a' + i % 26))
+            ck_abort_msg ("byte %zu is wrong", i);
+    //  The second request was served only once the first was answered
+    //  (it is answered the same way)
+    ck_assert_int_eq (handler.calls, 2);
+    free (got);
     close (fd);
     zyn_http_destroy (&server);
 }
@@ -562,6 +620,7 @@ zyn_http_suite (void)
     tcase_set_timeout (server, 30);
     tcase_add_test (server, test_server_keep_alive);
     tcase_add_test (server, test_server_pipelined);
+    tcase_add_test (server, test_server_slow_reader);
     tcase_add_test (server, test_server_continue_chunked);
     tcase_add_test (server, test_server_too_large);
     tcase_add_test (server, test_server_malformed);
