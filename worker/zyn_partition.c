@@ -696,7 +696,9 @@ zyn_partition_read_raw (zyn_partition_t *self, const uint8_t *row,
         free (hex);
         if (staged) {
             if (staged->data) {
-                *data_p = (uint8_t *) zmalloc (headroom + staged->size);
+                //  Not zeroed: the caller fills the headroom
+                *data_p = (uint8_t *) malloc (headroom + staged->size);
+                assert (*data_p);
                 memcpy (*data_p + headroom, staged->data, staged->size);
                 *size_p = staged->size;
             }
@@ -715,7 +717,8 @@ zyn_partition_read_raw (zyn_partition_t *self, const uint8_t *row,
     }
     if (!data)
         return 0;
-    *data_p = (uint8_t *) zmalloc (headroom + size);
+    *data_p = (uint8_t *) malloc (headroom + size);
+    assert (*data_p);
     memcpy (*data_p + headroom, data, size);
     *size_p = size;
     leveldb_free (data);
