@@ -210,15 +210,8 @@ zyn_bench_http_format (char *buffer, size_t size, const char *host,
                          names, values, 4, body, body_size, access_key,
                          secret_key, region, "dynamodb", amz_date, cache))
         return -1;
-    //  Content-Length in decimal, written from the end
-    char digits [24];
-    char *number = digits + sizeof (digits) - 1;
-    *number = 0;
-    size_t value = body_size;
-    do {
-        *--number = (char) ('0' + value % 10);
-        value /= 10;
-    } while (value);
+    char digits [ZYN_U64_TEXT];
+    const char *number = zyn_u64_text (digits, body_size);
     size_t length = 0;
     if (!s_append (buffer, size, &length, "POST / HTTP/1.1\r\nHost: ", host,
                    "\r\nContent-Type: " CONTENT_TYPE "\r\nX-Amz-Date: ",

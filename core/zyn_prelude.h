@@ -71,6 +71,22 @@ zyn_get_u32 (const uint8_t *buf)
          | ((uint32_t) buf [2] << 8) | (uint32_t) buf [3];
 }
 
+//  value in decimal, NUL-terminated, at the end of buf (ZYN_U64_TEXT
+//  bytes: the longest value and its NUL); returns where the text starts.
+//  For headers written per request, where printf would cost more.
+#define ZYN_U64_TEXT 21
+static inline const char *
+zyn_u64_text (char *buf, uint64_t value)
+{
+    char *digits = buf + ZYN_U64_TEXT - 1;
+    *digits = 0;
+    do {
+        *--digits = (char) ('0' + value % 10);
+        value /= 10;
+    } while (value);
+    return digits;
+}
+
 //  Milliseconds since the epoch (wall time: for data, never for timeouts)
 static inline int64_t
 zyn_wall_msecs (void)

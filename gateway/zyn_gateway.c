@@ -286,15 +286,7 @@ s_respond (s_request_t *self, int status, char *text, size_t size,
     self->phase = S_DONE;
     char request_id [40];
     s_request_id (self->gateway, request_id);
-    //  CRC32 in decimal, written from the end
-    char crc [16];
-    char *digits = crc + sizeof (crc) - 1;
-    *digits = 0;
-    uint32_t value = s_crc32 (self->gateway, text, size);
-    do {
-        *--digits = (char) ('0' + value % 10);
-        value /= 10;
-    } while (value);
+    char crc [ZYN_U64_TEXT];
     char headers [512];
     size_t length = 0;
     s_append (headers, &length, "Content-Type: ");
@@ -302,7 +294,8 @@ s_respond (s_request_t *self, int status, char *text, size_t size,
     s_append (headers, &length, "\r\nx-amzn-RequestId: ");
     s_append (headers, &length, request_id);
     s_append (headers, &length, "\r\nx-amz-crc32: ");
-    s_append (headers, &length, digits);
+    s_append (headers, &length,
+              zyn_u64_text (crc, s_crc32 (self->gateway, text, size)));
     s_append (headers, &length, "\r\n");
     if (s_header (self->exchange, "Origin"))
         //  Browsers (the JavaScript SDK) may read the answer and the

@@ -1089,15 +1089,8 @@ zyn_http_respond (zyn_http_exchange_t *exchange, int status,
     s_put (head, &length, "\r\n");
     s_put (head, &length, s_date (self));
     s_put (head, &length, "Content-Length: ");
-    char digits [24];
-    char *number = digits + sizeof (digits) - 1;
-    *number = 0;
-    size_t value = size;
-    do {
-        *--number = (char) ('0' + value % 10);
-        value /= 10;
-    } while (value);
-    s_put (head, &length, number);
+    char digits [ZYN_U64_TEXT];
+    s_put (head, &length, zyn_u64_text (digits, size));
     s_put (head, &length, closing ? "\r\nConnection: close\r\n" : "\r\n");
     assert (length < sizeof (head));
     bool head_only = streq (exchange->head.method, "HEAD");
