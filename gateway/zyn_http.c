@@ -500,11 +500,11 @@ s_conn_close (s_conn_t *conn)
         close (conn->fd);           //  Which takes it out of the epoll set
         conn->fd = -1;
         self->connections--;
+        //  An open connection is on the idle list unless busy
+        if (!conn->busy)
+            s_list_remove (&self->idle_head, &self->idle_tail, conn);
     }
-    if (conn->busy)
-        return;
-    s_list_remove (&self->idle_head, &self->idle_tail, conn);
-    if (!conn->ready)
+    if (!conn->busy && !conn->ready)
         s_conn_free (conn);
 }
 
