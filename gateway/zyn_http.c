@@ -17,6 +17,7 @@
 #include "zyn_prelude.h"
 #include "zyn_http.h"
 
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
@@ -72,6 +73,9 @@ struct s_conn {
 struct _zyn_http_t {
     int epoll_fd;
     int listen_fd;
+    int spare_fd;                   //  /dev/null, given up to shed a
+                                    //  connection when out of descriptors
+    bool shed_logged;
     zyn_http_config_t config;
     zyn_http_handler_fn *handler;
     void *arg;
@@ -824,8 +828,25 @@ s_accept (zyn_http_t *self)
     for (int i = 0; i < S_ACCEPTS; i++) {
         int fd = accept4 (self->listen_fd, NULL, NULL,
                           SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0 && (errno == EMFILE || errno == ENFILE)
+            && self->spare_fd >= 0) {
+            //  Out of descriptors: the listening socket would stay
+            //  readable and the loop spin. The spare descriptor makes
+            //  room to take the connection and close it at once.
+            close (self->spare_fd);
+            fd = accept4 (self->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+            if (fd >= 0)
+                close (fd);
+            self->spare_fd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+            if (!self->shed_logged) {
+                zsys_warning ("zyn_http: out of file descriptors, "
+                              "connections are closed at once");
+                self->shed_logged = true;
+            }
+            continue;
+        }
         if (fd < 0)
-            return;                 //  None left, or out of descriptors
+            return;                 //  None left
         if (self->connections >= self->config.connection_max) {
             close (fd);
             continue;
@@ -882,6 +903,10 @@ zyn_http_new (int listen_fd, const zyn_http_config_t *config,
     zyn_http_t *self = (zyn_http_t *) zmalloc (sizeof (zyn_http_t));
     self->epoll_fd = epoll_fd;
     self->listen_fd = listen_fd;
+    self->spare_fd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+    //  Logging starts CZMQ, which needs descriptors: start it now, not
+    //  when they have run out
+    zsys_init ();
     self->config = *config;
     if (self->config.connection_max <= 0)
         self->config.connection_max = 10000;
@@ -921,6 +946,8 @@ zyn_http_destroy (zyn_http_t **self_p)
             }
         close (self->listen_fd);
         close (self->epoll_fd);
+        if (self->spare_fd >= 0)
+            close (self->spare_fd);
         free (self);
         *self_p = NULL;
     }

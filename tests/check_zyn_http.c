@@ -15,6 +15,8 @@
 #include "zyn_testutil.h"
 
 #include <netinet/tcp.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 
 //  --------------------------------------------------------------------------
 //  The parser
@@ -607,6 +609,59 @@ START_TEST (test_server_limit)
 }
 END_TEST
 
+START_TEST (test_server_out_of_descriptors)
+{
+    //  With no descriptor left the server closes new connections at once
+    //  (it does not spin on the listening socket), and serves again once
+    //  descriptors are free
+    s_handler_t handler = { 0 };
+    int port = 0;
+    zyn_http_t *server = s_server (&handler, 0, 0, &port);
+    struct rlimit limit;
+    ck_assert_int_eq (getrlimit (RLIMIT_NOFILE, &limit), 0);
+    struct rlimit lower = limit;
+    lower.rlim_cur = 512;
+    ck_assert_int_eq (setrlimit (RLIMIT_NOFILE, &lower), 0);
+    int spare [512];
+    int count = 0;
+    while (count < 512) {
+        int fd = open ("/dev/null", O_RDONLY);
+        if (fd < 0)
+            break;
+        spare [count++] = fd;
+    }
+    ck_assert_int_eq (errno, EMFILE);
+    //  The client connects from a child, which has descriptors of its own
+    pid_t child = fork ();
+    ck_assert_int_ge (child, 0);
+    if (child == 0) {
+        for (int i = 0; i < count; i++)
+            close (spare [i]);
+        int fd = zyn_test_connect (port, 5);
+        char byte;
+        //  Closed by the server: read returns 0, not a timeout
+        _exit (read (fd, &byte, 1) == 0 ? 0 : 1);
+    }
+    int status = -1;
+    int64_t end = zyn_mono_msecs () + 5000;
+    while (zyn_mono_msecs () < end
+           && waitpid (child, &status, WNOHANG) == 0)
+        s_pump (server, 10);
+    ck_assert_int_eq (status, 0);
+    ck_assert_int_eq (zyn_http_connections (server), 0);
+    for (int i = 0; i < count; i++)
+        close (spare [i]);
+    ck_assert_int_eq (setrlimit (RLIMIT_NOFILE, &limit), 0);
+    int fd = zyn_test_connect (port, 5);
+    s_write (fd, "GET /again HTTP/1.1\r\n\r\n");
+    char response [1024];
+    s_response (server, fd, response, sizeof (response));
+    ck_assert_ptr_nonnull (strstr (response, "\r\n\r\nGET /again:"));
+    close (fd);
+    zyn_http_destroy (&server);
+}
+END_TEST
+
 static Suite *
 zyn_http_suite (void)
 {
@@ -626,6 +681,7 @@ zyn_http_suite (void)
     tcase_add_test (server, test_server_malformed);
     tcase_add_test (server, test_server_idle_and_gone);
     tcase_add_test (server, test_server_limit);
+    tcase_add_test (server, test_server_out_of_descriptors);
     suite_add_tcase (suite, server);
     return suite;
 }
