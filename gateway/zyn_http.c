@@ -92,13 +92,15 @@ struct _zyn_http_t {
 //  --------------------------------------------------------------------------
 //  The parser
 
-//  RFC 9110 tchar
-static bool
+//  RFC 9110 tchar: ALPHA, DIGIT and !#$%&'*+-.^_`|~, as bits of two
+//  masks over ASCII (the characters 0-63, then 64-127)
+static inline bool
 s_is_tchar (unsigned char c)
 {
-    if (isalnum (c))
-        return true;
-    return c && strchr ("!#$%&'*+-.^_`|~", c) != NULL;
+    static const uint64_t masks [2] = {
+        0x03ff6cfa00000000ULL, 0x57ffffffc7fffffeULL
+    };
+    return c < 128 && (masks [c >> 6] >> (c & 63)) & 1;
 }
 
 //  True if the comma-separated list value holds token (no case)
@@ -244,18 +246,22 @@ zyn_http_parse_head (char *data, size_t size, zyn_http_head_t *head)
         start++;
     //  The head ends at the first empty line; look before changing it
     size_t end = 0;
-    for (size_t at = start; at < size; at++)
-        if (data [at] == '\n') {
-            if (at + 1 < size && data [at + 1] == '\n') {
-                end = at + 2;
-                break;
-            }
-            if (at + 2 < size && data [at + 1] == '\r'
-                && data [at + 2] == '\n') {
-                end = at + 3;
-                break;
-            }
+    size_t at = start;
+    while (at < size) {
+        const char *newline = (const char *) memchr (data + at, '\n',
+                                                     size - at);
+        if (!newline)
+            break;
+        at = (size_t) (newline - data) + 1;
+        if (at < size && data [at] == '\n') {
+            end = at + 1;
+            break;
         }
+        if (at + 1 < size && data [at] == '\r' && data [at + 1] == '\n') {
+            end = at + 2;
+            break;
+        }
+    }
     if (!end)
         return 0;
     if (memchr (data + start, 0, end - start))
