@@ -279,7 +279,7 @@ s_append (char *buffer, size_t *length, const char *text)
 }
 
 //  Send the response; takes ownership of text (malloc'd)
-static int
+static void
 s_respond (s_request_t *self, int status, char *text, size_t size,
            const char *content_type)
 {
@@ -312,16 +312,15 @@ s_respond (s_request_t *self, int status, char *text, size_t size,
         zsys_debug ("zyn_gateway: answered op=%s status=%d size=%zu "
                     "msecs=%" PRId64, self->op ? zyn_op_name (self->op) : "-",
                     status, size, zyn_mono_msecs () - self->started);
-    return 0;
 }
 
-static int
+static void
 s_respond_json (s_request_t *self, char *text, size_t size)
 {
-    return s_respond (self, 200, text, size, "application/x-amz-json-1.0");
+    s_respond (self, 200, text, size, "application/x-amz-json-1.0");
 }
 
-static int
+static void
 s_respond_error (s_request_t *self, const zyn_error_t *err,
                  const zyn_value_t *extra, int status)
 {
@@ -331,12 +330,11 @@ s_respond_error (s_request_t *self, const zyn_error_t *err,
         zsys_debug ("zyn_gateway: error type=%s op=%s",
                     zyn_error_name (err->type),
                     self->op ? zyn_op_name (self->op) : "-");
-    return s_respond (self, status ? status
-                                   : zyn_error_http_status (err->type),
-                      text, size, "application/x-amz-json-1.0");
+    s_respond (self, status ? status : zyn_error_http_status (err->type),
+               text, size, "application/x-amz-json-1.0");
 }
 
-static int
+static void
     s_handle_reply (s_request_t *self);
 
 //  Runs in zyn_dispatch_process, on the loop's thread: the reply is in;
@@ -358,7 +356,7 @@ s_call_done (zyn_call_t *call, void *arg)
 
 //  Send one broker call with body (encoded here, not kept) and suspend
 //  until its reply
-static int
+static void
 s_call (s_request_t *self, const char *operation, const zyn_value_t *body)
 {
     zyn_call_reset (&self->call);
@@ -371,14 +369,14 @@ s_call (s_request_t *self, const char *operation, const zyn_value_t *body)
     if (zyn_dispatch_submit (self->loop->dispatch, &self->call) == 0) {
         //  The reply cannot come before this thread polls again
         self->phase = S_WAITING;
-        return 0;
+        return;
     }
     //  Refused (stopping, broker queue full): the call holds the error
-    return s_handle_reply (self);
+    s_handle_reply (self);
 }
 
 //  Run a Streams request one step further
-static int
+static void
 s_streams_step (s_request_t *self, const zyn_value_t *reply,
                 const zyn_error_t *reply_err)
 {
@@ -390,17 +388,18 @@ s_streams_step (s_request_t *self, const zyn_value_t *reply,
     int rc = zyn_streams_call_step (self->streams, reply, reply_err,
                                     &operation, &body, &json, &size, &err);
     if (rc == 1) {
-        int result = s_call (self, operation, body);
+        s_call (self, operation, body);
         zyn_value_destroy (&body);
-        return result;
     }
+    else
     if (rc == 0)
-        return s_respond_json (self, json, size);
-    return s_respond_error (self, &err, NULL, 0);
+        s_respond_json (self, json, size);
+    else
+        s_respond_error (self, &err, NULL, 0);
 }
 
 //  The broker's reply is in: render it
-static int
+static void
 s_handle_reply (s_request_t *self)
 {
     zyn_error_t err = { 0 };
@@ -438,28 +437,26 @@ s_handle_reply (s_request_t *self)
             zyn_error_set (&err, ZYN_ERR_INTERNAL,
                            "The broker's reply cannot be decoded");
     }
-    int result;
     if (zyn_op_kind (self->op) == ZYN_OP_STREAMS)
-        result = s_streams_step (self, response, response ? NULL : &err);
+        s_streams_step (self, response, response ? NULL : &err);
     else
     if (!response)
-        result = s_respond_error (self, &err, extra, 0);
+        s_respond_error (self, &err, extra, 0);
     else {
         zyn_optable_finish_response (self->op, self->request, response,
                                  self->gateway->region);
         size_t size = 0;
         char *json = zyn_json_from_response (response, &size);
         if (json)
-            result = s_respond_json (self, json, size);
+            s_respond_json (self, json, size);
         else {
             zyn_error_set (&err, ZYN_ERR_INTERNAL,
                            "The response cannot be rendered");
-            result = s_respond_error (self, &err, NULL, 0);
+            s_respond_error (self, &err, NULL, 0);
         }
     }
     zyn_value_destroy (&response);
     zyn_value_destroy (&extra);
-    return result;
 }
 
 static const char *
@@ -469,7 +466,7 @@ s_header (void *arg, const char *name)
 }
 
 //  The whole body is in: authenticate, parse, validate and serve
-static int
+static void
 s_handle_request (s_request_t *self, const char *url)
 {
     zyn_gateway_t *gateway = self->gateway;
@@ -477,24 +474,31 @@ s_handle_request (s_request_t *self, const char *url)
     if (zyn_http_too_large (self->exchange)) {
         zyn_error_set (&err, ZYN_ERR_VALIDATION,
                        "Request size exceeded %d bytes", ZYN_OPTABLE_BODY_MAX);
-        return s_respond_error (self, &err, NULL, 413);
+        s_respond_error (self, &err, NULL, 413);
+        return;
     }
     if (gateway->keys
         && zyn_sigv4_verify (gateway->keys, "POST", url, "", s_header,
                              self->exchange, self->body, self->size,
-                             time (NULL), &err))
-        return s_respond_error (self, &err, NULL, 0);
+                             time (NULL), &err)) {
+        s_respond_error (self, &err, NULL, 0);
+        return;
+    }
     const char *target = s_header (self->exchange, "X-Amz-Target");
     self->op = zyn_optable_lookup (target, &err);
-    if (!self->op)
-        return s_respond_error (self, &err, NULL, 0);
+    if (!self->op) {
+        s_respond_error (self, &err, NULL, 0);
+        return;
+    }
     if (gateway->verbose)
         zsys_debug ("zyn_gateway: request op=%s size=%zu",
                     zyn_op_name (self->op), self->size);
     self->request = zyn_optable_parse_request (self->op, self->body, self->size,
                                            &err);
-    if (!self->request)
-        return s_respond_error (self, &err, NULL, 0);
+    if (!self->request) {
+        s_respond_error (self, &err, NULL, 0);
+        return;
+    }
     switch (zyn_op_kind (self->op)) {
         case ZYN_OP_LOCAL: {
             const char *host = s_header (self->exchange, "Host");
@@ -506,38 +510,43 @@ s_handle_request (s_request_t *self, const char *url)
                           gateway->port);
             zyn_value_t *response = zyn_optable_local_response (
                 self->op, self->request, address, &err);
-            if (!response)
-                return s_respond_error (self, &err, NULL, 0);
+            if (!response) {
+                s_respond_error (self, &err, NULL, 0);
+                break;
+            }
             size_t size = 0;
             char *json = zyn_json_from_response (response, &size);
             zyn_value_destroy (&response);
             if (!json) {
                 zyn_error_set (&err, ZYN_ERR_INTERNAL,
                                "The response cannot be rendered");
-                return s_respond_error (self, &err, NULL, 0);
+                s_respond_error (self, &err, NULL, 0);
             }
-            return s_respond_json (self, json, size);
+            else
+                s_respond_json (self, json, size);
+            break;
         }
         case ZYN_OP_STREAMS:
             self->streams = zyn_streams_call_new (self->op, &self->request,
                                                   gateway->region);
-            return s_streams_step (self, NULL, NULL);
+            s_streams_step (self, NULL, NULL);
+            break;
         default:
-            return s_call (self, zyn_op_name (self->op), self->request);
+            s_call (self, zyn_op_name (self->op), self->request);
     }
 }
 
-static int
+static void
 s_handle_plain (s_request_t *self, int status, const char *text)
 {
     char *copy = strdup (text);
     assert (copy);
-    return s_respond (self, status, copy, strlen (copy), "text/plain");
+    s_respond (self, status, copy, strlen (copy), "text/plain");
 }
 
 //  A CORS preflight: any origin may POST DynamoDB requests, as DynamoDB
 //  allows
-static int
+static void
 s_handle_preflight (s_request_t *self)
 {
     self->phase = S_DONE;
@@ -555,7 +564,6 @@ s_handle_preflight (s_request_t *self)
                       "X-Amz-User-Agent");
     zyn_http_respond (self->exchange, 200, headers, NULL, 0);
     self->exchange = NULL;
-    return 0;
 }
 
 //  The HTTP server's handler: a request is whole (or its body was too
