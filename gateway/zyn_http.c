@@ -1124,7 +1124,11 @@ zyn_http_respond (zyn_http_exchange_t *exchange, int status,
     s_put (head, &length, "Content-Length: ");
     char digits [ZYN_U64_TEXT];
     s_put (head, &length, zyn_u64_text (digits, size));
-    s_put (head, &length, closing ? "\r\nConnection: close\r\n" : "\r\n");
+    //  An HTTP/1.0 client keeps the connection only if told so
+    s_put (head, &length,
+           closing ? "\r\nConnection: close\r\n"
+         : exchange->head.minor == 0 ? "\r\nConnection: keep-alive\r\n"
+                                     : "\r\n");
     assert (length < sizeof (head));
     bool head_only = streq (exchange->head.method, "HEAD");
     struct iovec pieces [4] = {

@@ -362,6 +362,11 @@ START_TEST (test_server_keep_alive)
     response [got] = 0;
     ck_assert_ptr_nonnull (strstr (response, "Content-Length: 8\r\n"));
     ck_assert_str_eq (strstr (response, "\r\n\r\n"), "\r\n\r\n");
+    //  HTTP/1.0 asking to keep the connection is told it is kept
+    s_write (fd, "GET /kept HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+    s_response (server, fd, response, sizeof (response));
+    ck_assert_ptr_nonnull (strstr (response, "Connection: keep-alive\r\n"));
+    ck_assert_ptr_nonnull (strstr (response, "\r\n\r\nGET /kept:"));
     //  HTTP/1.0: answered, then closed
     s_write (fd, "GET /old HTTP/1.0\r\n\r\n");
     s_response (server, fd, response, sizeof (response));
