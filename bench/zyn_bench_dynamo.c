@@ -384,12 +384,15 @@ zyn_bench_dynamo_thread (zyn_bench_thread_t *thread)
         if (ready < 0 && errno == EINTR)
             continue;
         if (ready <= 0) {
-            //  Nothing came back in time: everything in flight is lost
+            //  Nothing came back in time: everything in flight is lost,
+            //  and its connections too (a late answer must not be taken
+            //  for the next request's)
             for (int i = 0; i < count; i++)
                 if (clients [i].active) {
                     zyn_bench_thread_done (thread, &clients [i].request,
                                            clients [i].start, "timeout");
                     clients [i].active = false;
+                    zyn_bench_http_close (clients [i].http);
                 }
             active = 0;
             if (__atomic_load_n (&thread->run->stop, __ATOMIC_RELAXED))

@@ -632,6 +632,18 @@ zyn_bench_http_receive (zyn_bench_http_t *self, bool wait,
 }
 
 //  --------------------------------------------------------------------------
+//  Close the connection, dropping what is in flight on it.
+
+void
+zyn_bench_http_close (zyn_bench_http_t *self)
+{
+    assert (self);
+    s_disconnect (self);
+    self->received = 0;
+    self->reused = false;
+}
+
+//  --------------------------------------------------------------------------
 //  The connection's socket, or -1, and which connection it is.
 
 int

@@ -64,6 +64,11 @@ int
                             const char **response, size_t *response_size,
                             zyn_error_t *err);
 
+//  Close the connection, dropping a request in flight on it and any
+//  answer still to come; the next send connects again.
+void
+    zyn_bench_http_close (zyn_bench_http_t *self);
+
 //  The connection's socket, for polling; -1 when not connected. If
 //  connection is not NULL, sets it to the number of connections made so
 //  far, which tells a new socket from a closed one that had the same

@@ -761,7 +761,12 @@ START_TEST (test_http_receive_parts)
     waitpid (child, &child_status, 0);
     ck_assert_int_eq (child_status, 0);
 
-    //  Nothing in flight: a clear error
+    //  Closed by the caller (a request given up on): no socket, and
+    //  nothing in flight is a clear error
+    ck_assert_int_ge (zyn_bench_http_fd (http, NULL), 0);
+    zyn_bench_http_close (http);
+    ck_assert_int_eq (zyn_bench_http_fd (http, &connection), -1);
+    ck_assert_uint_eq (connection, 2);
     ck_assert_int_eq (zyn_bench_http_receive (http, true, &response,
                                               &response_size, &err),
                       -1);
