@@ -87,6 +87,16 @@ zyn_u64_text (char *buf, uint64_t value)
     return digits;
 }
 
+//  Append text to buffer at *length, keeping it NUL-terminated. The
+//  caller sized buffer for all it appends (headers built per request).
+static inline void
+zyn_text_put (char *buffer, size_t *length, const char *text)
+{
+    size_t size = strlen (text);
+    memcpy (buffer + *length, text, size + 1);
+    *length += size;
+}
+
 //  Milliseconds since the epoch (wall time: for data, never for timeouts)
 static inline int64_t
 zyn_wall_msecs (void)

@@ -268,16 +268,6 @@ s_request_release (s_request_t **self_p)
     }
 }
 
-//  Append text to buffer at *length (the caller sized buffer for all it
-//  appends) and keep it NUL-terminated
-static void
-s_append (char *buffer, size_t *length, const char *text)
-{
-    size_t size = strlen (text);
-    memcpy (buffer + *length, text, size + 1);
-    *length += size;
-}
-
 //  Send the response; takes ownership of text (malloc'd)
 static void
 s_respond (s_request_t *self, int status, char *text, size_t size,
@@ -289,21 +279,22 @@ s_respond (s_request_t *self, int status, char *text, size_t size,
     char crc [ZYN_U64_TEXT];
     char headers [512];
     size_t length = 0;
-    s_append (headers, &length, "Content-Type: ");
-    s_append (headers, &length, content_type);
-    s_append (headers, &length, "\r\nx-amzn-RequestId: ");
-    s_append (headers, &length, request_id);
-    s_append (headers, &length, "\r\nx-amz-crc32: ");
-    s_append (headers, &length,
-              zyn_u64_text (crc, s_crc32 (self->gateway, text, size)));
-    s_append (headers, &length, "\r\n");
+    zyn_text_put (headers, &length, "Content-Type: ");
+    zyn_text_put (headers, &length, content_type);
+    zyn_text_put (headers, &length, "\r\nx-amzn-RequestId: ");
+    zyn_text_put (headers, &length, request_id);
+    zyn_text_put (headers, &length, "\r\nx-amz-crc32: ");
+    zyn_text_put (headers, &length,
+                  zyn_u64_text (crc, s_crc32 (self->gateway, text, size)));
+    zyn_text_put (headers, &length, "\r\n");
     if (s_header (self->exchange, "Origin"))
         //  Browsers (the JavaScript SDK) may read the answer and the
         //  headers SDKs check, as DynamoDB allows
-        s_append (headers, &length,
-                  "Access-Control-Allow-Origin: *\r\n"
-                  "Access-Control-Expose-Headers: x-amzn-RequestId,"
-                  "x-amzn-ErrorType,x-amzn-ErrorMessage,x-amz-crc32,Date\r\n");
+        zyn_text_put (headers, &length,
+                      "Access-Control-Allow-Origin: *\r\n"
+                      "Access-Control-Expose-Headers: x-amzn-RequestId,"
+                      "x-amzn-ErrorType,x-amzn-ErrorMessage,x-amz-crc32,"
+                      "Date\r\n");
     assert (length < sizeof (headers));
     zyn_http_respond (self->exchange, status, headers, text, size);
     self->exchange = NULL;

@@ -541,8 +541,6 @@ s_conn_flush (s_conn_t *conn)
 static void
 s_conn_keep (s_conn_t *conn, const char *data, size_t size)
 {
-    if (conn->out_sent && conn->out_sent == conn->out_size)
-        conn->out_sent = conn->out_size = 0;
     if (conn->out_size + size > conn->out_capacity) {
         size_t capacity = conn->out_capacity ? conn->out_capacity : 4096;
         while (capacity < conn->out_size + size)
@@ -588,15 +586,6 @@ s_conn_send (s_conn_t *conn, struct iovec *pieces, int count)
                      length - sent);
         sent = 0;
     }
-}
-
-//  Append text to buffer at *length (sized by the caller)
-static void
-s_put (char *buffer, size_t *length, const char *text)
-{
-    size_t size = strlen (text);
-    memcpy (buffer + *length, text, size);
-    *length += size;
 }
 
 //  "Date: <IMF-fixdate>\r\n" for now, made once a second
@@ -1118,17 +1107,17 @@ zyn_http_respond (zyn_http_exchange_t *exchange, int status,
     head [length++] = (char) ('0' + status / 10 % 10);
     head [length++] = (char) ('0' + status % 10);
     head [length++] = ' ';
-    s_put (head, &length, s_reason (status));
-    s_put (head, &length, "\r\n");
-    s_put (head, &length, s_date (self));
-    s_put (head, &length, "Content-Length: ");
+    zyn_text_put (head, &length, s_reason (status));
+    zyn_text_put (head, &length, "\r\n");
+    zyn_text_put (head, &length, s_date (self));
+    zyn_text_put (head, &length, "Content-Length: ");
     char digits [ZYN_U64_TEXT];
-    s_put (head, &length, zyn_u64_text (digits, size));
+    zyn_text_put (head, &length, zyn_u64_text (digits, size));
     //  An HTTP/1.0 client keeps the connection only if told so
-    s_put (head, &length,
-           closing ? "\r\nConnection: close\r\n"
-         : exchange->head.minor == 0 ? "\r\nConnection: keep-alive\r\n"
-                                     : "\r\n");
+    zyn_text_put (head, &length,
+                  closing ? "\r\nConnection: close\r\n"
+                  : exchange->head.minor == 0
+                  ? "\r\nConnection: keep-alive\r\n" : "\r\n");
     assert (length < sizeof (head));
     bool head_only = streq (exchange->head.method, "HEAD");
     struct iovec pieces [4] = {
