@@ -26,6 +26,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#if defined (__x86_64__)
+#include <immintrin.h>
+#endif
 
 #include <czmq.h>
 #include <leveldb/c.h>

@@ -1056,9 +1056,15 @@ zyn_http_header (zyn_http_exchange_t *exchange, const char *name)
 {
     assert (exchange);
     const zyn_http_head_t *head = &exchange->head;
-    for (int i = 0; i < head->field_count; i++)
-        if (strcasecmp (head->fields [i].name, name) == 0)
+    //  Names that differ in their first letter (in any case) are passed
+    //  over without a call: most lookups are of names a request lacks
+    unsigned char first = (unsigned char) name [0] | 0x20;
+    for (int i = 0; i < head->field_count; i++) {
+        const char *field = head->fields [i].name;
+        if (((unsigned char) field [0] | 0x20) == first
+            && strcasecmp (field, name) == 0)
             return head->fields [i].value;
+    }
     return NULL;
 }
 

@@ -556,15 +556,28 @@ s_matches_name_pattern (const char *text, size_t size)
 //  Append one violation to the list being built in buf
 static void
 s_violation (char *buf, size_t size, int *count, const char *value_text,
-             const char *member, const char *constraint)
+             const char *name, const char *constraint)
 {
     if (*count >= S_VIOLATIONS_MAX)
         return;
+    char member [64];
+    s_member_name (name, member, sizeof (member));
     size_t used = strlen (buf);
     snprintf (buf + used, size - used,
               "%sValue %s at '%s' failed to satisfy constraint: %s",
               *count ? "; " : "", value_text, member, constraint);
     (*count)++;
+}
+
+//  A string parameter as a violation shows it: quoted, at most 100
+//  characters; formatted once, when the first constraint fails
+static const char *
+s_show_string (char *shown, size_t size, const char *text, size_t length)
+{
+    if (!shown [0])
+        snprintf (shown, size, "'%.*s'", (int) (length > 100 ? 100 : length),
+                  text);
+    return shown;
 }
 
 //  --------------------------------------------------------------------------
@@ -583,16 +596,17 @@ zyn_optable_validate (const zyn_op_t *op, const zyn_value_t *request,
             && s_check_type (param, value, err))
             return -1;
     }
-    char violations [ZYN_ERROR_MESSAGE_MAX] = "";
+    //  Nothing here is formatted unless a constraint fails: every
+    //  request passes through
+    char violations [ZYN_ERROR_MESSAGE_MAX];
+    violations [0] = 0;
     int count = 0;
     for (const s_param_t *param = op->params; param->name; param++) {
-        char member [64];
-        s_member_name (param->name, member, sizeof (member));
         const zyn_value_t *value = zyn_value_map_get (request, param->name);
         if (!value || zyn_value_type (value) == ZYN_TYPE_NULL) {
             if (param->required)
                 s_violation (violations, sizeof (violations), &count, "null",
-                             member, "Member must not be null");
+                             param->name, "Member must not be null");
             continue;
         }
         char shown [160];
@@ -600,8 +614,7 @@ zyn_optable_validate (const zyn_op_t *op, const zyn_value_t *request,
         if (param->type == P_STRING) {
             const char *text = zyn_value_data (value);
             size_t length = zyn_value_size (value);
-            snprintf (shown, sizeof (shown), "'%.*s'",
-                      (int) (length > 100 ? 100 : length), text);
+            shown [0] = 0;
             if (param->enums) {
                 bool found = false;
                 //  The enum list is "[A, B, C]": look for the exact word
@@ -619,52 +632,61 @@ zyn_optable_validate (const zyn_op_t *op, const zyn_value_t *request,
                               "Member must satisfy enum value set: %s",
                               param->enums);
                     s_violation (violations, sizeof (violations), &count,
-                                 shown, member, constraint);
+                                 s_show_string (shown, sizeof (shown), text,
+                                                length),
+                                 param->name, constraint);
                 }
             }
             if (param->name_pattern && !s_matches_name_pattern (text, length))
-                s_violation (violations, sizeof (violations), &count, shown,
-                             member,
+                s_violation (violations, sizeof (violations), &count,
+                             s_show_string (shown, sizeof (shown), text,
+                                            length),
+                             param->name,
                              "Member must satisfy regular expression "
                              "pattern: [a-zA-Z0-9_.-]+");
             if (param->min_length && length < (size_t) param->min_length) {
                 snprintf (constraint, sizeof (constraint),
                           "Member must have length greater than or equal "
                           "to %d", param->min_length);
-                s_violation (violations, sizeof (violations), &count, shown,
-                             member, constraint);
+                s_violation (violations, sizeof (violations), &count,
+                             s_show_string (shown, sizeof (shown), text,
+                                            length),
+                             param->name, constraint);
             }
             if (param->max_length && length > (size_t) param->max_length) {
                 snprintf (constraint, sizeof (constraint),
                           "Member must have length less than or equal to %d",
                           param->max_length);
-                s_violation (violations, sizeof (violations), &count, shown,
-                             member, constraint);
+                s_violation (violations, sizeof (violations), &count,
+                             s_show_string (shown, sizeof (shown), text,
+                                            length),
+                             param->name, constraint);
             }
         }
         else
         if (param->type == P_INTEGER && param->has_range) {
             int64_t number = 0;
             const char *text = zyn_value_data (value);
-            snprintf (shown, sizeof (shown), "'%s'", text ? text : "");
             if (zyn_value_map_get_int (request, param->name, &number)) {
                 zyn_error_set (err, ZYN_ERR_SERIALIZATION,
                                "NUMBER_VALUE cannot be converted to Integer");
                 return -1;
             }
+            if (number < param->min_value || number > param->max_value)
+                snprintf (shown, sizeof (shown), "'%s'", text ? text : "");
             if (number < param->min_value) {
                 snprintf (constraint, sizeof (constraint),
                           "Member must have value greater than or equal "
                           "to %" PRId64, param->min_value);
                 s_violation (violations, sizeof (violations), &count, shown,
-                             member, constraint);
+                             param->name, constraint);
             }
             if (number > param->max_value) {
                 snprintf (constraint, sizeof (constraint),
                           "Member must have value less than or equal to %"
                           PRId64, param->max_value);
                 s_violation (violations, sizeof (violations), &count, shown,
-                             member, constraint);
+                             param->name, constraint);
             }
         }
         else
@@ -674,7 +696,7 @@ zyn_optable_validate (const zyn_op_t *op, const zyn_value_t *request,
                       "Member must have length greater than or equal to %d",
                       param->min_length);
             s_violation (violations, sizeof (violations), &count, "'{}'",
-                         member, constraint);
+                         param->name, constraint);
         }
     }
     if (count == 0)

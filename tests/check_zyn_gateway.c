@@ -30,6 +30,29 @@ START_TEST (test_crc32)
     ck_assert_uint_eq (zyn_gateway_crc32 ("123456789", 9), 3421780262U);
     ck_assert_uint_eq (zyn_gateway_crc32 ("", 0), 0);
     ck_assert_uint_eq (zyn_gateway_crc32 ("{}", 2), 2745614147U);
+    //  Every length and alignment the folding path and its tail take,
+    //  against the CRC computed one bit at a time
+    uint8_t *data = (uint8_t *) malloc (4200);
+    ck_assert_ptr_nonnull (data);
+    uint64_t state = 0x9e3779b97f4a7c15ULL;
+    for (size_t i = 0; i < 4200; i++) {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        data [i] = (uint8_t) state;
+    }
+    for (size_t size = 0; size <= 4100; size += size < 300 ? 1 : 97)
+        for (size_t offset = 0; offset < 8; offset += 3) {
+            uint32_t crc = 0xffffffffU;
+            for (size_t i = 0; i < size; i++) {
+                crc ^= data [offset + i];
+                for (int bit = 0; bit < 8; bit++)
+                    crc = (crc >> 1) ^ (0xedb88320U & (0U - (crc & 1)));
+            }
+            ck_assert_uint_eq (zyn_gateway_crc32 (data + offset, size),
+                               crc ^ 0xffffffffU);
+        }
+    free (data);
 }
 END_TEST
 
@@ -114,6 +137,19 @@ START_TEST (test_validation)
                     "regular expression pattern: [a-zA-Z0-9_.-]+; Value 'a!' "
                     "at 'tableName' failed to satisfy constraint: Member "
                     "must have length greater than or equal to 3");
+    //  A long value is shown by its first 100 characters
+    char long_body [400];
+    char long_expected [600];
+    char name [301];
+    memset (name, 'a', 300);
+    name [300] = 0;
+    snprintf (long_body, sizeof (long_body), "{\"TableName\":\"%s\"}", name);
+    snprintf (long_expected, sizeof (long_expected),
+              "1 validation error detected: Value '%.100s' at 'tableName' "
+              "failed to satisfy constraint: Member must have length less "
+              "than or equal to 255", name);
+    s_expect_error ("DescribeTable", long_body, ZYN_ERR_VALIDATION,
+                    long_expected);
     s_expect_error ("ListTables", "{\"Limit\":0}", ZYN_ERR_VALIDATION,
                     "1 validation error detected: Value '0' at 'limit' "
                     "failed to satisfy constraint: Member must have value "
