@@ -21,6 +21,7 @@
 #include "zyn_prelude.h"
 #include <jansson.h>
 #include "zyn_json.h"
+#include "zyn_json_private.h"
 #include "zyn_value.h"
 
 //  What a JSON member holds, known from its name (and its parent's)
@@ -316,51 +317,15 @@ zyn_json_to_request_jansson (const char *json, size_t size, zyn_error_t *err)
 //  it too, and where its dump would have failed (other text that is not
 //  UTF-8) the whole response is "{}".
 
-typedef struct {
-    char *data;                 //  The text so far, not NUL-terminated
-    size_t size;                //  Bytes in data
-    size_t max;                 //  Bytes allocated
-    bool failed;                //  Text that is not UTF-8 was met
-} s_text_t;
-
 //  Result of rendering one value
 #define RENDERED 0
 #define DROPPED -1              //  No text; the container leaves it out
 
-//  Make room for extra more bytes
-static inline void
-s_text_reserve (s_text_t *self, size_t extra)
-{
-    if (self->size + extra <= self->max)
-        return;
-    size_t max = self->max;
-    while (max < self->size + extra)
-        max *= 2;
-    self->data = (char *) realloc (self->data, max);
-    assert (self->data);
-    self->max = max;
-}
-
-static inline void
-s_text_put (s_text_t *self, const char *data, size_t size)
-{
-    s_text_reserve (self, size);
-    memcpy (self->data + self->size, data, size);
-    self->size += size;
-}
-
-static inline void
-s_text_putc (s_text_t *self, char c)
-{
-    s_text_reserve (self, 1);
-    self->data [self->size++] = c;
-}
-
 //  Length of the UTF-8 sequence at data (size bytes left), or 0 if it is
 //  not one: an overlong form, a surrogate or beyond U+10FFFF is not
 
-static size_t
-s_utf8_length (const uint8_t *data, size_t size)
+size_t
+zyn_json_utf8_length (const uint8_t *data, size_t size)
 {
     uint8_t first = data [0];
     size_t length;
@@ -407,7 +372,7 @@ s_is_utf8 (const char *string)
         if (data [i] < 0x80)
             i++;
         else {
-            size_t length = s_utf8_length (data + i, size - i);
+            size_t length = zyn_json_utf8_length (data + i, size - i);
             if (!length)
                 return false;
             i += length;
@@ -422,12 +387,13 @@ s_is_utf8 (const char *string)
 //  wrote before it gave up: the opening quote and the text up to the last
 //  escape before the fault.
 
-static int
-s_put_string (s_text_t *self, const char *string, size_t size, bool partial)
+int
+zyn_json_put_string (zyn_json_text_t *self, const char *string, size_t size,
+                     bool partial)
 {
     static const char hex [] = "0123456789ABCDEF";
     //  At worst every byte becomes \u00XX
-    s_text_reserve (self, size * 6 + 2);
+    zyn_json_text_reserve (self, size * 6 + 2);
     char *out = self->data + self->size;
     const uint8_t *data = (const uint8_t *) string;
     const uint8_t *limit = data + size;
@@ -465,7 +431,7 @@ s_put_string (s_text_t *self, const char *string, size_t size, bool partial)
         }
         else
         if (c >= 0x80) {
-            size_t length = s_utf8_length (data, (size_t) (limit - data));
+            size_t length = zyn_json_utf8_length (data, (size_t) (limit - data));
             if (!length) {
                 if (partial)
                     self->size = (size_t) (flushed - self->data);
@@ -504,9 +470,9 @@ s_put_string (s_text_t *self, const char *string, size_t size, bool partial)
 //  A string whose failure to be UTF-8 fails the whole text
 
 static void
-s_put_string_or_fail (s_text_t *self, const char *string, size_t size)
+s_put_string_or_fail (zyn_json_text_t *self, const char *string, size_t size)
 {
-    if (s_put_string (self, string, size, false))
+    if (zyn_json_put_string (self, string, size, false))
         self->failed = true;
 }
 
@@ -515,22 +481,20 @@ s_put_string_or_fail (s_text_t *self, const char *string, size_t size)
 //  this (only a plain map's names can be such: an item's are checked).
 
 static void
-s_put_name (s_text_t *self, const char *name)
+s_put_name (zyn_json_text_t *self, const char *name)
 {
-    s_put_string (self, name, strlen (name), true);
-    s_text_putc (self, ':');
+    zyn_json_put_string (self, name, strlen (name), true);
+    zyn_json_text_putc (self, ':');
 }
 
 //  Binary as quoted base64 text
 
-static void
-s_put_binary (s_text_t *self, const zyn_value_t *value)
+void
+zyn_json_put_base64 (zyn_json_text_t *self, const uint8_t *data, size_t size)
 {
     static const char alphabet []
         = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    size_t size = zyn_value_size (value);
-    const uint8_t *data = (const uint8_t *) zyn_value_data (value);
-    s_text_reserve (self, 4 * ((size + 2) / 3) + 2);
+    zyn_json_text_reserve (self, 4 * ((size + 2) / 3) + 2);
     char *out = self->data + self->size;
     *out++ = '"';
     size_t i = 0;
@@ -553,6 +517,13 @@ s_put_binary (s_text_t *self, const zyn_value_t *value)
     }
     *out++ = '"';
     self->size = (size_t) (out - self->data);
+}
+
+static void
+s_put_binary (zyn_json_text_t *self, const zyn_value_t *value)
+{
+    zyn_json_put_base64 (self, (const uint8_t *) zyn_value_data (value),
+                         zyn_value_size (value));
 }
 
 //  True if text is how printf's %lld writes some long long: an optional
@@ -580,7 +551,7 @@ s_is_plain_integer (const char *text)
 //  15 exactly) and the number is at least 1e-4, below 1e15 and not zero.
 
 static bool
-s_put_short_fraction (s_text_t *self, const char *text)
+s_put_short_fraction (zyn_json_text_t *self, const char *text)
 {
     const char *digits = *text == '-' ? text + 1 : text;
     const char *point = NULL;
@@ -621,9 +592,9 @@ s_put_short_fraction (s_text_t *self, const char *text)
         return false;           //  A leading zero, or 1e15 or more
     //  Cut at the last nonzero digit, or before the point
     const char *end = last > point ? last + 1 : point;
-    s_text_put (self, text, (size_t) (end - text));
+    zyn_json_text_put (self, text, (size_t) (end - text));
     if (end == point)
-        s_text_put (self, ".0", 2);
+        zyn_json_text_put (self, ".0", 2);
     return true;
 }
 
@@ -633,13 +604,13 @@ s_put_short_fraction (s_text_t *self, const char *text)
 //  not finite is dropped.
 
 static int
-s_put_number (s_text_t *self, const zyn_value_t *value)
+s_put_number (zyn_json_text_t *self, const zyn_value_t *value)
 {
     const char *text = zyn_value_data (value);
     char number [100];
     if (!strpbrk (text, ".eE")) {
         if (s_is_plain_integer (text)) {
-            s_text_put (self, text, zyn_value_size (value));
+            zyn_json_text_put (self, text, zyn_value_size (value));
             return RENDERED;
         }
         errno = 0;
@@ -647,7 +618,7 @@ s_put_number (s_text_t *self, const zyn_value_t *value)
         long long integer = strtoll (text, &end, 10);
         if (errno == 0 && *end == 0) {
             int length = snprintf (number, sizeof (number), "%lld", integer);
-            s_text_put (self, number, (size_t) length);
+            zyn_json_text_put (self, number, (size_t) length);
             return RENDERED;
         }
     }
@@ -677,51 +648,51 @@ s_put_number (s_text_t *self, const zyn_value_t *value)
         memmove (start, digits, tail + 1);
         length = (size_t) (start - number) + tail;
     }
-    s_text_put (self, number, length);
+    zyn_json_text_put (self, number, length);
     return RENDERED;
 }
 
 static void
-    s_put_attribute (s_text_t *self, const zyn_value_t *value);
+    s_put_attribute (zyn_json_text_t *self, const zyn_value_t *value);
 
 //  An attribute value's S: text that is not UTF-8 becomes ""
 
 static void
-s_put_attribute_string (s_text_t *self, const zyn_value_t *value)
+s_put_attribute_string (zyn_json_text_t *self, const zyn_value_t *value)
 {
-    if (s_put_string (self, zyn_value_data (value), zyn_value_size (value),
+    if (zyn_json_put_string (self, zyn_value_data (value), zyn_value_size (value),
                       false))
-        s_text_put (self, "\"\"", 2);
+        zyn_json_text_put (self, "\"\"", 2);
 }
 
 //  An item: attribute name -> attribute value. A member whose name is not
 //  UTF-8 is left out.
 
 static void
-s_put_item (s_text_t *self, const zyn_value_t *value)
+s_put_item (zyn_json_text_t *self, const zyn_value_t *value)
 {
-    s_text_putc (self, '{');
+    zyn_json_text_putc (self, '{');
     bool first = true;
     for (size_t i = 0; i < zyn_value_size (value); i++) {
         const char *name = zyn_value_map_name (value, i);
         if (!s_is_utf8 (name))
             continue;
         if (!first)
-            s_text_putc (self, ',');
+            zyn_json_text_putc (self, ',');
         first = false;
         s_put_name (self, name);
         s_put_attribute (self, zyn_value_map_value (value, i));
     }
-    s_text_putc (self, '}');
+    zyn_json_text_putc (self, '}');
 }
 
 //  One attribute value in typed form: {"S":"x"}
 
 static void
-s_put_attribute (s_text_t *self, const zyn_value_t *value)
+s_put_attribute (zyn_json_text_t *self, const zyn_value_t *value)
 {
     zyn_type_t type = zyn_value_type (value);
-    s_text_putc (self, '{');
+    zyn_json_text_putc (self, '{');
     s_put_name (self, zyn_type_name (type));
     switch (type) {
         case ZYN_TYPE_S:
@@ -736,22 +707,22 @@ s_put_attribute (s_text_t *self, const zyn_value_t *value)
             break;
         case ZYN_TYPE_BOOL:
             if (zyn_value_bool (value))
-                s_text_put (self, "true", 4);
+                zyn_json_text_put (self, "true", 4);
             else
-                s_text_put (self, "false", 5);
+                zyn_json_text_put (self, "false", 5);
             break;
         case ZYN_TYPE_NULL:
-            s_text_put (self, "true", 4);
+            zyn_json_text_put (self, "true", 4);
             break;
         case ZYN_TYPE_M:
             s_put_item (self, value);
             break;
         default:
-            s_text_putc (self, '[');
+            zyn_json_text_putc (self, '[');
             for (size_t i = 0; i < zyn_value_size (value); i++) {
                 const zyn_value_t *element = zyn_value_list_get (value, i);
                 if (i)
-                    s_text_putc (self, ',');
+                    zyn_json_text_putc (self, ',');
                 if (type == ZYN_TYPE_L)
                     s_put_attribute (self, element);
                 else
@@ -764,19 +735,19 @@ s_put_attribute (s_text_t *self, const zyn_value_t *value)
                     s_put_string_or_fail (self, zyn_value_data (element),
                                           zyn_value_size (element));
             }
-            s_text_putc (self, ']');
+            zyn_json_text_putc (self, ']');
     }
-    s_text_putc (self, '}');
+    zyn_json_text_putc (self, '}');
 }
 
 static int
-    s_put_plain (s_text_t *self, const zyn_value_t *value,
+    s_put_plain (zyn_json_text_t *self, const zyn_value_t *value,
                  const char *parent);
 
 //  An item in an item position, or plain JSON if it is not a map
 
 static int
-s_put_item_or_plain (s_text_t *self, const zyn_value_t *value)
+s_put_item_or_plain (zyn_json_text_t *self, const zyn_value_t *value)
 {
     if (zyn_value_type (value) != ZYN_TYPE_M)
         return s_put_plain (self, value, NULL);
@@ -787,30 +758,30 @@ s_put_item_or_plain (s_text_t *self, const zyn_value_t *value)
 //  A list of items, or plain JSON if it is not a list
 
 static int
-s_put_item_list (s_text_t *self, const zyn_value_t *value)
+s_put_item_list (zyn_json_text_t *self, const zyn_value_t *value)
 {
     if (zyn_value_type (value) != ZYN_TYPE_L)
         return s_put_plain (self, value, NULL);
-    s_text_putc (self, '[');
+    zyn_json_text_putc (self, '[');
     bool first = true;
     for (size_t i = 0; i < zyn_value_size (value); i++) {
         size_t mark = self->size;
         if (!first)
-            s_text_putc (self, ',');
+            zyn_json_text_putc (self, ',');
         if (s_put_item_or_plain (self, zyn_value_list_get (value, i))
             == DROPPED)
             self->size = mark;
         else
             first = false;
     }
-    s_text_putc (self, ']');
+    zyn_json_text_putc (self, ']');
     return RENDERED;
 }
 
 //  One member's value according to its shape
 
 static int
-s_put_member (s_text_t *self, const zyn_value_t *value, const char *name,
+s_put_member (zyn_json_text_t *self, const zyn_value_t *value, const char *name,
               const char *parent)
 {
     zyn_type_t type = zyn_value_type (value);
@@ -820,13 +791,13 @@ s_put_member (s_text_t *self, const zyn_value_t *value, const char *name,
             return RENDERED;
         case SHAPE_VALUE_LIST:
             if (type == ZYN_TYPE_L) {
-                s_text_putc (self, '[');
+                zyn_json_text_putc (self, '[');
                 for (size_t i = 0; i < zyn_value_size (value); i++) {
                     if (i)
-                        s_text_putc (self, ',');
+                        zyn_json_text_putc (self, ',');
                     s_put_attribute (self, zyn_value_list_get (value, i));
                 }
-                s_text_putc (self, ']');
+                zyn_json_text_putc (self, ']');
                 return RENDERED;
             }
             break;
@@ -841,7 +812,7 @@ s_put_member (s_text_t *self, const zyn_value_t *value, const char *name,
         case SHAPE_RESPONSES:
             if (type == ZYN_TYPE_M) {
                 //  Table name -> list of items
-                s_text_putc (self, '{');
+                zyn_json_text_putc (self, '{');
                 bool first = true;
                 for (size_t i = 0; i < zyn_value_size (value); i++) {
                     const char *table = zyn_value_map_name (value, i);
@@ -849,7 +820,7 @@ s_put_member (s_text_t *self, const zyn_value_t *value, const char *name,
                         continue;
                     size_t mark = self->size;
                     if (!first)
-                        s_text_putc (self, ',');
+                        zyn_json_text_putc (self, ',');
                     s_put_name (self, table);
                     if (s_put_item_list (self, zyn_value_map_value (value, i))
                         == DROPPED)
@@ -857,7 +828,7 @@ s_put_member (s_text_t *self, const zyn_value_t *value, const char *name,
                     else
                         first = false;
                 }
-                s_text_putc (self, '}');
+                zyn_json_text_putc (self, '}');
                 return RENDERED;
             }
             break;
@@ -870,7 +841,7 @@ s_put_member (s_text_t *self, const zyn_value_t *value, const char *name,
 //  Plain JSON, held under a member called parent (NULL at the top)
 
 static int
-s_put_plain (s_text_t *self, const zyn_value_t *value, const char *parent)
+s_put_plain (zyn_json_text_t *self, const zyn_value_t *value, const char *parent)
 {
     switch (zyn_value_type (value)) {
         case ZYN_TYPE_S:
@@ -884,20 +855,20 @@ s_put_plain (s_text_t *self, const zyn_value_t *value, const char *parent)
             return RENDERED;
         case ZYN_TYPE_BOOL:
             if (zyn_value_bool (value))
-                s_text_put (self, "true", 4);
+                zyn_json_text_put (self, "true", 4);
             else
-                s_text_put (self, "false", 5);
+                zyn_json_text_put (self, "false", 5);
             return RENDERED;
         case ZYN_TYPE_NULL:
             break;
         case ZYN_TYPE_M: {
-            s_text_putc (self, '{');
+            zyn_json_text_putc (self, '{');
             bool first = true;
             for (size_t i = 0; i < zyn_value_size (value); i++) {
                 const char *name = zyn_value_map_name (value, i);
                 size_t mark = self->size;
                 if (!first)
-                    s_text_putc (self, ',');
+                    zyn_json_text_putc (self, ',');
                 s_put_name (self, name);
                 if (s_put_member (self, zyn_value_map_value (value, i), name,
                                   parent) == DROPPED)
@@ -905,30 +876,30 @@ s_put_plain (s_text_t *self, const zyn_value_t *value, const char *parent)
                 else
                     first = false;
             }
-            s_text_putc (self, '}');
+            zyn_json_text_putc (self, '}');
             return RENDERED;
         }
         case ZYN_TYPE_L:
         case ZYN_TYPE_SS:
         case ZYN_TYPE_NS:
         case ZYN_TYPE_BS: {
-            s_text_putc (self, '[');
+            zyn_json_text_putc (self, '[');
             bool first = true;
             for (size_t i = 0; i < zyn_value_size (value); i++) {
                 size_t mark = self->size;
                 if (!first)
-                    s_text_putc (self, ',');
+                    zyn_json_text_putc (self, ',');
                 if (s_put_plain (self, zyn_value_list_get (value, i), parent)
                     == DROPPED)
                     self->size = mark;
                 else
                     first = false;
             }
-            s_text_putc (self, ']');
+            zyn_json_text_putc (self, ']');
             return RENDERED;
         }
     }
-    s_text_put (self, "null", 4);
+    zyn_json_text_put (self, "null", 4);
     return RENDERED;
 }
 
@@ -939,16 +910,16 @@ s_put_plain (s_text_t *self, const zyn_value_t *value, const char *parent)
 char *
 zyn_json_from_response (const zyn_value_t *response, size_t *size)
 {
-    s_text_t text = { NULL, 0, 2048, false };
+    zyn_json_text_t text = { NULL, 0, 2048, false };
     text.data = (char *) malloc (text.max);
     assert (text.data);
     if (!response
     ||  s_put_plain (&text, response, NULL) == DROPPED
     ||  text.failed) {
         text.size = 0;
-        s_text_put (&text, "{}", 2);
+        zyn_json_text_put (&text, "{}", 2);
     }
-    s_text_putc (&text, 0);
+    zyn_json_text_putc (&text, 0);
     if (size)
         *size = text.size - 1;
     return text.data;
@@ -968,7 +939,7 @@ zyn_json_from_response (const zyn_value_t *response, size_t *size)
 typedef struct {
     const uint8_t *cursor;      //  Next byte of the text
     const uint8_t *limit;       //  End of the text
-    s_text_t scratch;           //  The last string read, unescaped
+    zyn_json_text_t scratch;           //  The last string read, unescaped
 } s_parser_t;
 
 //  Deepest nesting the fast path follows, plain and attribute values
@@ -1077,7 +1048,7 @@ s_fast_unicode (s_parser_t *self)
         utf8 [3] = (char) (0x80 | (point & 0x3F));
         length = 4;
     }
-    s_text_put (&self->scratch, utf8, length);
+    zyn_json_text_put (&self->scratch, utf8, length);
     return true;
 }
 
@@ -1096,7 +1067,7 @@ s_fast_string (s_parser_t *self)
             continue;
         }
         if (c >= 0x80) {
-            size_t length = s_utf8_length (
+            size_t length = zyn_json_utf8_length (
                 self->cursor, (size_t) (self->limit - self->cursor));
             if (!length)
                 return false;
@@ -1105,7 +1076,7 @@ s_fast_string (s_parser_t *self)
         }
         if (c < 0x20)
             return false;
-        s_text_put (&self->scratch, (const char *) run,
+        zyn_json_text_put (&self->scratch, (const char *) run,
                     (size_t) (self->cursor - run));
         self->cursor++;
         if (c == '"')
@@ -1118,13 +1089,13 @@ s_fast_string (s_parser_t *self)
             case '"':
             case '\\':
             case '/':
-                s_text_putc (&self->scratch, escape);
+                zyn_json_text_putc (&self->scratch, escape);
                 break;
-            case 'b': s_text_putc (&self->scratch, '\b'); break;
-            case 'f': s_text_putc (&self->scratch, '\f'); break;
-            case 'n': s_text_putc (&self->scratch, '\n'); break;
-            case 'r': s_text_putc (&self->scratch, '\r'); break;
-            case 't': s_text_putc (&self->scratch, '\t'); break;
+            case 'b': zyn_json_text_putc (&self->scratch, '\b'); break;
+            case 'f': zyn_json_text_putc (&self->scratch, '\f'); break;
+            case 'n': zyn_json_text_putc (&self->scratch, '\n'); break;
+            case 'r': zyn_json_text_putc (&self->scratch, '\r'); break;
+            case 't': zyn_json_text_putc (&self->scratch, '\t'); break;
             case 'u':
                 if (!s_fast_unicode (self))
                     return false;
@@ -1254,7 +1225,7 @@ s_fast_set_number (s_parser_t *self, int depth)
     (void) depth;
     if (!s_fast_string (self))
         return NULL;
-    s_text_putc (&self->scratch, 0);
+    zyn_json_text_putc (&self->scratch, 0);
     if (memchr (self->scratch.data, 0, self->scratch.size - 1))
         return NULL;
     zyn_error_t err = { 0 };

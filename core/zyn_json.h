@@ -37,4 +37,16 @@ zyn_value_t *
 char *
     zyn_json_from_response (const zyn_value_t *response, size_t *size);
 
+//  Render a GetItem reply, the MessagePack map {"Item": item} or {}, as
+//  DynamoDB's JSON straight from its bytes: the same text as
+//  zyn_json_from_response makes of zyn_value_decode's tree, without the
+//  tree. Returns NULL for anything it does not render exactly so (other
+//  members, bytes that do not decode, numbers not in decimal text, a map
+//  that repeats a name or has more than 64 members, nesting beyond 32
+//  levels): the caller then decodes. Caller owns the text and must free ()
+//  it; its length goes into *json_size if that is not NULL.
+char *
+    zyn_json_from_item_reply (const void *data, size_t size,
+                              size_t *json_size);
+
 #endif

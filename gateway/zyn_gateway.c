@@ -491,6 +491,19 @@ s_streams_step (s_request_t *self, const zyn_value_t *reply,
         s_respond_error (self, &err, NULL, 0);
 }
 
+//  True if the reply is rendered as the worker sent it: a GetItem whose
+//  answer gets nothing added (zyn_optable_finish_response adds only the
+//  ConsumedCapacity asked for)
+static bool
+s_renders_raw (s_request_t *self)
+{
+    if (!self->op || !streq (zyn_op_name (self->op), "GetItem"))
+        return false;
+    const char *mode = zyn_value_map_get_s (self->request,
+                                            "ReturnConsumedCapacity");
+    return !mode || !(streq (mode, "TOTAL") || streq (mode, "INDEXES"));
+}
+
 //  The broker's reply is in: render it
 static void
 s_handle_reply (s_request_t *self)
@@ -518,6 +531,15 @@ s_handle_reply (s_request_t *self)
             zyn_value_destroy (&extra);
     }
     else {
+        if (s_renders_raw (self)) {
+            size_t size = 0;
+            char *json = zyn_json_from_item_reply (
+                self->call.reply, self->call.reply_size, &size);
+            if (json) {
+                s_respond_json (self, json, size);
+                return;
+            }
+        }
         response = zyn_value_decode (self->call.reply, self->call.reply_size,
                                      &err);
         if (response && zyn_value_type (response) != ZYN_TYPE_M) {

@@ -825,6 +825,134 @@ s_deep (const char *name, int depth, bool attribute)
     return response;
 }
 
+//  The reply's bytes rendered straight must be the decoded tree's text;
+//  returns false if the renderer declined (it may only when the bytes do
+//  not decode, or hold what it leaves to the decoder)
+static bool
+s_item_reply_same (const void *data, size_t size)
+{
+    size_t json_size = 0;
+    char *json = zyn_json_from_item_reply (data, size, &json_size);
+    zyn_error_t err = { 0 };
+    zyn_value_t *reply = zyn_value_decode (data, size, &err);
+    if (!json) {
+        zyn_value_destroy (&reply);
+        return false;
+    }
+    ck_assert_ptr_nonnull (reply);
+    char *expected = zyn_json_from_response (reply, NULL);
+    ck_assert_str_eq (json, expected);
+    ck_assert_uint_eq (json_size, strlen (expected));
+    free (expected);
+    free (json);
+    zyn_value_destroy (&reply);
+    return true;
+}
+
+START_TEST (test_item_reply)
+{
+    //  Random items of every type, and empty replies: rendered straight,
+    //  always, and exactly as the tree is; items with text that is not
+    //  UTF-8 never decode, so are always declined
+    s_random_t random = { 0x2545F4914F6CDD1Dull, false };
+    int rendered = 0;
+    for (int round = 0; round < 20000; round++) {
+        random.invalid = round % 10 == 9;
+        zyn_value_t *reply = zyn_value_new_m ();
+        if (round % 50) {
+            zyn_value_t *item = zyn_value_new_m ();
+            uint32_t count = s_random (&random, 12);
+            for (uint32_t i = 0; i < count; i++) {
+                char name [1024];
+                s_random_name (&random, name);
+                zyn_value_t *member = s_random_value (&random, 4);
+                zyn_value_map_put (item, name, &member);
+            }
+            zyn_value_map_put (reply, "Item", &item);
+        }
+        size_t size = 0;
+        void *data = zyn_value_encode (reply, &size);
+        zyn_error_t err = { 0 };
+        zyn_value_t *decoded = zyn_value_decode (data, size, &err);
+        bool same = s_item_reply_same (data, size);
+        ck_assert_int_eq (same, decoded != NULL);
+        rendered += same;
+        zyn_value_destroy (&decoded);
+        free (data);
+        zyn_value_destroy (&reply);
+    }
+    ck_assert_int_gt (rendered, 17000);
+
+    //  A reply with a map nested 32 deep is rendered, 33 deep declined
+    for (int depth = 31; depth <= 33; depth++) {
+        zyn_value_t *value = zyn_value_new_s ("bottom");
+        for (int i = 0; i < depth; i++) {
+            zyn_value_t *outer = zyn_value_new_m ();
+            zyn_value_map_put (outer, "a", &value);
+            value = outer;
+        }
+        zyn_value_t *reply = zyn_value_new_m ();
+        zyn_value_map_put (reply, "Item", &value);
+        size_t size = 0;
+        void *data = zyn_value_encode (reply, &size);
+        ck_assert_int_eq (s_item_reply_same (data, size), depth <= 32);
+        free (data);
+        zyn_value_destroy (&reply);
+    }
+
+    //  Left to the decoder: a number as a MessagePack integer, a repeated
+    //  name, an unknown ext type, bytes after the reply, other members, an
+    //  Item that is not a map, a reply that is not a map
+    const char *declined [] = {
+        "\x81\xa4Item\x81\xa1\x61\x05",
+        "\x81\xa4Item\x82\xa1\x61\xa1x\xa1\x61\xa1y",
+        "\x81\xa4Item\x81\xa1\x61\xd4\x09\x31",
+        "\x81\xa4Item\x80\xc0",
+        "\x82\xa4Item\x80\xa5Other\xc0",
+        "\x81\xa4Item\xa1x",
+        "\x81\xa4Itex\x80",
+        "\x91\x80",
+        "\xa4Item"
+    };
+    const size_t sizes [] = { 10, 15, 12, 8, 14, 8, 7, 2, 5 };
+    for (size_t i = 0; i < PIECES (declined); i++)
+        ck_assert_ptr_null (zyn_json_from_item_reply (declined [i],
+                                                      sizes [i], NULL));
+    //  The repeated name still renders through the tree, the last value
+    //  in the first place
+    zyn_error_t err = { 0 };
+    zyn_value_t *reply = zyn_value_decode (declined [1], sizes [1], &err);
+    ck_assert_ptr_nonnull (reply);
+    char *json = zyn_json_from_response (reply, NULL);
+    ck_assert_str_eq (json, "{\"Item\":{\"a\":{\"S\":\"y\"}}}");
+    free (json);
+    zyn_value_destroy (&reply);
+
+    //  Every prefix of a full reply is declined, and nothing is read
+    //  beyond it (AddressSanitizer watches the copy's end)
+    const char full [] = "\x81\xa4Item\x84\xa1s\xa2hi\xa1n\xc7\x04\x01-1.5"
+                         "\xa1\x62\xc4\x02\x01\x02"
+                         "\xa2ss\xc7\x05\x02\x92\xa1\x61\xa1\x62";
+    size_t full_size = sizeof (full) - 1;
+    ck_assert (s_item_reply_same (full, full_size));
+    json = zyn_json_from_item_reply (full, full_size, NULL);
+    ck_assert_str_eq (json, "{\"Item\":{\"s\":{\"S\":\"hi\"},\"n\":{\"N\":"
+                            "\"-1.5\"},\"b\":{\"B\":\"AQI=\"},\"ss\":{\"SS\":"
+                            "[\"a\",\"b\"]}}}");
+    free (json);
+    for (size_t cut = 0; cut < full_size; cut++) {
+        char *copy = (char *) malloc (cut ? cut : 1);
+        memcpy (copy, full, cut);
+        ck_assert_ptr_null (zyn_json_from_item_reply (copy, cut, NULL));
+        free (copy);
+    }
+    //  The empty reply
+    json = zyn_json_from_item_reply ("\x80", 1, NULL);
+    ck_assert_str_eq (json, "{}");
+    free (json);
+}
+END_TEST
+
 START_TEST (test_differential_edges)
 {
     //  Deep nesting, in plain and attribute-value positions
@@ -1287,6 +1415,7 @@ zyn_json_suite (void)
     tcase_set_timeout (tc, 120);
     tcase_add_test (tc, test_differential_random);
     tcase_add_test (tc, test_differential_edges);
+    tcase_add_test (tc, test_item_reply);
     tcase_add_test (tc, test_differential_responses);
     tcase_add_test (tc, test_parse_differential);
     tcase_add_test (tc, test_benchmark);
