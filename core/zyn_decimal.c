@@ -247,6 +247,23 @@ zyn_decimal_format (const zyn_decimal_t *self, char *buf)
 
 
 //  --------------------------------------------------------------------------
+//  True if text is an integer in canonical form; see the header.
+
+bool
+zyn_decimal_is_canonical_integer (const char *text, size_t size)
+{
+    size_t start = size && text [0] == '-' ? 1 : 0;
+    if (size == start || size - start > ZYN_DECIMAL_DIGITS)
+        return false;
+    if (text [start] == '0')
+        return size == 1;
+    for (size_t i = start; i < size; i++)
+        if (text [i] < '0' || text [i] > '9')
+            return false;
+    return true;
+}
+
+//  --------------------------------------------------------------------------
 //  Parse and re-format in one step. Returns the canonical length, or -1
 //  with err.
 

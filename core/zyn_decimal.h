@@ -53,6 +53,11 @@ int
     zyn_decimal_normalize (const char *text, size_t size, char *out,
                            zyn_error_t *err);
 
+//  True if text (size bytes) is an integer already in canonical form
+//  ("0", "-12", "1500"): zyn_decimal_normalize would return it as it is.
+bool
+    zyn_decimal_is_canonical_integer (const char *text, size_t size);
+
 //  Compare numerically: <0, 0, >0.
 int
     zyn_decimal_compare (const zyn_decimal_t *a, const zyn_decimal_t *b);

@@ -129,22 +129,6 @@ s_put_str (s_reader_t *self, zyn_json_text_t *text, size_t size)
     return zyn_json_put_string (text, data, size, false) == 0;
 }
 
-//  True if text is an integer in canonical form ("0", "-12", "1500"),
-//  which the decoder keeps as it is
-static bool
-s_is_canonical_integer (const char *text, size_t size)
-{
-    size_t start = size && text [0] == '-' ? 1 : 0;
-    if (size == start || size - start > ZYN_DECIMAL_DIGITS)
-        return false;
-    if (text [start] == '0')
-        return size == 1;
-    for (size_t i = start; i < size; i++)
-        if (text [i] < '0' || text [i] > '9')
-            return false;
-    return true;
-}
-
 //  Write decimal text (size bytes at the cursor) as a JSON string in its
 //  canonical form, as the decoder would hold it; false if it is not a
 //  number
@@ -153,7 +137,7 @@ s_put_number (s_reader_t *self, zyn_json_text_t *text, size_t size)
 {
     const char *data = (const char *) self->cursor;
     self->cursor += size;
-    if (s_is_canonical_integer (data, size)) {
+    if (zyn_decimal_is_canonical_integer (data, size)) {
         zyn_json_text_reserve (text, size + 2);
         text->data [text->size++] = '"';
         memcpy (text->data + text->size, data, size);

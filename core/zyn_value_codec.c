@@ -383,27 +383,11 @@ s_read_str (s_reader_t *reader, const char *what, const uint8_t **data,
     return 0;
 }
 
-//  True if text is an integer in canonical form ("0", "-12", "1500"), the
-//  common case, which needs no normalising
-static bool
-s_is_canonical_integer (const char *text, size_t size)
-{
-    size_t start = size && text [0] == '-' ? 1 : 0;
-    if (size == start || size - start > ZYN_DECIMAL_DIGITS)
-        return false;
-    if (text [start] == '0')
-        return size == 1;
-    for (size_t i = start; i < size; i++)
-        if (text [i] < '0' || text [i] > '9')
-            return false;
-    return true;
-}
-
 //  Make an N from decimal text, or fail with a SerializationException
 static zyn_value_t *
 s_number_from_text (s_reader_t *reader, const char *text, size_t size)
 {
-    if (s_is_canonical_integer (text, size))
+    if (zyn_decimal_is_canonical_integer (text, size))
         return zyn_value_new_scalar (ZYN_TYPE_N, text, size);
     char canonical [ZYN_DECIMAL_TEXT_MAX];
     zyn_error_t number_err = { 0 };
