@@ -434,6 +434,17 @@ s_reply_error (s_reply_t *reply, const zyn_error_t *err,
                                                     &reply->body_size);
 }
 
+//  Bodies up to this size are copied into their frame (ZeroMQ keeps
+//  those inside the message); larger ones are handed over
+#define S_BODY_COPY_MAX 64
+
+static void
+s_free_body (void *data, void *hint)
+{
+    (void) hint;
+    free (data);
+}
+
 //  Send a reply: to a client of the front door client | ZYN1 |
 //  request-id | status | body, to the broker ZYN1 | REPLY | client |
 //  request-id | status | body. Frees its body.
@@ -462,8 +473,19 @@ s_send_reply (self_t *self, s_reply_t *reply, bool first, bool more)
         zmq_send (handle, id, 8, ZMQ_SNDMORE);
         zmq_send (handle, reply->status, strlen (reply->status),
                   ZMQ_SNDMORE);
-        zmq_send (handle, reply->body, reply->body_size,
-                  more ? ZMQ_SNDMORE : 0);
+        //  A body of any size (an item) goes without a copy: ZeroMQ takes
+        //  the buffer and frees it when it has been written out
+        zmq_msg_t frame;
+        if (reply->body_size > S_BODY_COPY_MAX
+            && zmq_msg_init_data (&frame, reply->body, reply->body_size,
+                                  s_free_body, NULL) == 0) {
+            reply->body = NULL;
+            if (zmq_msg_send (&frame, handle, more ? ZMQ_SNDMORE : 0) < 0)
+                zmq_msg_close (&frame);
+        }
+        else
+            zmq_send (handle, reply->body, reply->body_size,
+                      more ? ZMQ_SNDMORE : 0);
         if (reply->direct)
             self->front_due = true;
         else
