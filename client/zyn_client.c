@@ -362,26 +362,28 @@ s_reply_parse (zmsg_t *msg, s_reply_t *reply)
     return 0;
 }
 
-//  A reply taken from the direct path: its status is copied, its body
-//  frame moved. Closes the direct reply's frames.
+//  A reply taken from the direct path: its status is copied, its frame
+//  moved. Closes the direct reply's frame.
 
 static void
 s_reply_from_direct (zyn_direct_reply_t *direct, s_reply_t *reply)
 {
     memset (reply, 0, sizeof (*reply));
     reply->request_id = direct->request_id;
-    size_t status_size = zmq_msg_size (&direct->status);
+    size_t status_size = direct->status_size;
     if (status_size > ZYN_PROTO_OPERATION_MAX)
         status_size = ZYN_PROTO_OPERATION_MAX;
-    memcpy (reply->status, zmq_msg_data (&direct->status), status_size);
+    memcpy (reply->status,
+            (const char *) zmq_msg_data (&direct->frame)
+            + direct->status_offset, status_size);
     reply->status [status_size] = 0;
     zmq_msg_init (&reply->frame);
-    zmq_msg_move (&reply->frame, &direct->body);
+    zmq_msg_move (&reply->frame, &direct->frame);
     reply->has_frame = true;
-    reply->body = zmq_msg_data (&reply->frame);
-    reply->size = zmq_msg_size (&reply->frame);
-    zmq_msg_close (&direct->status);
-    zmq_msg_close (&direct->body);
+    reply->body = (const uint8_t *) zmq_msg_data (&reply->frame)
+                + direct->body_offset;
+    reply->size = direct->body_size;
+    zmq_msg_close (&direct->frame);
 }
 
 //  Take the next input of the direct path without blocking, reading its

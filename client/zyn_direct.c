@@ -348,17 +348,19 @@ s_flush_endpoint (zyn_direct_t *self, s_endpoint_t *endpoint)
     }
     endpoint->out_count = 0;
     for (size_t i = 0; i < count; i++) {
+        //  One frame: ZYN1 | request-id | route | operation | body
         s_pending_t *pending = endpoint->outbox [i];
-        uint8_t id [8];
-        zyn_proto_put_request_id (id, pending->request_id);
-        zmq_send (router, ZYN_PROTO_SIGNATURE, 4, ZMQ_SNDMORE);
-        zmq_send (router, id, 8, ZMQ_SNDMORE);
-        zmq_send (router, pending->operation, strlen (pending->operation),
-                  ZMQ_SNDMORE);
-        zmq_send (router, pending->route, sizeof (pending->route),
-                  ZMQ_SNDMORE);
-        zmq_send (router, pending->body, pending->size,
-                  i + 1 < count ? ZMQ_SNDMORE : 0);
+        zmq_msg_t frame;
+        zmq_msg_init_size (&frame, ZYN_PROTO_DIRECT_REQUEST_HEAD
+                                   + strlen (pending->operation)
+                                   + pending->size);
+        uint8_t *out = (uint8_t *) zmq_msg_data (&frame);
+        size_t head = zyn_proto_direct_request_head (
+            out, pending->request_id, pending->route, pending->operation);
+        memcpy (out + head, pending->body, pending->size);
+        if (zmq_msg_send (&frame, router, i + 1 < count ? ZMQ_SNDMORE : 0)
+            < 0)
+            zmq_msg_close (&frame);
     }
     self->sent += count;
     return count;
@@ -679,25 +681,31 @@ s_read_monitor (zyn_direct_t *self)
     }
 }
 
-//  Move a reply made here (zyn_proto's four frames) into reply
+//  Move a reply made here (zyn_proto's four frames) into reply, as one
+//  answer frame
 static void
 s_reply_from_msg (zmsg_t **msg_p, zyn_direct_reply_t *reply)
 {
     zmsg_t *msg = *msg_p;
-    zframe_t *frame = zmsg_first (msg);
+    zmsg_first (msg);
     zframe_t *id = zmsg_next (msg);
     zframe_t *status = zmsg_next (msg);
     zframe_t *body = zmsg_next (msg);
     reply->request_id = id ? zyn_proto_request_id (id) : 0;
-    zmq_msg_init_size (&reply->status, status ? zframe_size (status) : 0);
-    if (status)
-        memcpy (zmq_msg_data (&reply->status), zframe_data (status),
-                zframe_size (status));
-    zmq_msg_init_size (&reply->body, body ? zframe_size (body) : 0);
-    if (body)
-        memcpy (zmq_msg_data (&reply->body), zframe_data (body),
-                zframe_size (body));
-    (void) frame;
+    char text [256] = "";
+    if (status && zframe_size (status) < sizeof (text))
+        memcpy (text, zframe_data (status), zframe_size (status));
+    size_t body_size = body ? zframe_size (body) : 0;
+    zmq_msg_init_size (&reply->frame, ZYN_PROTO_DIRECT_ANSWER_HEAD
+                                      + strlen (text) + body_size);
+    uint8_t *out = (uint8_t *) zmq_msg_data (&reply->frame);
+    size_t head = zyn_proto_direct_answer_head (out, reply->request_id, text);
+    if (body_size)
+        memcpy (out + head, zframe_data (body), body_size);
+    reply->status_offset = ZYN_PROTO_DIRECT_ANSWER_HEAD;
+    reply->status_size = strlen (text);
+    reply->body_offset = head;
+    reply->body_size = body_size;
     zmsg_destroy (msg_p);
 }
 
@@ -735,7 +743,7 @@ s_read_message (zyn_direct_t *self)
             self->in_count++;
             more = zmq_msg_more (frame);
         }
-        if (self->in_count >= 5 && (self->in_count - 1) % 4 == 0) {
+        if (self->in_count >= 2) {
             self->in_next = 1;          //  Past the peer's id
             return 0;
         }
@@ -758,19 +766,19 @@ s_take_reply (zyn_direct_t *self, zyn_direct_reply_t *reply,
         s_reply_from_msg (&made, reply);
         return 1;
     }
-    //  peer, then per reply ZYN1 | request-id | status | body
+    //  peer, then per reply one frame ZYN1 | request-id | status | body
     if (self->in_next >= self->in_count
         && (!router || s_read_message (self))) {
         *empty = true;
         return 0;
     }
-    zmq_msg_t *frames = self->in + self->in_next;
-    self->in_next += 4;
+    zmq_msg_t *frame = &self->in [self->in_next++];
+    const uint8_t *data = (const uint8_t *) zmq_msg_data (frame);
+    zyn_proto_direct_t parsed;
     uint64_t request_id = 0;
-    if (zmq_msg_size (&frames [0]) == 4
-        && memcmp (zmq_msg_data (&frames [0]), ZYN_PROTO_SIGNATURE, 4) == 0
-        && zmq_msg_size (&frames [1]) == 8)
-        request_id = zyn_get_u64 ((const uint8_t *) zmq_msg_data (&frames [1]));
+    if (zyn_proto_direct_parse (data, zmq_msg_size (frame), true, &parsed)
+        == 0)
+        request_id = parsed.request_id;
     void *key = (void *) (uintptr_t) request_id;
     s_pending_t *pending = request_id
         ? (s_pending_t *) zhashx_lookup (self->pending, key) : NULL;
@@ -779,8 +787,8 @@ s_take_reply (zyn_direct_t *self, zyn_direct_reply_t *reply,
         ;                       //  Malformed, or the answer to a request
                                 //  given up on
     else
-    if (zmq_msg_size (&frames [2]) == strlen (ZYN_PROTO_MISROUTED)
-        && memcmp (zmq_msg_data (&frames [2]), ZYN_PROTO_MISROUTED,
+    if (parsed.name_size == strlen (ZYN_PROTO_MISROUTED)
+        && memcmp (parsed.name, ZYN_PROTO_MISROUTED,
                    strlen (ZYN_PROTO_MISROUTED)) == 0) {
         self->stale = true;
         self->broken = true;
@@ -792,10 +800,12 @@ s_take_reply (zyn_direct_t *self, zyn_direct_reply_t *reply,
     else {
         zhashx_delete (self->pending, key);
         reply->request_id = request_id;
-        zmq_msg_init (&reply->status);
-        zmq_msg_move (&reply->status, &frames [2]);
-        zmq_msg_init (&reply->body);
-        zmq_msg_move (&reply->body, &frames [3]);
+        reply->status_offset = (size_t) ((const uint8_t *) parsed.name - data);
+        reply->status_size = parsed.name_size;
+        reply->body_offset = (size_t) (parsed.body - data);
+        reply->body_size = parsed.body_size;
+        zmq_msg_init (&reply->frame);
+        zmq_msg_move (&reply->frame, frame);
         rc = 1;
     }
     return rc;

@@ -82,13 +82,16 @@ zsock_t *
 zsock_t *
     zyn_direct_monitor (zyn_direct_t *self);
 
-//  A reply taken by zyn_direct_drain: its frames, moved out of ZeroMQ
-//  uncopied. The receiver closes status and body (zmq_msg_close). Needs
-//  zmq.h (zyn_prelude.h) before this header.
+//  A reply taken by zyn_direct_drain: its frame, moved out of ZeroMQ
+//  uncopied, and where its status and body lie in it. The receiver closes
+//  frame (zmq_msg_close). Needs zmq.h (zyn_prelude.h) before this header.
 typedef struct {
     uint64_t request_id;
-    zmq_msg_t status;
-    zmq_msg_t body;
+    zmq_msg_t frame;
+    size_t status_offset;               //  Status text, not terminated
+    size_t status_size;
+    size_t body_offset;                 //  Body (MessagePack)
+    size_t body_size;
 } zyn_direct_reply_t;
 
 //  Take the next input without blocking, for a caller that reads until

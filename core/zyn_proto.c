@@ -19,6 +19,60 @@ zyn_proto_put_request_id (uint8_t *buf, uint64_t request_id)
 }
 
 //  --------------------------------------------------------------------------
+//  The direct path's request and answer frames
+
+size_t
+zyn_proto_direct_request_head (uint8_t *buf, uint64_t request_id,
+                               const uint8_t *route, const char *operation)
+{
+    size_t length = strlen (operation);
+    assert (length <= 255);
+    memcpy (buf, ZYN_PROTO_SIGNATURE, 4);
+    zyn_put_u64 (buf + 4, request_id);
+    memcpy (buf + 12, route, ZYN_PROTO_ROUTE_SIZE);
+    buf [12 + ZYN_PROTO_ROUTE_SIZE] = (uint8_t) length;
+    memcpy (buf + ZYN_PROTO_DIRECT_REQUEST_HEAD, operation, length);
+    return ZYN_PROTO_DIRECT_REQUEST_HEAD + length;
+}
+
+size_t
+zyn_proto_direct_answer_head (uint8_t *buf, uint64_t request_id,
+                              const char *status)
+{
+    size_t length = strlen (status);
+    assert (length <= 255);
+    memcpy (buf, ZYN_PROTO_SIGNATURE, 4);
+    zyn_put_u64 (buf + 4, request_id);
+    buf [12] = (uint8_t) length;
+    memcpy (buf + ZYN_PROTO_DIRECT_ANSWER_HEAD, status, length);
+    return ZYN_PROTO_DIRECT_ANSWER_HEAD + length;
+}
+
+int
+zyn_proto_direct_parse (const void *data, size_t size, bool answer,
+                        zyn_proto_direct_t *parsed)
+{
+    const uint8_t *bytes = (const uint8_t *) data;
+    memset (parsed, 0, sizeof (*parsed));
+    if (size < 4 || memcmp (bytes, ZYN_PROTO_SIGNATURE, 4) != 0)
+        return -1;
+    if (size < 12)
+        return -2;
+    parsed->request_id = zyn_get_u64 (bytes + 4);
+    size_t head = answer ? ZYN_PROTO_DIRECT_ANSWER_HEAD
+                         : ZYN_PROTO_DIRECT_REQUEST_HEAD;
+    if (size < head || size - head < bytes [head - 1])
+        return -2;
+    if (!answer)
+        parsed->route = bytes + 12;
+    parsed->name = (const char *) bytes + head;
+    parsed->name_size = bytes [head - 1];
+    parsed->body = bytes + head + parsed->name_size;
+    parsed->body_size = size - head - parsed->name_size;
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
 //  Decode the 8-octet request id frame; 0 if the frame is malformed
 
 uint64_t

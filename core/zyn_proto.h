@@ -74,6 +74,24 @@
 //  queued for a worker as one message of request frame groups
 #define ZYN_PROTO_DIRECT_BATCH_MAX 128
 
+//  The direct path's frames (docs/protocol.md section 4.1): a request is
+//  one frame ZYN1 | request-id (8) | route (20) | operation length (1) |
+//  operation | body, an answer one frame ZYN1 | request-id (8) | status
+//  length (1) | status | body.
+#define ZYN_PROTO_DIRECT_REQUEST_HEAD (4 + 8 + ZYN_PROTO_ROUTE_SIZE + 1)
+#define ZYN_PROTO_DIRECT_ANSWER_HEAD (4 + 8 + 1)
+
+//  A direct-path frame taken apart: pointers into the frame
+typedef struct {
+    uint64_t request_id;                //  0 if the frame holds none
+    const uint8_t *route;               //  ZYN_PROTO_ROUTE_SIZE octets,
+                                        //  NULL in an answer
+    const char *name;                   //  Operation or status, not
+    size_t name_size;                   //  terminated
+    const uint8_t *body;
+    size_t body_size;
+} zyn_proto_direct_t;
+
 //  Largest body accepted on any socket (a 16 MB BatchGetItem reply plus
 //  framing); larger messages are refused with a ValidationException
 #define ZYN_PROTO_BODY_MAX (20 * 1024 * 1024)
@@ -104,6 +122,29 @@ void
 int
     zyn_proto_route (zframe_t *frame, uint64_t *table_id,
                      uint32_t *partition_id, uint64_t *hash);
+
+//  Write a direct request's head (ZYN_PROTO_DIRECT_REQUEST_HEAD octets plus
+//  the operation's length) into buf; the body goes right after it.
+//  Returns the head's length. The operation is at most 255 octets.
+size_t
+    zyn_proto_direct_request_head (uint8_t *buf, uint64_t request_id,
+                                   const uint8_t *route,
+                                   const char *operation);
+
+//  Write a direct answer's head (ZYN_PROTO_DIRECT_ANSWER_HEAD octets plus
+//  the status's length) into buf; the body goes right after it. Returns
+//  the head's length. The status is at most 255 octets.
+size_t
+    zyn_proto_direct_answer_head (uint8_t *buf, uint64_t request_id,
+                                  const char *status);
+
+//  Take a direct request (answer false) or answer (answer true) frame of
+//  size octets apart into parsed. Returns 0; -1 if it does not start with
+//  the signature; -2 if it is cut short of its head (parsed->request_id
+//  is then set if the frame holds one, else 0).
+int
+    zyn_proto_direct_parse (const void *data, size_t size, bool answer,
+                            zyn_proto_direct_t *parsed);
 
 //  Build a client request. Body bytes are copied.
 zmsg_t *

@@ -219,20 +219,22 @@ s_receive_direct (zyn_dispatch_t *self, bool monitor)
         zyn_call_t *call = s_slot_lookup (self, reply.request_id);
         if (call) {
             s_release (self, call);
-            size_t length = zmq_msg_size (&reply.status);
+            size_t length = reply.status_size;
             if (length >= sizeof (call->status))
                 length = sizeof (call->status) - 1;
-            memcpy (call->status, zmq_msg_data (&reply.status), length);
+            memcpy (call->status,
+                    (const char *) zmq_msg_data (&reply.frame)
+                    + reply.status_offset, length);
             call->status [length] = 0;
-            //  The body frame moves into the call, uncopied
+            //  The answer's frame moves into the call, uncopied
             zmq_msg_init (&call->reply_msg);
-            zmq_msg_move (&call->reply_msg, &reply.body);
+            zmq_msg_move (&call->reply_msg, &reply.frame);
             call->has_reply_msg = true;
-            call->reply = zmq_msg_data (&call->reply_msg);
-            call->reply_size = zmq_msg_size (&call->reply_msg);
+            call->reply = (const uint8_t *) zmq_msg_data (&call->reply_msg)
+                        + reply.body_offset;
+            call->reply_size = reply.body_size;
         }
-        zmq_msg_close (&reply.status);
-        zmq_msg_close (&reply.body);
+        zmq_msg_close (&reply.frame);
         if (call)
             call->done (call, call->arg);
     }

@@ -255,8 +255,8 @@ END_TEST
 //  requests for partitions and hashes it holds, and answers anything else
 //  ZynMisrouted without doing it
 
-//  Add one direct request's frames to msg: ZYN1 | request-id |
-//  operation | route | body
+//  Add one direct request's frame to msg: ZYN1 | request-id | route |
+//  operation | body, written out here octet by octet
 static void
 s_direct_add (zmsg_t *msg, uint64_t request_id, const char *operation,
               uint64_t table_id, uint32_t partition_id, uint64_t hash,
@@ -266,15 +266,41 @@ s_direct_add (zmsg_t *msg, uint64_t request_id, const char *operation,
     size_t size;
     void *body = zyn_value_encode (request, &size);
     zyn_value_destroy (&request);
-    uint8_t id [8], route [ZYN_PROTO_ROUTE_SIZE];
-    zyn_proto_put_request_id (id, request_id);
-    zyn_proto_put_route (route, table_id, partition_id, hash);
-    zmsg_addstr (msg, ZYN_PROTO_SIGNATURE);
-    zmsg_addmem (msg, id, 8);
-    zmsg_addstr (msg, operation);
-    zmsg_addmem (msg, route, sizeof (route));
-    zmsg_addmem (msg, body, size);
+    size_t length = strlen (operation);
+    zframe_t *frame = zframe_new (NULL, 4 + 8 + 20 + 1 + length + size);
+    uint8_t *out = zframe_data (frame);
+    memcpy (out, "ZYN1", 4);
+    zyn_put_u64 (out + 4, request_id);
+    zyn_put_u64 (out + 12, table_id);
+    zyn_put_u32 (out + 20, partition_id);
+    zyn_put_u64 (out + 24, hash);
+    out [32] = (uint8_t) length;
+    memcpy (out + 33, operation, length);
+    memcpy (out + 33 + length, body, size);
+    zmsg_append (msg, &frame);
     free (body);
+}
+
+//  Take answer frame apart (ZYN1 | request-id | status length | status
+//  | body): checks the signature and the request id, returns the status
+//  (caller frees) and where the body starts
+static char *
+s_answer (zframe_t *frame, uint64_t request_id, size_t *body_offset)
+{
+    ck_assert_ptr_nonnull (frame);
+    const uint8_t *data = zframe_data (frame);
+    size_t size = zframe_size (frame);
+    ck_assert_uint_ge (size, 13);
+    ck_assert_int_eq (memcmp (data, "ZYN1", 4), 0);
+    ck_assert_uint_eq (zyn_get_u64 (data + 4), request_id);
+    size_t length = data [12];
+    ck_assert_uint_le (13 + length, size);
+    char *status = (char *) malloc (length + 1);
+    memcpy (status, data + 13, length);
+    status [length] = 0;
+    if (body_offset)
+        *body_offset = 13 + length;
+    return status;
 }
 
 //  Send one direct request and return the reply's status (caller frees)
@@ -288,10 +314,8 @@ s_direct_status (zsock_t *dealer, const char *operation, uint64_t table_id,
     zsock_set_rcvtimeo (dealer, 5000);
     zmsg_t *reply = zmsg_recv (dealer);
     ck_assert_ptr_nonnull (reply);
-    ck_assert_uint_eq (zmsg_size (reply), 4);
-    ck_assert (zframe_streq (zmsg_first (reply), ZYN_PROTO_SIGNATURE));
-    ck_assert_uint_eq (zyn_proto_request_id (zmsg_next (reply)), 77);
-    char *status = zframe_strdup (zmsg_next (reply));
+    ck_assert_uint_eq (zmsg_size (reply), 1);
+    char *status = s_answer (zmsg_first (reply), 77, NULL);
     zmsg_destroy (&reply);
     return status;
 }
@@ -426,28 +450,25 @@ END_TEST
 
 //  --------------------------------------------------------------------------
 //  Several requests in one front door message: one reply message, a
-//  group of frames per request in order. A group without the signature
-//  ends the message; a message of more than ZYN_PROTO_DIRECT_BATCH_MAX
-//  requests is dropped whole.
+//  frame per request in order. A frame without the signature ends the
+//  message; a message of more than ZYN_PROTO_DIRECT_BATCH_MAX requests is
+//  dropped whole.
 
-//  Check reply group i of reply (ZYN1 | request-id | status | body) and
+//  Check answer i of reply (ZYN1 | request-id | status | body) and
 //  return its body decoded (caller destroys)
 static zyn_value_t *
 s_reply_group (zmsg_t *reply, size_t i, uint64_t request_id,
                const char *status)
 {
     zframe_t *frame = zmsg_first (reply);
-    for (size_t skip = 0; skip < i * 4; skip++)
+    for (size_t skip = 0; skip < i; skip++)
         frame = zmsg_next (reply);
-    ck_assert_ptr_nonnull (frame);
-    ck_assert (zframe_streq (frame, ZYN_PROTO_SIGNATURE));
-    ck_assert_uint_eq (zyn_proto_request_id (zmsg_next (reply)), request_id);
-    char *got = zframe_strdup (zmsg_next (reply));
+    size_t offset = 0;
+    char *got = s_answer (frame, request_id, &offset);
     ck_assert_str_eq (got, status);
     free (got);
-    frame = zmsg_next (reply);
-    zyn_value_t *body = zyn_value_decode (zframe_data (frame),
-                                          zframe_size (frame), NULL);
+    zyn_value_t *body = zyn_value_decode (zframe_data (frame) + offset,
+                                          zframe_size (frame) - offset, NULL);
     ck_assert_ptr_nonnull (body);
     return body;
 }
@@ -513,7 +534,7 @@ START_TEST (test_front_door_batch)
     s_direct_add (msg, 2, "GetItem", (uint64_t) table_id, index, hash, get);
     s_direct_add (msg, 3, "PutItem", (uint64_t) table_id + 99, index, hash,
                   put);
-    zmsg_t *reply = s_exchange (dealer, &msg, 12);
+    zmsg_t *reply = s_exchange (dealer, &msg, 3);
     s_expect_group (reply, 0, 1, ZYN_PROTO_OK);
     zyn_value_t *body = s_reply_group (reply, 1, 2, ZYN_PROTO_OK);
     zyn_value_t *item = zyn_value_map_get (body, "Item");
@@ -523,30 +544,42 @@ START_TEST (test_front_door_batch)
     s_expect_group (reply, 2, 3, ZYN_PROTO_MISROUTED);
     zmsg_destroy (&reply);
 
-    //  The second group without its signature: the first is answered,
+    //  The second frame without its signature: the first is answered,
     //  the rest dropped
     msg = zmsg_new ();
     s_direct_add (msg, 4, "GetItem", (uint64_t) table_id, index, hash, get);
     zmsg_addstr (msg, "ZYN9");
     s_direct_add (msg, 5, "GetItem", (uint64_t) table_id, index, hash, get);
-    reply = s_exchange (dealer, &msg, 4);
+    reply = s_exchange (dealer, &msg, 1);
     s_expect_group (reply, 0, 4, ZYN_PROTO_OK);
     zmsg_destroy (&reply);
 
-    //  A last group cut short after its request id: answered as
-    //  malformed
+    //  A frame cut short after its request id, and one whose operation
+    //  runs past its end: answered as malformed, and the frame after
+    //  them still served
     msg = zmsg_new ();
     s_direct_add (msg, 6, "GetItem", (uint64_t) table_id, index, hash, get);
-    zmsg_addstr (msg, ZYN_PROTO_SIGNATURE);
-    uint8_t id [8];
-    zyn_proto_put_request_id (id, 7);
-    zmsg_addmem (msg, id, 8);
-    reply = s_exchange (dealer, &msg, 8);
+    uint8_t cut [12];
+    memcpy (cut, "ZYN1", 4);
+    zyn_put_u64 (cut + 4, 7);
+    zmsg_addmem (msg, cut, sizeof (cut));
+    uint8_t overlong [40] = { 0 };
+    memcpy (overlong, "ZYN1", 4);
+    zyn_put_u64 (overlong + 4, 8);
+    overlong [32] = 200;                //  Operation of 200 octets
+    zmsg_addmem (msg, overlong, sizeof (overlong));
+    s_direct_add (msg, 9, "GetItem", (uint64_t) table_id, index, hash, get);
+    reply = s_exchange (dealer, &msg, 4);
     s_expect_group (reply, 0, 6, ZYN_PROTO_OK);
     body = s_reply_group (reply, 1, 7, "SerializationException");
     ck_assert_str_eq (zyn_value_map_get_s (body, "message"),
                       "Malformed request frames");
     zyn_value_destroy (&body);
+    body = s_reply_group (reply, 2, 8, "SerializationException");
+    ck_assert_str_eq (zyn_value_map_get_s (body, "message"),
+                      "Malformed request frames");
+    zyn_value_destroy (&body);
+    s_expect_group (reply, 3, 9, ZYN_PROTO_OK);
     zmsg_destroy (&reply);
 
     //  One request too many: nothing of it is done or answered

@@ -383,6 +383,59 @@ START_TEST (test_over_sockets)
 }
 END_TEST
 
+START_TEST (test_direct_frames)
+{
+    //  A request: head, then the body, taken apart again exactly
+    uint8_t route [ZYN_PROTO_ROUTE_SIZE];
+    zyn_proto_put_route (route, 7, 3, 0x0102030405060708ULL);
+    uint8_t frame [128];
+    size_t head = zyn_proto_direct_request_head (frame, 42, route, "GetItem");
+    ck_assert_uint_eq (head, ZYN_PROTO_DIRECT_REQUEST_HEAD + 7);
+    ck_assert_int_eq (memcmp (frame, "ZYN1", 4), 0);
+    ck_assert_uint_eq (frame [32], 7);
+    memcpy (frame + head, "\x81\xa1k\xa1v", 5);
+    zyn_proto_direct_t parsed;
+    ck_assert_int_eq (zyn_proto_direct_parse (frame, head + 5, false,
+                                              &parsed), 0);
+    ck_assert_uint_eq (parsed.request_id, 42);
+    ck_assert_int_eq (memcmp (parsed.route, route, sizeof (route)), 0);
+    ck_assert_uint_eq (parsed.name_size, 7);
+    ck_assert_int_eq (memcmp (parsed.name, "GetItem", 7), 0);
+    ck_assert_ptr_eq (parsed.body, frame + head);
+    ck_assert_uint_eq (parsed.body_size, 5);
+    //  An empty body is a request all the same
+    ck_assert_int_eq (zyn_proto_direct_parse (frame, head, false, &parsed),
+                      0);
+    ck_assert_uint_eq (parsed.body_size, 0);
+    //  Cut short anywhere in the head: -2, with the request id once it
+    //  is all there
+    for (size_t size = 4; size < head; size++) {
+        ck_assert_int_eq (zyn_proto_direct_parse (frame, size, false,
+                                                  &parsed), -2);
+        ck_assert_uint_eq (parsed.request_id, size >= 12 ? 42 : 0);
+    }
+    //  No signature: -1
+    ck_assert_int_eq (zyn_proto_direct_parse (frame, 3, false, &parsed), -1);
+    frame [3] = '9';
+    ck_assert_int_eq (zyn_proto_direct_parse (frame, head, false, &parsed),
+                      -1);
+
+    //  An answer: status, then the body
+    head = zyn_proto_direct_answer_head (frame, 9, "ValidationException");
+    ck_assert_uint_eq (head, ZYN_PROTO_DIRECT_ANSWER_HEAD + 19);
+    memcpy (frame + head, "\x80", 1);
+    ck_assert_int_eq (zyn_proto_direct_parse (frame, head + 1, true,
+                                              &parsed), 0);
+    ck_assert_uint_eq (parsed.request_id, 9);
+    ck_assert_ptr_null (parsed.route);
+    ck_assert_uint_eq (parsed.name_size, 19);
+    ck_assert_int_eq (memcmp (parsed.name, "ValidationException", 19), 0);
+    ck_assert_uint_eq (parsed.body_size, 1);
+    ck_assert_int_eq (zyn_proto_direct_parse (frame, head - 1, true,
+                                              &parsed), -2);
+}
+END_TEST
+
 START_TEST (test_stream_topic)
 {
     char topic [64];
@@ -411,6 +464,7 @@ zyn_proto_suite (void)
     tcase_add_test (tc, test_partition);
     tcase_add_test (tc, test_signature);
     tcase_add_test (tc, test_stream_topic);
+    tcase_add_test (tc, test_direct_frames);
     suite_add_tcase (suite, tc);
     tc = tcase_create ("messages");
     tcase_add_test (tc, test_request);

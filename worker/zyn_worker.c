@@ -33,9 +33,9 @@
 #define TRIM_MAX 5000
 #define TRIM_AGAIN 100
 
-//  Most frames a front door message has: the client's id and five per
+//  Most frames a front door message has: the client's id and one per
 //  request
-#define S_FRONT_FRAMES (1 + 5 * ZYN_PROTO_DIRECT_BATCH_MAX)
+#define S_FRONT_FRAMES (1 + ZYN_PROTO_DIRECT_BATCH_MAX)
 
 //  Longest client address a reply keeps: a ZeroMQ routing id is at most
 //  255 octets
@@ -445,36 +445,47 @@ s_free_body (void *data, void *hint)
     free (data);
 }
 
-//  Send a reply: to a client of the front door client | ZYN1 |
-//  request-id | status | body, to the broker ZYN1 | REPLY | client |
-//  request-id | status | body. Frees its body.
+//  Send a reply: to a client of the front door client (first of a
+//  message only) then one frame ZYN1 | request-id | status | body, to the
+//  broker ZYN1 | REPLY | client | request-id | status | body. Frees its
+//  body.
 
 static void
 s_send_reply (self_t *self, s_reply_t *reply, bool first, bool more)
 {
     zsock_t *socket = reply->direct ? self->front : self->dealer;
+    if (socket && reply->direct) {
+        void *handle = zsock_resolve (socket);
+        if (first)
+            zmq_send (handle, reply->client, reply->client_size,
+                      ZMQ_SNDMORE);
+        zmq_msg_t frame;
+        zmq_msg_init_size (&frame, ZYN_PROTO_DIRECT_ANSWER_HEAD
+                                   + strlen (reply->status)
+                                   + reply->body_size);
+        uint8_t *out = (uint8_t *) zmq_msg_data (&frame);
+        size_t head = zyn_proto_direct_answer_head (out, reply->request_id,
+                                                    reply->status);
+        if (reply->body_size)
+            memcpy (out + head, reply->body, reply->body_size);
+        if (zmq_msg_send (&frame, handle, more ? ZMQ_SNDMORE : 0) < 0)
+            zmq_msg_close (&frame);
+        self->front_due = true;
+    }
+    else
     if (socket) {
         void *handle = zsock_resolve (socket);
         uint8_t id [8];
         zyn_proto_put_request_id (id, reply->request_id);
-        if (reply->direct) {
-            if (first)
-                zmq_send (handle, reply->client, reply->client_size,
-                          ZMQ_SNDMORE);
-            zmq_send (handle, ZYN_PROTO_SIGNATURE, 4, ZMQ_SNDMORE);
-        }
-        else {
-            zmq_send (handle, ZYN_PROTO_SIGNATURE, 4, ZMQ_SNDMORE);
-            zmq_send (handle, ZYN_PROTO_REPLY, strlen (ZYN_PROTO_REPLY),
-                      ZMQ_SNDMORE);
-            zmq_send (handle, reply->client, reply->client_size,
-                      ZMQ_SNDMORE);
-        }
+        zmq_send (handle, ZYN_PROTO_SIGNATURE, 4, ZMQ_SNDMORE);
+        zmq_send (handle, ZYN_PROTO_REPLY, strlen (ZYN_PROTO_REPLY),
+                  ZMQ_SNDMORE);
+        zmq_send (handle, reply->client, reply->client_size, ZMQ_SNDMORE);
         zmq_send (handle, id, 8, ZMQ_SNDMORE);
         zmq_send (handle, reply->status, strlen (reply->status),
                   ZMQ_SNDMORE);
-        //  A body of any size (an item) goes without a copy: ZeroMQ takes
-        //  the buffer and frees it when it has been written out
+        //  A large body (an item) goes without a copy: ZeroMQ takes the
+        //  buffer and frees it when it has been written out
         zmq_msg_t frame;
         if (reply->body_size > S_BODY_COPY_MAX
             && zmq_msg_init_data (&frame, reply->body, reply->body_size,
@@ -486,10 +497,7 @@ s_send_reply (self_t *self, s_reply_t *reply, bool first, bool more)
         else
             zmq_send (handle, reply->body, reply->body_size,
                       more ? ZMQ_SNDMORE : 0);
-        if (reply->direct)
-            self->front_due = true;
-        else
-            self->dealer_due = true;
+        self->dealer_due = true;
     }
     free (reply->body);
     reply->body = NULL;
@@ -828,10 +836,10 @@ s_handle_request (self_t *self, zmsg_t *msg)
     s_execute (self, &request, false);
 }
 
-//  A message on the front door: client, then one or more requests ZYN1 |
-//  request-id | operation | route | body, in frames [0] .. [count - 1].
-//  A group without the signature ends the message: it and the rest are
-//  dropped. Returns how many requests it held.
+//  A message on the front door: client, then one or more request frames
+//  ZYN1 | request-id | route | operation | body, in frames [0] ..
+//  [count - 1]. A frame without the signature ends the message: it and
+//  the rest are dropped. Returns how many requests it held.
 static size_t
 s_handle_direct (self_t *self, zmq_msg_t *frames, size_t count)
 {
@@ -841,10 +849,12 @@ s_handle_direct (self_t *self, zmq_msg_t *frames, size_t count)
                       "dropped", ZYN_PROTO_DIRECT_BATCH_MAX);
         return 0;
     }
-    for (size_t group = 1; group < count; group += 5) {
-        if (zmq_msg_size (&frames [group]) != 4
-            || memcmp (zmq_msg_data (&frames [group]), ZYN_PROTO_SIGNATURE,
-                       4)) {
+    for (size_t index = 1; index < count; index++) {
+        const uint8_t *data = (const uint8_t *) zmq_msg_data (&frames [index]);
+        zyn_proto_direct_t parsed;
+        int rc = zyn_proto_direct_parse (data, zmq_msg_size (&frames [index]),
+                                         false, &parsed);
+        if (rc == -1) {
             zsys_warning ("zyn_worker: direct request without signature "
                           "dropped");
             break;
@@ -852,17 +862,19 @@ s_handle_direct (self_t *self, zmq_msg_t *frames, size_t count)
         s_request_t request = { 0 };
         request.client = zmq_msg_data (&frames [0]);
         request.client_size = zmq_msg_size (&frames [0]);
-        const void **data [] = { &request.request_id, &request.operation,
-                                 &request.route, &request.body };
-        size_t *sizes [] = { &request.request_id_size,
-                             &request.operation_size, &request.route_size,
-                             &request.body_size };
-        for (size_t i = 1; i < 5 && group + i < count; i++) {
-            *data [i - 1] = zmq_msg_data (&frames [group + i]);
-            *sizes [i - 1] = zmq_msg_size (&frames [group + i]);
+        if (parsed.request_id || zmq_msg_size (&frames [index]) >= 12) {
+            request.request_id = data + 4;
+            request.request_id_size = 8;
         }
-        if (group + 5 > count)
-            request.body = NULL;        //  Malformed: answered so
+        if (rc == 0) {
+            request.operation = parsed.name;
+            request.operation_size = parsed.name_size;
+            request.route = parsed.route;
+            request.route_size = ZYN_PROTO_ROUTE_SIZE;
+            request.body = parsed.body;
+            request.body_size = parsed.body_size;
+        }
+        //  else cut short: body NULL, answered as malformed
         s_execute (self, &request, true);
         executed++;
     }
