@@ -69,9 +69,9 @@
 //  Direct path: the worker does not serve this route, ask the broker
 #define ZYN_PROTO_MISROUTED "ZynMisrouted"
 #define ZYN_PROTO_ROUTE_SIZE 20
-//  Most requests one direct-path message carries (and replies one reply
-//  message carries): a pipelining client sends the requests it has
-//  queued for a worker as one message of request frame groups
+//  Most requests one direct-path message carries: a pipelining client
+//  sends the requests it has queued for a worker as one message, a frame
+//  per request
 #define ZYN_PROTO_DIRECT_BATCH_MAX 128
 
 //  The direct path's frames (docs/protocol.md section 4.1): a request is
