@@ -137,23 +137,19 @@ s_put_number (s_reader_t *self, zyn_json_text_t *text, size_t size)
 {
     const char *data = (const char *) self->cursor;
     self->cursor += size;
-    if (zyn_decimal_is_canonical_integer (data, size)) {
-        zyn_json_text_reserve (text, size + 2);
-        text->data [text->size++] = '"';
-        memcpy (text->data + text->size, data, size);
-        text->size += size;
-        text->data [text->size++] = '"';
-        return true;
-    }
     char canonical [ZYN_DECIMAL_TEXT_MAX];
-    zyn_error_t err = { 0 };
-    int length = zyn_decimal_normalize (data, size, canonical, &err);
-    if (length < 0)
-        return false;
-    zyn_json_text_reserve (text, (size_t) length + 2);
+    if (!zyn_decimal_is_canonical_integer (data, size)) {
+        zyn_error_t err = { 0 };
+        int length = zyn_decimal_normalize (data, size, canonical, &err);
+        if (length < 0)
+            return false;
+        data = canonical;
+        size = (size_t) length;
+    }
+    zyn_json_text_reserve (text, size + 2);
     text->data [text->size++] = '"';
-    memcpy (text->data + text->size, canonical, (size_t) length);
-    text->size += (size_t) length;
+    memcpy (text->data + text->size, data, size);
+    text->size += size;
     text->data [text->size++] = '"';
     return true;
 }
