@@ -43,6 +43,7 @@ typedef struct {
     int port;
     int http_port;
     long stream_retention;          //  Seconds, 0: the worker's default
+    long row_cache;                 //  MiB per worker, -1: its default
     bool gateway;
     bool verbose;
     char bindir [1024];
@@ -70,6 +71,9 @@ s_usage (FILE *file)
              "  --stream-retention SECONDS\n"
              "                      how long workers keep change records\n"
              "                      (default 86400, a day)\n"
+             "  --row-cache MB      each worker's cache of items read "
+             "lately\n"
+             "                      (default 128; 0 turns it off)\n"
              "  --no-gateway        do not start the HTTP gateway\n"
              "  --verbose           verbose child processes\n"
              "  --help              show this help and exit\n");
@@ -356,7 +360,8 @@ s_parse (int argc, char **argv, s_config_t *config)
         bool is_valued = streq (arg, "--data") || streq (arg, "--workers")
                       || streq (arg, "--partitions") || streq (arg, "--port")
                       || streq (arg, "--http-port")
-                      || streq (arg, "--stream-retention");
+                      || streq (arg, "--stream-retention")
+                      || streq (arg, "--row-cache");
         if (!is_valued) {
             fprintf (stderr, "zynamo: unknown option '%s'\n", arg);
             return -1;
@@ -372,10 +377,11 @@ s_parse (int argc, char **argv, s_config_t *config)
         }
         char *end;
         long number = strtol (value, &end, 10);
-        long low = 1;
+        long low = streq (arg, "--row-cache") ? 0 : 1;
         long high = streq (arg, "--workers") ? CHILD_MAX - 3
                   : streq (arg, "--partitions") ? 1024
-                  : streq (arg, "--stream-retention") ? 3153600000L : 65532;
+                  : streq (arg, "--stream-retention") ? 3153600000L
+                  : streq (arg, "--row-cache") ? 1048576 : 65532;
         if (!*value || *end || number < low || number > high) {
             fprintf (stderr, "zynamo: %s wants a number from %ld to %ld, "
                              "not '%s'\n", arg, low, high, value);
@@ -393,6 +399,9 @@ s_parse (int argc, char **argv, s_config_t *config)
         if (streq (arg, "--stream-retention"))
             config->stream_retention = number;
         else
+        if (streq (arg, "--row-cache"))
+            config->row_cache = number;
+        else
             config->http_port = (int) number;
     }
     return 0;
@@ -405,7 +414,7 @@ static int
 s_up (int argc, char **argv, const char *argv0)
 {
     s_config_t config = { .workers = 2, .port = 7100, .http_port = 8000,
-                          .gateway = true };
+                          .row_cache = -1, .gateway = true };
     snprintf (config.data, sizeof (config.data), "./zynamo-data");
     int rc = s_parse (argc, argv, &config);
     if (rc) {
@@ -457,6 +466,10 @@ s_up (int argc, char **argv, const char *argv0)
         if (config.stream_retention) {
             s_child_arg (worker, "--stream-retention");
             s_child_arg (worker, "%ld", config.stream_retention);
+        }
+        if (config.row_cache >= 0) {
+            s_child_arg (worker, "--row-cache");
+            s_child_arg (worker, "%ld", config.row_cache);
         }
         if (config.verbose)
             s_child_arg (worker, "--verbose");

@@ -464,6 +464,151 @@ START_TEST (test_overlay)
 END_TEST
 
 //  --------------------------------------------------------------------------
+//  The row cache holds committed bytes only: reads fill it, commits
+//  refresh it, aborted writes never reach it, and every read agrees with
+//  LevelDB read without it
+
+static void
+s_assert_item (zyn_partition_t *partition, const char *key_json,
+               const char *item_json)
+{
+    zyn_value_t *item = s_get (partition, key_json);
+    if (item_json)
+        s_assert_json (item, item_json);
+    else
+        ck_assert_msg (item == NULL, "%s should be missing", key_json);
+    zyn_value_destroy (&item);
+}
+
+START_TEST (test_row_cache)
+{
+    char dir [1100];
+    zyn_test_dir (dir, sizeof (dir), "partition");
+    zyn_partition_t *partition = s_open (dir, NULL);
+    const char *key = "{\"pk\":{\"S\":\"k\"}}";
+    uint64_t hits, misses;
+    size_t bytes;
+
+    s_put (partition, "{\"pk\":{\"S\":\"k\"},\"v\":{\"N\":\"1\"}}");
+    s_commit (partition);
+    zyn_partition_row_cache_stats (partition, &hits, &misses, &bytes);
+    ck_assert_uint_eq (bytes, 0);       //  A write caches nothing new
+    s_assert_item (partition, key,
+                   "{\"pk\":{\"S\":\"k\"},\"v\":{\"N\":\"1\"}}");
+    zyn_partition_row_cache_stats (partition, &hits, &misses, &bytes);
+    ck_assert_uint_gt (bytes, 0);       //  The read cached it
+    ck_assert_uint_gt (hits, 0);        //  and the next reads hit it
+    uint64_t hits_before = hits;
+    s_assert_item (partition, key,
+                   "{\"pk\":{\"S\":\"k\"},\"v\":{\"N\":\"1\"}}");
+    zyn_partition_row_cache_stats (partition, &hits, &misses, &bytes);
+    ck_assert_uint_gt (hits, hits_before);
+
+    //  A staged write shows through the overlay; aborted, the cached
+    //  committed item is what reads see
+    s_put (partition, "{\"pk\":{\"S\":\"k\"},\"v\":{\"N\":\"2\"}}");
+    s_assert_item (partition, key,
+                   "{\"pk\":{\"S\":\"k\"},\"v\":{\"N\":\"2\"}}");
+    zyn_partition_abort (partition);
+    s_assert_item (partition, key,
+                   "{\"pk\":{\"S\":\"k\"},\"v\":{\"N\":\"1\"}}");
+
+    //  A committed update replaces the cached item; a committed delete
+    //  removes it
+    s_put (partition, "{\"pk\":{\"S\":\"k\"},\"v\":{\"N\":\"3\"}}");
+    s_commit (partition);
+    s_assert_item (partition, key,
+                   "{\"pk\":{\"S\":\"k\"},\"v\":{\"N\":\"3\"}}");
+    zyn_value_t *request = s_request ("Key", key);
+    zyn_value_t *response = s_ok (partition, "DeleteItem", &request);
+    zyn_value_destroy (&response);
+    s_commit (partition);
+    s_assert_item (partition, key, NULL);
+    s_put (partition, "{\"pk\":{\"S\":\"k\"},\"v\":{\"N\":\"4\"}}");
+    s_commit (partition);
+    s_assert_item (partition, key,
+                   "{\"pk\":{\"S\":\"k\"},\"v\":{\"N\":\"4\"}}");
+
+    //  An update expression reads the old item through the cache and
+    //  the result is cached in its place
+    request = s_request ("Key", key);
+    zyn_value_map_put_s (request, "UpdateExpression", "SET v = v + :one");
+    zyn_value_t *values = s_map ("{\":one\":{\"N\":\"1\"}}");
+    zyn_value_map_put (request, "ExpressionAttributeValues", &values);
+    response = s_ok (partition, "UpdateItem", &request);
+    zyn_value_destroy (&response);
+    s_commit (partition);
+    s_assert_item (partition, key,
+                   "{\"pk\":{\"S\":\"k\"},\"v\":{\"N\":\"5\"}}");
+
+    //  A limit so small that the item is not cached (an entry may take
+    //  an eighth of it): reads still right
+    zyn_partition_set_row_cache (partition, 0);
+    zyn_partition_set_row_cache (partition, 256);
+    zyn_partition_row_cache_stats (partition, &hits, &misses, &bytes);
+    ck_assert_uint_eq (bytes, 0);
+    s_assert_item (partition, key,
+                   "{\"pk\":{\"S\":\"k\"},\"v\":{\"N\":\"5\"}}");
+    s_assert_item (partition, key,
+                   "{\"pk\":{\"S\":\"k\"},\"v\":{\"N\":\"5\"}}");
+    zyn_partition_row_cache_stats (partition, &hits, &misses, &bytes);
+    ck_assert_uint_eq (bytes, 0);
+
+    //  Many items through a cache of a few: what every read sees equals
+    //  what a partition without a cache sees
+    zyn_partition_set_row_cache (partition, 16 * 1024);
+    unsigned int seed = 7;
+    int version [50] = { 0 };
+    for (int step = 0; step < 2000; step++) {
+        int index = (int) (rand_r (&seed) % 50);
+        char item [128], item_key [64];
+        snprintf (item_key, sizeof (item_key), "{\"pk\":{\"S\":\"r%d\"}}",
+                  index);
+        int action = (int) (rand_r (&seed) % 4);
+        if (action == 0) {
+            version [index] = step + 1;
+            snprintf (item, sizeof (item),
+                      "{\"pk\":{\"S\":\"r%d\"},\"v\":{\"N\":\"%d\"}}",
+                      index, version [index]);
+            s_put (partition, item);
+            if (rand_r (&seed) % 2)
+                s_commit (partition);
+            else {
+                zyn_partition_abort (partition);
+                version [index] = -version [index];
+            }
+        }
+        else {
+            //  An aborted write leaves the version before it
+            if (version [index] < 0) {
+                version [index] = 0;
+                //  What LevelDB holds is the truth; read it uncached
+                zyn_partition_set_row_cache (partition, 0);
+                zyn_value_t *truth = s_get (partition, item_key);
+                zyn_partition_set_row_cache (partition, 16 * 1024);
+                int64_t number = truth ? s_int (truth, "v") : 0;
+                version [index] = (int) number;
+                zyn_value_destroy (&truth);
+            }
+            zyn_value_t *got = s_get (partition, item_key);
+            if (version [index] == 0)
+                ck_assert_ptr_null (got);
+            else {
+                ck_assert_ptr_nonnull (got);
+                ck_assert_int_eq (s_int (got, "v"), version [index]);
+            }
+            zyn_value_destroy (&got);
+        }
+    }
+    zyn_partition_row_cache_stats (partition, &hits, &misses, &bytes);
+    ck_assert_uint_le (bytes, 16 * 1024);
+    ck_assert_uint_gt (bytes, 0);
+    zyn_partition_destroy (&partition);
+    zyn_test_dir_remove (dir);
+}
+END_TEST
+
+//  --------------------------------------------------------------------------
 //  Reopen: data and the last sequence number survive
 
 START_TEST (test_reopen)
@@ -1277,6 +1422,7 @@ zyn_partition_suite (void)
     tcase = tcase_create ("put_get");
     tcase_add_test (tcase, test_put_get_delete);
     tcase_add_test (tcase, test_overlay);
+    tcase_add_test (tcase, test_row_cache);
     tcase_add_test (tcase, test_ownership);
     suite_add_tcase (suite, tcase);
     tcase = tcase_create ("query_scan");

@@ -390,8 +390,12 @@ s_stats (s_broker_t *self, uint64_t *commits, uint64_t *requests,
          uint64_t *published)
 {
     zstr_send (self->worker, "STATS");
-    char *a, *b, *c, *d;
-    ck_assert_int_eq (zstr_recvx (self->worker, &a, &b, &c, &d, NULL), 4);
+    char *a, *b, *c, *d, *e, *f, *g;
+    ck_assert_int_eq (zstr_recvx (self->worker, &a, &b, &c, &d, &e, &f, &g,
+                                  NULL), 7);
+    zstr_free (&e);
+    zstr_free (&f);
+    zstr_free (&g);
     *commits = strtoull (a, NULL, 10);
     *requests = strtoull (b, NULL, 10);
     *published = strtoull (c, NULL, 10);

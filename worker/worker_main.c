@@ -38,6 +38,9 @@ s_usage (FILE *stream)
              "                      how long change records are kept\n"
              "                      (default 86400, a day, as DynamoDB\n"
              "                      Streams keeps them)\n"
+             "  --row-cache MB      cache of items read lately, shared by\n"
+             "                      this worker's partitions (default 128;\n"
+             "                      0 turns it off)\n"
              "  --verbose           log every request\n"
              "  --help              show this help and exit\n");
 }
@@ -75,6 +78,7 @@ main (int argc, char *argv [])
     const char *announce = "";
     const char *local = "";
     const char *retention = NULL;
+    const char *row_cache = NULL;
     bool verbose = false;
 
     for (int index = 1; index < argc; index++) {
@@ -90,7 +94,8 @@ main (int argc, char *argv [])
         if (streq (arg, "--broker") || streq (arg, "--data")
             || streq (arg, "--id") || streq (arg, "--front")
             || streq (arg, "--announce") || streq (arg, "--local")
-            || streq (arg, "--stream-retention")) {
+            || streq (arg, "--stream-retention")
+            || streq (arg, "--row-cache")) {
             if (index + 1 >= argc || argv [index + 1][0] == '\0') {
                 fprintf (stderr, "zynamo-worker: %s needs a value\n", arg);
                 return 1;
@@ -113,6 +118,9 @@ main (int argc, char *argv [])
             else
             if (streq (arg, "--stream-retention"))
                 retention = value;
+            else
+            if (streq (arg, "--row-cache"))
+                row_cache = value;
             else
                 id = value;
         }
@@ -139,6 +147,19 @@ main (int argc, char *argv [])
         long long interval = seconds * 500 < 60000 ? seconds * 500 : 60000;
         snprintf (trim_interval, sizeof (trim_interval), "%lld", interval);
     }
+    char row_cache_bytes [32] = "";
+    if (row_cache) {
+        char *end = NULL;
+        errno = 0;
+        long long megabytes = strtoll (row_cache, &end, 10);
+        if (errno || *end || megabytes < 0 || megabytes > 1048576) {
+            fprintf (stderr, "zynamo-worker: --row-cache must be a number "
+                             "of megabytes from 0 to 1048576\n");
+            return 1;
+        }
+        snprintf (row_cache_bytes, sizeof (row_cache_bytes), "%lld",
+                  megabytes * 1024 * 1024);
+    }
     zsys_init ();
     zsys_set_logident ("zynamo-worker");
     zsys_catch_interrupts ();
@@ -149,6 +170,8 @@ main (int argc, char *argv [])
         zstr_send (worker, "VERBOSE");
     if (*retention_ms)
         zstr_sendx (worker, "RETENTION", retention_ms, trim_interval, NULL);
+    if (*row_cache_bytes)
+        zstr_sendx (worker, "ROWCACHE", row_cache_bytes, NULL);
     if ((!streq (front, "none")
          && s_command (worker, "cannot bind the front door", "FRONT", front,
                        announce, NULL))

@@ -15,6 +15,7 @@
 #include "zyn_keycode.h"
 #include "zyn_value.h"
 #include "zyn_lsi.h"
+#include "zyn_rowcache.h"
 #include "zyn_partition.h"
 
 #define META_DESCRIPTOR "descriptor"
@@ -25,6 +26,8 @@
 typedef struct {
     uint8_t *data;              //  Owned
     size_t size;
+    uint8_t *row;               //  Owned, the row key
+    size_t row_size;
 } s_staged_t;
 
 //  A committed change record waiting to be published
@@ -63,6 +66,7 @@ struct zyn_partition {
     zhashx_t *staged;           //  Owned, hex(row) -> s_staged_t
     zlistx_t *staged_records;   //  Owned, s_record_t, not yet durable
     zlistx_t *records;          //  Owned, s_record_t, durable, unpublished
+    zyn_rowcache_t *rows;       //  Owned, committed item rows read lately
 };
 
 struct zyn_partition_iter {
@@ -79,6 +83,7 @@ s_staged_destroy (void **item_p)
     s_staged_t *staged = (s_staged_t *) *item_p;
     if (staged) {
         free (staged->data);
+        free (staged->row);
         free (staged);
         *item_p = NULL;
     }
@@ -368,6 +373,7 @@ zyn_partition_new (const char *path, const zyn_value_t *descriptor,
     leveldb_writeoptions_set_sync (self->sync_options, 1);
     self->trim_options = leveldb_writeoptions_create ();
     self->batch = leveldb_writebatch_create ();
+    self->rows = zyn_rowcache_new (ZYN_PARTITION_ROW_CACHE);
     self->staged = zhashx_new ();
     zhashx_set_destructor (self->staged, s_staged_destroy);
     self->staged_records = zlistx_new ();
@@ -433,6 +439,7 @@ zyn_partition_destroy (zyn_partition_t **self_p)
     zlistx_destroy (&self->records);
     zlistx_destroy (&self->staged_records);
     zhashx_destroy (&self->staged);
+    zyn_rowcache_destroy (&self->rows);
     leveldb_writebatch_destroy (self->batch);
     if (self->db)
         leveldb_close (self->db);
@@ -632,6 +639,77 @@ zyn_partition_is_dirty (zyn_partition_t *self)
 }
 
 //  --------------------------------------------------------------------------
+//  The committed bytes of row, from the row cache or from LevelDB (then
+//  cached): *data_p is NULL when the row is missing, else valid until
+//  the next read or commit. When the bytes are not in the cache *owned_p
+//  is LevelDB's copy, for the caller to leveldb_free. Returns -1 with err
+//  on a storage error.
+
+static int
+s_read_committed (zyn_partition_t *self, const uint8_t *row, size_t row_size,
+                  const uint8_t **data_p, size_t *size_p, char **owned_p,
+                  zyn_error_t *err)
+{
+    *owned_p = NULL;
+    //  Only item rows are cached: change records are trimmed, counters
+    //  are read once per write
+    bool cached = row_size && row [0] == ZYN_ROW_ITEM;
+    *data_p = cached ? zyn_rowcache_get (self->rows, row, row_size, size_p)
+                     : NULL;
+    if (*data_p)
+        return 0;
+    char *errptr = NULL;
+    size_t size = 0;
+    char *data = leveldb_get (self->db, self->read_options,
+                              (const char *) row, row_size, &size, &errptr);
+    if (errptr) {
+        zyn_error_set (err, ZYN_ERR_INTERNAL, "storage read failed: %s",
+                       errptr);
+        leveldb_free (errptr);
+        return -1;
+    }
+    if (!data)
+        return 0;
+    if (cached) {
+        zyn_rowcache_put (self->rows, row, row_size, (const uint8_t *) data,
+                          size);
+        *data_p = zyn_rowcache_get (self->rows, row, row_size, size_p);
+    }
+    if (*data_p)
+        leveldb_free (data);
+    else {
+        //  Not cached: the caller frees LevelDB's copy
+        *owned_p = data;
+        *data_p = (const uint8_t *) data;
+        *size_p = size;
+    }
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  Bound the row cache to limit bytes (0: none)
+
+void
+zyn_partition_set_row_cache (zyn_partition_t *self, size_t limit)
+{
+    assert (self);
+    zyn_rowcache_set_limit (self->rows, limit);
+}
+
+//  --------------------------------------------------------------------------
+//  The row cache's lookups that hit and missed, and its bytes
+
+void
+zyn_partition_row_cache_stats (zyn_partition_t *self, uint64_t *hits,
+                               uint64_t *misses, size_t *bytes)
+{
+    assert (self);
+    *hits = zyn_rowcache_hits (self->rows);
+    *misses = zyn_rowcache_misses (self->rows);
+    *bytes = zyn_rowcache_bytes (self->rows);
+}
+
+//  --------------------------------------------------------------------------
 //  Read the item stored under row, seeing staged writes
 
 int
@@ -657,21 +735,17 @@ zyn_partition_read (zyn_partition_t *self, const uint8_t *row,
             return 0;
         }
     }
-    char *errptr = NULL;
     size_t size = 0;
-    char *data = leveldb_get (self->db, self->read_options,
-                              (const char *) row, row_size, &size, &errptr);
-    if (errptr) {
-        zyn_error_set (err, ZYN_ERR_INTERNAL, "storage read failed: %s",
-                       errptr);
-        leveldb_free (errptr);
+    const uint8_t *data = NULL;
+    char *owned = NULL;
+    if (s_read_committed (self, row, row_size, &data, &size, &owned, err))
         return -1;
-    }
     if (!data)
         return 0;
     zyn_error_t decode_err = { 0 };
     *item_p = zyn_value_decode (data, size, &decode_err);
-    leveldb_free (data);
+    if (owned)
+        leveldb_free (owned);
     if (!*item_p)
         return zyn_error_set (err, ZYN_ERR_INTERNAL,
                               "stored item is corrupt: %s",
@@ -705,23 +779,19 @@ zyn_partition_read_raw (zyn_partition_t *self, const uint8_t *row,
             return 0;
         }
     }
-    char *errptr = NULL;
     size_t size = 0;
-    char *data = leveldb_get (self->db, self->read_options,
-                              (const char *) row, row_size, &size, &errptr);
-    if (errptr) {
-        zyn_error_set (err, ZYN_ERR_INTERNAL, "storage read failed: %s",
-                       errptr);
-        leveldb_free (errptr);
+    const uint8_t *data = NULL;
+    char *owned = NULL;
+    if (s_read_committed (self, row, row_size, &data, &size, &owned, err))
         return -1;
-    }
     if (!data)
         return 0;
     *data_p = (uint8_t *) malloc (headroom + size);
     assert (*data_p);
     memcpy (*data_p + headroom, data, size);
     *size_p = size;
-    leveldb_free (data);
+    if (owned)
+        leveldb_free (owned);
     return 0;
 }
 
@@ -832,6 +902,10 @@ s_stage_overlay (zyn_partition_t *self, const uint8_t *row, size_t row_size,
                  const void *data, size_t size)
 {
     s_staged_t *staged = (s_staged_t *) zmalloc (sizeof (s_staged_t));
+    staged->row = (uint8_t *) malloc (row_size);
+    assert (staged->row);
+    memcpy (staged->row, row, row_size);
+    staged->row_size = row_size;
     if (data) {
         staged->data = (uint8_t *) malloc (size);
         assert (staged->data);
@@ -1013,6 +1087,13 @@ zyn_partition_commit (zyn_partition_t *self, zyn_error_t *err)
         return -1;
     }
     leveldb_writebatch_clear (self->batch);
+    //  The item rows read lately take their committed bytes
+    s_staged_t *staged = (s_staged_t *) zhashx_first (self->staged);
+    while (staged) {
+        zyn_rowcache_refresh (self->rows, staged->row, staged->row_size,
+                              staged->data, staged->size);
+        staged = (s_staged_t *) zhashx_next (self->staged);
+    }
     zhashx_purge (self->staged);
     s_record_t *record = (s_record_t *) zlistx_first (self->staged_records);
     while (record) {

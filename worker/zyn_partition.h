@@ -16,6 +16,9 @@
     reads (zyn_partition_iter_*) see only committed rows: the caller
     commits first.
 
+    Reads go through a bounded row cache (zyn_rowcache) that holds
+    committed bytes only: filled by reads, refreshed by commits.
+
     Local secondary index rows 'l' and item collection counters 'c' (see
     zyn_lsi) are staged with the item.
 
@@ -37,6 +40,8 @@
 //  block size (octets)
 #define ZYN_PARTITION_WRITE_BUFFER (16 * 1024 * 1024)
 #define ZYN_PARTITION_BLOCK_SIZE (16 * 1024)
+//  The row cache's bound until zyn_partition_set_row_cache
+#define ZYN_PARTITION_ROW_CACHE (8 * 1024 * 1024)
 
 typedef struct zyn_partition zyn_partition_t;
 
@@ -133,6 +138,18 @@ bool
 //  True if there are staged writes not yet committed.
 bool
     zyn_partition_is_dirty (zyn_partition_t *self);
+
+//  Bound the partition's row cache to limit bytes (0: none). Reads fill
+//  it with the committed rows LevelDB returned; a commit writes the new
+//  bytes of the rows it holds through it (zyn_rowcache).
+void
+    zyn_partition_set_row_cache (zyn_partition_t *self, size_t limit);
+
+//  The row cache's lookups that found their row and that did not, and
+//  the bytes it holds
+void
+    zyn_partition_row_cache_stats (zyn_partition_t *self, uint64_t *hits,
+                                   uint64_t *misses, size_t *bytes);
 
 //  Read the item stored under row (an item row key), seeing staged
 //  writes. Returns 0 and the item in *item_p (caller owns it) or NULL in

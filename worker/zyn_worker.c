@@ -126,6 +126,7 @@ typedef struct {
     uint64_t commits;           //  Partition WriteBatches written
     uint64_t requests;          //  Requests executed
     uint64_t published;         //  Change records published
+    size_t row_cache;           //  Row cache bytes, shared by partitions
 } self_t;
 
 
@@ -184,6 +185,7 @@ s_self_new (zsock_t *pipe)
     self->backoff = self->backoff_min;
     self->retention = RETENTION_DEFAULT;
     self->trim_interval = TRIM_INTERVAL_DEFAULT;
+    self->row_cache = ZYN_WORKER_ROW_CACHE;
     return self;
 }
 
@@ -325,6 +327,47 @@ s_disconnect (self_t *self)
 }
 
 //  --------------------------------------------------------------------------
+//  Split the row cache evenly among the partitions, at least 1 MB each
+
+static void
+s_share_row_cache (self_t *self)
+{
+    size_t count = zhashx_size (self->partitions);
+    size_t share = count ? self->row_cache / count : self->row_cache;
+    if (self->row_cache && share < 1024 * 1024)
+        share = 1024 * 1024;
+    zyn_partition_t *partition =
+        (zyn_partition_t *) zhashx_first (self->partitions);
+    while (partition) {
+        zyn_partition_set_row_cache (partition, share);
+        partition = (zyn_partition_t *) zhashx_next (self->partitions);
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  The row caches' hits, misses and bytes, summed over the partitions
+
+static void
+s_row_cache_stats (self_t *self, uint64_t *hits, uint64_t *misses,
+                   size_t *bytes)
+{
+    *hits = *misses = 0;
+    *bytes = 0;
+    zyn_partition_t *partition =
+        (zyn_partition_t *) zhashx_first (self->partitions);
+    while (partition) {
+        uint64_t partition_hits, partition_misses;
+        size_t partition_bytes;
+        zyn_partition_row_cache_stats (partition, &partition_hits,
+                                       &partition_misses, &partition_bytes);
+        *hits += partition_hits;
+        *misses += partition_misses;
+        *bytes += partition_bytes;
+        partition = (zyn_partition_t *) zhashx_next (self->partitions);
+    }
+}
+
+//  --------------------------------------------------------------------------
 //  Open every partition found under the data directory. A partition
 //  directory is p-<TableId>-<PartitionId> holding a LevelDB (its
 //  CURRENT file).
@@ -374,6 +417,7 @@ s_open_data (self_t *self, char *message, size_t size)
                 char key [64];
                 s_partition_key (key, sizeof (key), table_id, partition_id);
                 zhashx_update (self->partitions, key, partition);
+                s_share_row_cache (self);
                 zsys_info ("zyn_worker: partition open table=%" PRIu64
                            " partition=%" PRIu32 " seq=%" PRIu64,
                            table_id, partition_id,
@@ -982,8 +1026,10 @@ s_handle_assign (self_t *self, zmsg_t *msg)
         snprintf (path, sizeof (path), "%s/p-%" PRIu64 "-%" PRIu32,
                   self->data, table_id, partition_id);
         partition = zyn_partition_new (path, body, &err);
-        if (partition)
+        if (partition) {
             zhashx_update (self->partitions, key, partition);
+            s_share_row_cache (self);
+        }
     }
     zyn_value_t *reply = zyn_value_new_m ();
     zyn_value_map_put_int (reply, "TableId", (int64_t) table_id);
@@ -1030,6 +1076,7 @@ s_handle_drop (self_t *self, zmsg_t *msg)
     if (partition) {
         snprintf (path, sizeof (path), "%s", zyn_partition_path (partition));
         zhashx_delete (self->partitions, key);      //  Closes it
+        s_share_row_cache (self);
     }
     if (zsys_file_exists (path)) {
         zyn_error_t err = { 0 };
@@ -1303,14 +1350,30 @@ s_handle_pipe (self_t *self)
         zstr_free (&interval);
     }
     else
+    if (streq (command, "ROWCACHE")) {
+        char *bytes = zmsg_popstr (msg);
+        assert (bytes);
+        self->row_cache = (size_t) strtoull (bytes, NULL, 10);
+        s_share_row_cache (self);
+        zstr_free (&bytes);
+    }
+    else
     if (streq (command, "STATS")) {
+        uint64_t hits, misses;
+        size_t bytes;
+        s_row_cache_stats (self, &hits, &misses, &bytes);
         char commits [32], requests [32], published [32], trimmed [32];
+        char hit_text [32], miss_text [32], byte_text [32];
         snprintf (commits, sizeof (commits), "%" PRIu64, self->commits);
         snprintf (requests, sizeof (requests), "%" PRIu64, self->requests);
         snprintf (published, sizeof (published), "%" PRIu64,
                   self->published);
         snprintf (trimmed, sizeof (trimmed), "%" PRIu64, self->trimmed);
-        zstr_sendx (self->pipe, commits, requests, published, trimmed, NULL);
+        snprintf (hit_text, sizeof (hit_text), "%" PRIu64, hits);
+        snprintf (miss_text, sizeof (miss_text), "%" PRIu64, misses);
+        snprintf (byte_text, sizeof (byte_text), "%zu", bytes);
+        zstr_sendx (self->pipe, commits, requests, published, trimmed,
+                    hit_text, miss_text, byte_text, NULL);
     }
     else {
         zsys_error ("zyn_worker: invalid command %s", command);
@@ -1460,6 +1523,11 @@ zyn_worker_actor (zsock_t *pipe, void *args)
         zsock_set_linger (self->dealer, 500);
         s_send_command (self, ZYN_PROTO_DISCONNECT, NULL);
     }
+    uint64_t hits, misses;
+    size_t bytes;
+    s_row_cache_stats (self, &hits, &misses, &bytes);
+    zsys_info ("zyn_worker: row cache hits=%" PRIu64 " misses=%" PRIu64
+               " bytes=%zu", hits, misses, bytes);
     zsys_info ("zyn_worker: stopped id=%s", self->id ? self->id : "-");
     s_self_destroy (&self);
 }

@@ -43,10 +43,15 @@
             Keep change records retention-msecs (default a day, as
             DynamoDB Streams does) and trim the change logs every
             interval-msecs (default a minute), the first time now.
+        ROWCACHE bytes
+            Bound the row caches of all partitions together to bytes
+            (default ZYN_WORKER_ROW_CACHE; 0 turns them off), split
+            evenly among the partitions, at least 1 MB each.
         STATS
-            Replies four decimal strings: the partition commits (fsync'd
+            Replies seven decimal strings: the partition commits (fsync'd
             WriteBatches) so far, the requests executed, the change
-            records published, the change records trimmed.
+            records published, the change records trimmed, the row
+            caches' hits and misses, and the bytes they hold.
         $TERM
             Commit what is staged, reply, say DISCONNECT, close every
             partition and end.
@@ -57,6 +62,9 @@
 #define ZYN_WORKER_H_INCLUDED
 
 #include "zynamo.h"
+
+//  The row caches' bound for all partitions together, in bytes
+#define ZYN_WORKER_ROW_CACHE (128 * 1024 * 1024)
 
 //  Most requests executed before one group commit
 #define ZYN_WORKER_BATCH_MAX 512
