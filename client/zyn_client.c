@@ -53,6 +53,7 @@ struct zyn_client {
     bool dealer_due;
     bool router_due;
     bool monitor_due;
+    bool local_due;                 //  The direct path's local links
 };
 
 //  A reply taken off a socket: its id, its status and its body, which
@@ -139,6 +140,7 @@ zyn_client_new (const char *endpoint, zyn_error_t *err)
         self->direct = zyn_direct_new ();
     self->router_due = true;
     self->monitor_due = true;
+    self->local_due = true;
     if (s_client_open (self)) {
         zyn_error_set (err, ZYN_ERR_VALIDATION,
                        "cannot connect to broker endpoint '%s'", endpoint);
@@ -399,9 +401,11 @@ s_take_direct (zyn_client_t *self, s_reply_t *reply)
     bool monitor = self->monitor_due;
     self->monitor_due = false;
     int rc = zyn_direct_drain (self->direct, monitor, self->router_due,
-                               &direct, &resend);
-    if (rc == -1)
+                               self->local_due, &direct, &resend);
+    if (rc == -1) {
         self->router_due = false;       //  Read until empty
+        self->local_due = false;
+    }
     if (rc == 1) {
         s_reply_from_direct (&direct, reply);
         return 1;
@@ -458,9 +462,10 @@ s_wait_reply (zyn_client_t *self, int timeout_ms, s_reply_t *reply)
             }
             //  Every socket was read until it had nothing, so each one's
             //  ZMQ_FD turns readable when something new arrives: one poll
-            //  of the three descriptors, not zmq_poll's check of each
-            //  socket before and after it (two system calls each)
-            struct pollfd items [3];
+            //  of the descriptors, not zmq_poll's check of each socket
+            //  before and after it (two system calls each); the local
+            //  links' descriptor is level-triggered
+            struct pollfd items [4];
             int count = 0;
             items [count++].fd = zsock_fd (self->dealer);
             if (self->direct) {
@@ -468,6 +473,7 @@ s_wait_reply (zyn_client_t *self, int timeout_ms, s_reply_t *reply)
                                                    self->direct));
                 items [count++].fd = zsock_fd (zyn_direct_monitor (
                                                    self->direct));
+                items [count++].fd = zyn_direct_local_fd (self->direct);
             }
             for (int i = 0; i < count; i++) {
                 items [i].events = POLLIN;
@@ -485,6 +491,7 @@ s_wait_reply (zyn_client_t *self, int timeout_ms, s_reply_t *reply)
             if (self->direct) {
                 self->router_due = items [1].revents != 0;
                 self->monitor_due = items [2].revents != 0;
+                self->local_due = items [3].revents != 0;
             }
             continue;
         }

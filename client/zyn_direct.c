@@ -8,7 +8,10 @@
 #include "zyn_error.h"
 #include "zyn_keycode.h"
 #include "zyn_proto.h"
+#include "zyn_wire.h"
 #include "zyn_direct.h"
+
+#include <sys/epoll.h>
 
 //  Least time between two routes requests
 #define DIRECT_ROUTES_MIN_INTERVAL 500
@@ -23,6 +26,11 @@ typedef struct {
     char front_id [256];                //  The worker's routing id there
     bool connected;
     bool listed;                        //  In the routes being loaded
+    bool local;                         //  A unix:// local front door,
+    zyn_wire_t *wire;                   //  Owned, its link when connected
+    bool writing;                       //  Output waits for the link
+    bool lost;                          //  Link closed, its requests not
+                                        //  yet settled
     struct s_pending **outbox;          //  Owned array of borrowed
     size_t out_count;                   //  requests not yet sent
     size_t out_max;
@@ -68,6 +76,12 @@ struct zyn_direct {
     size_t in_count;                    //  message being taken apart
     size_t in_max;
     size_t in_next;                     //  Its next frame group
+    int epoll;                          //  Owned, the local links' fds
+    zmq_msg_t *local_in;                //  Owned, answers read from local
+    size_t local_count;                 //  links, not yet taken
+    size_t local_max;
+    size_t local_next;
+    size_t lost_count;                  //  Endpoints with lost set
     bool stale;                         //  Ask for routes again
     bool broken;                        //  Proven wrong: no direct sends
                                         //  until they are reloaded
@@ -100,6 +114,7 @@ s_endpoint_free (void **item_p)
 {
     s_endpoint_t *endpoint = (s_endpoint_t *) *item_p;
     if (endpoint) {
+        zyn_wire_destroy (&endpoint->wire);
         free (endpoint->endpoint);
         free (endpoint->outbox);
         free (endpoint);
@@ -180,6 +195,8 @@ zyn_direct_new (void)
     self->resends = zlistx_new ();
     zlistx_set_destructor (self->resends, s_resend_free);
     zyn_proto_host_id (self->host_id, sizeof (self->host_id));
+    self->epoll = epoll_create1 (EPOLL_CLOEXEC);
+    assert (self->epoll >= 0);
     return self;
 }
 
@@ -204,6 +221,10 @@ zyn_direct_destroy (zyn_direct_t **self_p)
     for (size_t i = 0; i < self->in_count; i++)
         zmq_msg_close (&self->in [i]);
     free (self->in);
+    for (size_t i = self->local_next; i < self->local_count; i++)
+        zmq_msg_close (&self->local_in [i]);
+    free (self->local_in);
+    close (self->epoll);
     free (self);
     *self_p = NULL;
 }
@@ -241,6 +262,7 @@ s_endpoint_intern (zyn_direct_t *self, const char *name, const char *front_id)
     if (!endpoint) {
         endpoint = (s_endpoint_t *) zmalloc (sizeof (s_endpoint_t));
         endpoint->endpoint = strdup (name);
+        endpoint->local = strncmp (name, "unix://", 7) == 0;
         zhashx_insert (self->endpoints, name, endpoint);
     }
     endpoint->listed = true;
@@ -257,7 +279,7 @@ s_part_endpoint (zyn_direct_t *self, const zyn_value_t *part)
     const char *local = zyn_value_map_get_s (part, "LocalEndpoint");
     const char *host_id = zyn_value_map_get_s (part, "HostId");
     if (local && host_id && *self->host_id && streq (host_id, self->host_id)
-        && strncmp (local, "ipc://", 6) == 0)
+        && strncmp (local, "unix://", 7) == 0)
         return local;
     return zyn_value_map_get_s (part, "Endpoint");
 }
@@ -334,12 +356,52 @@ s_outbox_to_broker (zyn_direct_t *self, s_endpoint_t *endpoint)
     endpoint->out_count = 0;
 }
 
+static void
+    s_link_failed (zyn_direct_t *self, s_endpoint_t *endpoint);
+static void
+    s_watch (zyn_direct_t *self, s_endpoint_t *endpoint, bool writing);
+
+//  A local link's outbox: each request one length-prefixed frame in the
+//  link's output, written at once; what the socket does not take waits
+//  for POLLOUT
+static size_t
+s_flush_link (zyn_direct_t *self, s_endpoint_t *endpoint)
+{
+    size_t count = endpoint->out_count;
+    if (!endpoint->wire) {
+        s_outbox_to_broker (self, endpoint);
+        return count;
+    }
+    endpoint->out_count = 0;
+    for (size_t i = 0; i < count; i++) {
+        s_pending_t *pending = endpoint->outbox [i];
+        uint8_t *out = zyn_wire_reserve (
+            endpoint->wire, ZYN_PROTO_DIRECT_REQUEST_HEAD
+                            + strlen (pending->operation) + pending->size);
+        size_t head = zyn_proto_direct_request_head (
+            out, pending->request_id, pending->route, pending->operation);
+        memcpy (out + head, pending->body, pending->size);
+    }
+    self->sent += count;
+    if (!endpoint->writing) {
+        int rc = zyn_wire_write (endpoint->wire);
+        if (rc < 0)
+            s_link_failed (self, endpoint);
+        else
+        if (rc == 1)
+            s_watch (self, endpoint, true);
+    }
+    return count;
+}
+
 static size_t
 s_flush_endpoint (zyn_direct_t *self, s_endpoint_t *endpoint)
 {
     size_t count = endpoint->out_count;
     if (count == 0)
         return 0;
+    if (endpoint->local)
+        return s_flush_link (self, endpoint);
     void *router = zsock_resolve (self->router);
     if (zmq_send (router, endpoint->front_id, strlen (endpoint->front_id),
                   ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
@@ -392,12 +454,30 @@ zyn_direct_load (zyn_direct_t *self, const zyn_value_t *response)
     for (s_endpoint_t *endpoint
              = (s_endpoint_t *) zhashx_first (self->endpoints);
          endpoint; endpoint = (s_endpoint_t *) zhashx_next (self->endpoints)) {
+        if (endpoint->listed && !endpoint->connected && endpoint->local) {
+            //  The socket is named after the worker process's front id:
+            //  only that process can take our requests
+            int fd = zyn_wire_connect (endpoint->endpoint);
+            if (fd >= 0) {
+                endpoint->wire = zyn_wire_new (fd);
+                endpoint->writing = false;
+                struct epoll_event event = { .events = EPOLLIN,
+                                             .data.ptr = endpoint };
+                int rc = epoll_ctl (self->epoll, EPOLL_CTL_ADD, fd, &event);
+                assert (rc == 0);
+                endpoint->connected = true;
+            }
+        }
+        else
         if (endpoint->listed && !endpoint->connected) {
             //  The peer is known by the routing id it announces: only the
             //  worker process the routes name can take our requests
             endpoint->connected
                 = zmq_connect (router, endpoint->endpoint) == 0;
         }
+        else
+        if (!endpoint->listed && endpoint->connected && endpoint->local)
+            s_link_failed (self, endpoint);
         else
         if (!endpoint->listed && endpoint->connected) {
             s_outbox_to_broker (self, endpoint);
@@ -623,14 +703,38 @@ s_take_resend (zyn_direct_t *self, zyn_direct_resend_t *resend)
     return true;
 }
 
+static void
+    s_endpoint_lost (zyn_direct_t *self, s_endpoint_t *endpoint);
+
 //  The connection to endpoint dropped: nothing it owed will come
 static void
 s_handle_disconnect (zyn_direct_t *self, const char *name)
 {
     s_endpoint_t *endpoint
         = (s_endpoint_t *) zhashx_lookup (self->endpoints, name);
-    if (!endpoint)
-        return;
+    if (endpoint && !endpoint->local)
+        s_endpoint_lost (self, endpoint);
+}
+
+//  Watch a local link for input, and for room to write if writing
+static void
+s_watch (zyn_direct_t *self, s_endpoint_t *endpoint, bool writing)
+{
+    endpoint->writing = writing;
+    struct epoll_event event = { .events = EPOLLIN | (writing ? EPOLLOUT : 0),
+                                 .data.ptr = endpoint };
+    int rc = epoll_ctl (self->epoll, EPOLL_CTL_MOD,
+                        zyn_wire_fd (endpoint->wire), &event);
+    assert (rc == 0);
+}
+
+//  Nothing endpoint owes will come: its outbox goes through the broker,
+//  its reads are sent again that way, its writes fail (their outcome is
+//  unknown); a local link is closed, to be connected again with the next
+//  routes
+static void
+s_endpoint_lost (zyn_direct_t *self, s_endpoint_t *endpoint)
+{
     self->stale = true;
     self->broken = true;
     //  What it has not been sent yet goes through the broker
@@ -752,12 +856,97 @@ s_read_message (zyn_direct_t *self)
     }
 }
 
+//  A local link failed or is no longer listed: it is closed now (it
+//  leaves the epoll set); its requests are settled (s_endpoint_lost)
+//  once the answers read from it before have been taken
+static void
+s_link_failed (zyn_direct_t *self, s_endpoint_t *endpoint)
+{
+    zyn_wire_destroy (&endpoint->wire);
+    endpoint->connected = false;
+    endpoint->writing = false;
+    if (!endpoint->lost) {
+        endpoint->lost = true;
+        self->lost_count++;
+    }
+    self->stale = true;
+    self->broken = true;
+}
+
+//  Settle the requests of the links closed since the last read
+static void
+s_settle_lost (zyn_direct_t *self)
+{
+    for (s_endpoint_t *endpoint
+             = (s_endpoint_t *) zhashx_first (self->endpoints);
+         endpoint && self->lost_count;
+         endpoint = (s_endpoint_t *) zhashx_next (self->endpoints))
+        if (endpoint->lost) {
+            endpoint->lost = false;
+            self->lost_count--;
+            s_endpoint_lost (self, endpoint);
+        }
+}
+
+//  Read the local links epoll reports: write what waits for room, and
+//  copy each whole answer frame read into self->local_in. Returns 0 if
+//  that holds one or more answers, -1 if none was read.
+static int
+s_read_links (zyn_direct_t *self)
+{
+    for (size_t i = self->local_next; i < self->local_count; i++)
+        zmq_msg_close (&self->local_in [i]);
+    self->local_count = self->local_next = 0;
+    struct epoll_event events [16];
+    int ready = epoll_wait (self->epoll, events, 16, 0);
+    for (int i = 0; i < ready; i++) {
+        s_endpoint_t *endpoint = (s_endpoint_t *) events [i].data.ptr;
+        if (!endpoint->wire)
+            continue;                   //  Lost earlier in this round
+        if (events [i].events & EPOLLOUT) {
+            int rc = zyn_wire_write (endpoint->wire);
+            if (rc == 0)
+                s_watch (self, endpoint, false);
+            if (rc < 0) {
+                s_link_failed (self, endpoint);
+                continue;
+            }
+        }
+        if (!(events [i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+            continue;
+        int rc = zyn_wire_read (endpoint->wire);
+        const uint8_t *frame;
+        size_t size;
+        int taken;
+        while ((taken = zyn_wire_next (endpoint->wire, &frame, &size)) == 1) {
+            if (self->local_count == self->local_max) {
+                self->local_max = self->local_max ? self->local_max * 2 : 64;
+                self->local_in = (zmq_msg_t *) realloc (
+                    self->local_in, self->local_max * sizeof (zmq_msg_t));
+                assert (self->local_in);
+            }
+            zmq_msg_t *copy = &self->local_in [self->local_count++];
+            zmq_msg_init_size (copy, size);
+            memcpy (zmq_msg_data (copy), frame, size);
+        }
+        //  The answers read before a close or a bad length still count
+        if (rc < 0 || taken < 0)
+            s_link_failed (self, endpoint);
+    }
+    return self->local_count ? 0 : -1;
+}
+
 //  As s_take, for zyn_direct_drain: a reply from the router moves its
 //  frames into reply, with no copy and no allocation
 static int
 s_take_reply (zyn_direct_t *self, zyn_direct_reply_t *reply,
-              zyn_direct_resend_t *resend, bool router, bool *empty)
+              zyn_direct_resend_t *resend, bool router, bool local,
+              bool *empty)
 {
+    //  Once the answers read from a closed link are taken, its other
+    //  requests are settled
+    if (self->lost_count && self->local_next >= self->local_count)
+        s_settle_lost (self);
     if (s_take_resend (self, resend))
         return 2;
     zmsg_t *made = (zmsg_t *) zlistx_first (self->ready);
@@ -766,13 +955,24 @@ s_take_reply (zyn_direct_t *self, zyn_direct_reply_t *reply,
         s_reply_from_msg (&made, reply);
         return 1;
     }
-    //  peer, then per reply one frame ZYN1 | request-id | status | body
-    if (self->in_next >= self->in_count
-        && (!router || s_read_message (self))) {
+    //  From the router: peer, then per reply one frame ZYN1 | request-id
+    //  | status | body; from a local link the same frames, one by one
+    zmq_msg_t *frame = NULL;
+    if (self->in_next < self->in_count)
+        frame = &self->in [self->in_next++];
+    else
+    if (self->local_next < self->local_count)
+        frame = &self->local_in [self->local_next++];
+    else
+    if (router && s_read_message (self) == 0)
+        frame = &self->in [self->in_next++];
+    else
+    if (local && s_read_links (self) == 0)
+        frame = &self->local_in [self->local_next++];
+    if (!frame) {
         *empty = true;
         return 0;
     }
-    zmq_msg_t *frame = &self->in [self->in_next++];
     const uint8_t *data = (const uint8_t *) zmq_msg_data (frame);
     zyn_proto_direct_t parsed;
     uint64_t request_id = 0;
@@ -808,11 +1008,13 @@ s_take_reply (zyn_direct_t *self, zyn_direct_reply_t *reply,
         zmq_msg_move (&reply->frame, frame);
         rc = 1;
     }
+    if (frame >= self->local_in && frame < self->local_in + self->local_max)
+        zmq_msg_close (frame);          //  Taken, or not needed
     return rc;
 }
 
 int
-zyn_direct_drain (zyn_direct_t *self, bool monitor, bool router,
+zyn_direct_drain (zyn_direct_t *self, bool monitor, bool router, bool local,
                   zyn_direct_reply_t *reply, zyn_direct_resend_t *resend)
 {
     assert (self);
@@ -820,8 +1022,15 @@ zyn_direct_drain (zyn_direct_t *self, bool monitor, bool router,
     if (monitor)
         s_read_monitor (self);
     bool empty = false;
-    int rc = s_take_reply (self, reply, resend, router, &empty);
+    int rc = s_take_reply (self, reply, resend, router, local, &empty);
     return empty ? -1 : rc;
+}
+
+int
+zyn_direct_local_fd (zyn_direct_t *self)
+{
+    assert (self);
+    return self->epoll;
 }
 
 uint64_t

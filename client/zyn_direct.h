@@ -100,7 +100,8 @@ typedef struct {
 //  round is enough; disconnects decide what replies will never come),
 //  and the router, after what is already in memory, if router is true
 //  (a caller that knows the router has nothing new, as its ZMQ_FD has
-//  not fired since it was read empty and not sent on, saves the read).
+//  not fired since it was read empty and not sent on, saves the read),
+//  and the local links if local is true (their descriptor fired).
 //  Returns:
 //   1 and *reply: a reply for the caller;
 //   2 and *resend: a request to send through the broker now;
@@ -108,7 +109,15 @@ typedef struct {
 //   -1: no input is left (nothing queued, the router empty or unread).
 int
     zyn_direct_drain (zyn_direct_t *self, bool monitor, bool router,
-                      zyn_direct_reply_t *reply, zyn_direct_resend_t *resend);
+                      bool local, zyn_direct_reply_t *reply,
+                      zyn_direct_resend_t *resend);
+
+//  A descriptor that polls readable when a local link (a worker on this
+//  host, reached over a unix:// socket) has input or room for output
+//  that waits: poll it with the router, and pass local true to
+//  zyn_direct_drain when it fired.
+int
+    zyn_direct_local_fd (zyn_direct_t *self);
 
 //  True if the routes should be asked for now (never asked, or found
 //  stale and not asked in the last half second, and none in flight).

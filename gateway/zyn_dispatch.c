@@ -205,7 +205,8 @@ s_receive_direct (zyn_dispatch_t *self, bool monitor)
 {
     zyn_direct_reply_t reply;
     zyn_direct_resend_t resend;
-    int rc = zyn_direct_drain (self->direct, monitor, true, &reply, &resend);
+    int rc = zyn_direct_drain (self->direct, monitor, true, true, &reply,
+                               &resend);
     if (rc == 2) {
         //  A stale route or a worker gone: the broker takes it
         self->dealer_unread = true;
@@ -462,7 +463,11 @@ zyn_dispatch_pollitems (zyn_dispatch_t *self, zmq_pollitem_t *items, int max)
         zsock_resolve (zyn_direct_socket (self->direct)), 0, ZMQ_POLLIN, 0 };
     items [2] = (zmq_pollitem_t) {
         zsock_resolve (zyn_direct_monitor (self->direct)), 0, ZMQ_POLLIN, 0 };
-    return 3;
+    if (max < 4)
+        return 3;
+    items [3] = (zmq_pollitem_t) {
+        NULL, zyn_direct_local_fd (self->direct), ZMQ_POLLIN, 0 };
+    return 4;
 }
 
 //  Read the sockets named (the dealer, the direct path's router and
@@ -525,10 +530,11 @@ zyn_dispatch_process_ready (zyn_dispatch_t *self, zmq_pollitem_t *items,
 {
     assert (self);
     assert (items || count == 0);
-    bool ready [3] = { false, false, false };
-    for (int i = 0; i < count && i < 3; i++)
+    bool ready [4] = { false, false, false, false };
+    for (int i = 0; i < count && i < 4; i++)
         ready [i] = (items [i].revents & ZMQ_POLLIN) != 0;
-    return s_process (self, ready [0], ready [1], ready [2]);
+    //  The router and the local links are read together
+    return s_process (self, ready [0], ready [1] || ready [3], ready [2]);
 }
 
 //  --------------------------------------------------------------------------

@@ -86,7 +86,9 @@ int
     zyn_dispatch_submit (zyn_dispatch_t *self, zyn_call_t *call);
 
 //  Fill up to max poll items (ZMQ_POLLIN) with the sockets replies come
-//  in on. Returns how many it filled; they stay valid until destroy.
+//  in on (at most four: the dealer, the direct path's router and monitor,
+//  and its local links' descriptor, an item with a NULL socket). Returns
+//  how many it filled; they stay valid until destroy.
 int
     zyn_dispatch_pollitems (zyn_dispatch_t *self, zmq_pollitem_t *items,
                             int max);

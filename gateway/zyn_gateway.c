@@ -823,10 +823,19 @@ s_loop_actor (zsock_t *pipe, void *args)
     int rc = epoll_ctl (epoll_fd, EPOLL_CTL_ADD, zyn_http_fd (self->http),
                         &event);
     assert (rc == 0);
-    zmq_pollitem_t items [3];
-    int item_count = zyn_dispatch_pollitems (self->dispatch, items, 3);
+    zmq_pollitem_t items [4];
+    int item_count = zyn_dispatch_pollitems (self->dispatch, items, 4);
     for (int i = 0; i < item_count; i++)
-        s_watch (epoll_fd, items [i].socket, S_TAG_DISPATCH + (uint32_t) i);
+        if (items [i].socket)
+            s_watch (epoll_fd, items [i].socket,
+                     S_TAG_DISPATCH + (uint32_t) i);
+        else {
+            //  A plain descriptor (the direct path's local links)
+            struct epoll_event plain = {
+                .events = EPOLLIN, .data.u32 = S_TAG_DISPATCH + (uint32_t) i };
+            rc = epoll_ctl (epoll_fd, EPOLL_CTL_ADD, items [i].fd, &plain);
+            assert (rc == 0);
+        }
     zsock_signal (pipe, 0);
     //  The first turn looks at everything: a ZMQ_FD only wakes on change
     bool pipe_due = true;

@@ -15,6 +15,7 @@
 #include "zyn_json.h"
 #include "zyn_keycode.h"
 #include "zyn_proto.h"
+#include "zyn_wire.h"
 #include "zyn_testcluster.h"
 #include "zyn_testutil.h"
 
@@ -354,7 +355,7 @@ START_TEST (test_front_door)
     //  And where clients on this host reach it: an abstract socket named
     //  after the front door, with this host's id (boot id / namespace)
     char local [80];
-    snprintf (local, sizeof (local), "ipc://@zynamo-%s", front_id);
+    snprintf (local, sizeof (local), "unix://@zynamo-%s", front_id);
     ck_assert_str_eq (zyn_value_map_get_s (first, "LocalEndpoint"), local);
     char host_id [64];
     ck_assert_int_eq (zyn_proto_host_id (host_id, sizeof (host_id)), 0);
@@ -517,9 +518,9 @@ START_TEST (test_front_door_batch)
     uint32_t index = (uint32_t) (hash >> 62);
     zyn_value_t *part = zyn_value_list_get (
         zyn_value_map_get (table, "Partitions"), index);
-    //  Through the local front door, as clients on this machine go
+    //  Through the ZeroMQ front door, as clients on other machines go
     zsock_t *dealer = zsock_new_dealer (zyn_value_map_get_s (
-                                            part, "LocalEndpoint"));
+                                            part, "Endpoint"));
     ck_assert_ptr_nonnull (dealer);
     zsock_set_rcvtimeo (dealer, 5000);
     const char *put = "{\"TableName\":\"batch\",\"Item\":{\"pk\":{\"S\":"
@@ -601,6 +602,203 @@ START_TEST (test_front_door_batch)
                                            "v"), "one");
     zyn_value_destroy (&got);
     zsock_destroy (&dealer);
+    zyn_value_destroy (&routes);
+    zyn_client_destroy (&client);
+    zyn_testcluster_destroy (&cluster);
+}
+END_TEST
+
+//  --------------------------------------------------------------------------
+//  The local front door: the same frames, length-prefixed, on a plain
+//  Unix stream socket. Answers come in order; a frame without the
+//  signature is dropped and the stream goes on; frames cut short are
+//  answered as malformed; there is no per-message limit; a length no
+//  frame may have closes the connection and nothing else
+
+static zyn_wire_t *
+s_local_connect (const char *endpoint)
+{
+    ck_assert_ptr_nonnull (endpoint);
+    int fd = zyn_wire_connect (endpoint);
+    ck_assert_msg (fd >= 0, "cannot connect to %s: %s", endpoint,
+                   strerror (errno));
+    return zyn_wire_new (fd);
+}
+
+//  Queue octets as one frame on wire
+static void
+s_local_raw (zyn_wire_t *wire, const void *data, size_t size)
+{
+    memcpy (zyn_wire_reserve (wire, size), data, size);
+}
+
+//  Queue one direct request frame on wire, as s_direct_add builds it
+static void
+s_local_add (zyn_wire_t *wire, uint64_t request_id, const char *operation,
+             uint64_t table_id, uint32_t partition_id, uint64_t hash,
+             const char *json)
+{
+    zmsg_t *msg = zmsg_new ();
+    s_direct_add (msg, request_id, operation, table_id, partition_id, hash,
+                  json);
+    zframe_t *frame = zmsg_first (msg);
+    s_local_raw (wire, zframe_data (frame), zframe_size (frame));
+    zmsg_destroy (&msg);
+}
+
+//  Write what wire holds, then wait up to 5 s for the next answer frame:
+//  returns it (caller destroys), or NULL if the worker closed the link
+static zframe_t *
+s_local_answer (zyn_wire_t *wire)
+{
+    while (zyn_wire_pending (wire)) {
+        ck_assert_int_ge (zyn_wire_write (wire), 0);
+        struct pollfd item = { zyn_wire_fd (wire), POLLOUT, 0 };
+        if (zyn_wire_pending (wire))
+            ck_assert_int_eq (poll (&item, 1, 5000), 1);
+    }
+    while (true) {
+        const uint8_t *frame;
+        size_t size;
+        int rc = zyn_wire_next (wire, &frame, &size);
+        ck_assert_int_ge (rc, 0);
+        if (rc == 1)
+            return zframe_new (frame, size);
+        struct pollfd item = { zyn_wire_fd (wire), POLLIN, 0 };
+        ck_assert_int_eq (poll (&item, 1, 5000), 1);
+        if (zyn_wire_read (wire) < 0)
+            return NULL;
+    }
+}
+
+//  The next answer must be request_id's with status; returns its body
+//  decoded (caller destroys)
+static zyn_value_t *
+s_local_expect (zyn_wire_t *wire, uint64_t request_id, const char *status)
+{
+    zframe_t *frame = s_local_answer (wire);
+    ck_assert_ptr_nonnull (frame);
+    size_t offset = 0;
+    char *got = s_answer (frame, request_id, &offset);
+    ck_assert_str_eq (got, status);
+    free (got);
+    zyn_value_t *body = zyn_value_decode (zframe_data (frame) + offset,
+                                          zframe_size (frame) - offset, NULL);
+    ck_assert_ptr_nonnull (body);
+    zframe_destroy (&frame);
+    return body;
+}
+
+START_TEST (test_local_front_door)
+{
+    zyn_testcluster_t *cluster = zyn_testcluster_new ("e2e-local", 1);
+    zyn_client_t *client = zyn_testcluster_client (cluster);
+    s_create_table (client, "local");
+    zyn_error_t err = { 0 };
+    zyn_value_t *routes
+        = zyn_testcluster_call (client, "ZynGetRoutes", "{}", &err);
+    ck_assert_ptr_nonnull (routes);
+    zyn_value_t *table = zyn_value_list_get (
+        zyn_value_map_get (routes, "Tables"), 0);
+    int64_t table_id = 0;
+    zyn_value_map_get_int (table, "TableId", &table_id);
+    uint8_t buf [64];
+    size_t size = 0;
+    zyn_value_t *value = zyn_value_new_s ("b");
+    zyn_keycode_append (buf, &size, value, NULL);
+    zyn_value_destroy (&value);
+    uint64_t hash = zyn_keycode_hash (buf, size);
+    uint32_t index = (uint32_t) (hash >> 62);
+    zyn_value_t *part = zyn_value_list_get (
+        zyn_value_map_get (table, "Partitions"), index);
+    const char *endpoint = zyn_value_map_get_s (part, "LocalEndpoint");
+    ck_assert_int_eq (strncmp (endpoint, "unix://@zynamo-zyn-", 19), 0);
+    zyn_wire_t *wire = s_local_connect (endpoint);
+    const char *put = "{\"TableName\":\"local\",\"Item\":{\"pk\":{\"S\":"
+                      "\"b\"},\"sk\":{\"N\":\"1\"},\"v\":{\"S\":\"one\"}}}";
+    const char *get = "{\"TableName\":\"local\",\"Key\":{\"pk\":{\"S\":"
+                      "\"b\"},\"sk\":{\"N\":\"1\"}}}";
+    uint64_t id = (uint64_t) table_id;
+
+    //  A write, a read of it, a misrouted write: answered in order, the
+    //  read sees the write before it
+    s_local_add (wire, 1, "PutItem", id, index, hash, put);
+    s_local_add (wire, 2, "GetItem", id, index, hash, get);
+    s_local_add (wire, 3, "PutItem", id + 99, index, hash, put);
+    zyn_value_t *body = s_local_expect (wire, 1, ZYN_PROTO_OK);
+    zyn_value_destroy (&body);
+    body = s_local_expect (wire, 2, ZYN_PROTO_OK);
+    ck_assert_str_eq (zyn_value_map_get_s (zyn_value_map_get (body, "Item"),
+                                           "v"), "one");
+    zyn_value_destroy (&body);
+    body = s_local_expect (wire, 3, ZYN_PROTO_MISROUTED);
+    zyn_value_destroy (&body);
+
+    //  A frame without the signature is dropped; the next is served
+    s_local_add (wire, 4, "GetItem", id, index, hash, get);
+    s_local_raw (wire, "ZYN9", 4);
+    s_local_raw (wire, "", 0);
+    s_local_add (wire, 5, "GetItem", id, index, hash, get);
+    body = s_local_expect (wire, 4, ZYN_PROTO_OK);
+    zyn_value_destroy (&body);
+    body = s_local_expect (wire, 5, ZYN_PROTO_OK);
+    zyn_value_destroy (&body);
+
+    //  Cut short after the request id, an operation past the end:
+    //  malformed, and the frame after them served
+    uint8_t cut [12];
+    memcpy (cut, "ZYN1", 4);
+    zyn_put_u64 (cut + 4, 7);
+    s_local_raw (wire, cut, sizeof (cut));
+    uint8_t overlong [40] = { 0 };
+    memcpy (overlong, "ZYN1", 4);
+    zyn_put_u64 (overlong + 4, 8);
+    overlong [32] = 200;
+    s_local_raw (wire, overlong, sizeof (overlong));
+    s_local_add (wire, 9, "GetItem", id, index, hash, get);
+    for (uint64_t request_id = 7; request_id <= 8; request_id++) {
+        body = s_local_expect (wire, request_id, "SerializationException");
+        ck_assert_str_eq (zyn_value_map_get_s (body, "message"),
+                          "Malformed request frames");
+        zyn_value_destroy (&body);
+    }
+    body = s_local_expect (wire, 9, ZYN_PROTO_OK);
+    zyn_value_destroy (&body);
+
+    //  More requests in one write than a ZeroMQ message may carry: all
+    //  answered, in order
+    for (uint64_t i = 0; i < 3 * ZYN_PROTO_DIRECT_BATCH_MAX; i++)
+        s_local_add (wire, 100 + i, "GetItem", id, index, hash, get);
+    for (uint64_t i = 0; i < 3 * ZYN_PROTO_DIRECT_BATCH_MAX; i++) {
+        body = s_local_expect (wire, 100 + i, ZYN_PROTO_OK);
+        zyn_value_destroy (&body);
+    }
+
+    //  A length no frame may have: the worker closes this connection...
+    uint8_t bad [4] = { 0xff, 0xff, 0xff, 0xff };
+    ck_assert_int_eq (write (zyn_wire_fd (wire), bad, 4), 4);
+    ck_assert_ptr_null (s_local_answer (wire));
+    zyn_wire_destroy (&wire);
+
+    //  ...and a client that leaves with requests unanswered changes
+    //  nothing; the worker goes on serving, the item unchanged
+    zyn_wire_t *leaving = s_local_connect (endpoint);
+    for (uint64_t i = 0; i < 50; i++)
+        s_local_add (leaving, 1000 + i, "GetItem", id, index, hash, get);
+    ck_assert_int_ge (zyn_wire_write (leaving), 0);
+    zyn_wire_destroy (&leaving);
+    wire = s_local_connect (endpoint);
+    s_local_add (wire, 2000, "GetItem", id, index, hash, get);
+    body = s_local_expect (wire, 2000, ZYN_PROTO_OK);
+    ck_assert_str_eq (zyn_value_map_get_s (zyn_value_map_get (body, "Item"),
+                                           "v"), "one");
+    zyn_value_destroy (&body);
+    zyn_wire_destroy (&wire);
+    zyn_value_t *got = zyn_testcluster_call (client, "GetItem", get, &err);
+    ck_assert_ptr_nonnull (got);
+    ck_assert_str_eq (zyn_value_map_get_s (zyn_value_map_get (got, "Item"),
+                                           "v"), "one");
+    zyn_value_destroy (&got);
     zyn_value_destroy (&routes);
     zyn_client_destroy (&client);
     zyn_testcluster_destroy (&cluster);
@@ -866,6 +1064,7 @@ s_suite (void)
     tcase_add_test (tc, test_stale_route);
     tcase_add_test (tc, test_front_door);
     tcase_add_test (tc, test_front_door_batch);
+    tcase_add_test (tc, test_local_front_door);
     tcase_add_test (tc, test_worker_killed);
     tcase_add_test (tc, test_gateway);
     suite_add_tcase (suite, tc);

@@ -952,6 +952,15 @@ START_TEST (test_launcher_usage)
     snprintf (command, sizeof (command), "%s/zynamo up --help | grep -q -- "
               "'--stream-retention SECONDS'", builddir ? builddir : ".");
     ck_assert_int_eq (system (command), 0);
+    //  Each worker's row cache, in megabytes, 0 allowed
+    snprintf (command, sizeof (command),
+              "%s/zynamo up --row-cache -1 2>&1 >/dev/null | grep -qx "
+              "\"zynamo: --row-cache wants a number from 0 to 1048576, "
+              "not '-1'\"", builddir ? builddir : ".");
+    ck_assert_int_eq (system (command), 0);
+    snprintf (command, sizeof (command), "%s/zynamo up --help | grep -q -- "
+              "'--row-cache MB'", builddir ? builddir : ".");
+    ck_assert_int_eq (system (command), 0);
 }
 END_TEST
 

@@ -19,6 +19,7 @@
 #include "zyn_proto.h"
 #include "zyn_partition.h"
 #include "zyn_ops.h"
+#include "zyn_local.h"
 #include "zyn_worker.h"
 
 #define HEARTBEAT_INTERVAL_DEFAULT 1000
@@ -56,6 +57,8 @@ typedef struct {
     size_t route_size;
     const void *body;
     size_t body_size;
+    bool local;                 //  From the local front door: client is
+                                //  the link's id (8 octets, host order)
 } s_request_t;
 
 //  A reply waiting for the batch's commit. Replies live in an array the
@@ -72,6 +75,7 @@ typedef struct {
                                 //  NULL; nothing closes a partition before
                                 //  the batch is flushed
     bool direct;                //  For the front door, not the broker
+    bool local;                 //  For the local front door
 } s_reply_t;
 
 typedef struct {
@@ -92,7 +96,10 @@ typedef struct {
     zsock_t *front;             //  Owned, the direct path, or NULL
     char *front_endpoint;       //  Owned, where clients reach front
     char *local_endpoint;       //  Owned, where clients on this machine
-                                //  reach front, or NULL
+                                //  reach local, or NULL
+    zyn_local_t *local;         //  Owned, the local front door, or NULL
+    struct pollfd *items;       //  Owned, the actor's poll set
+    size_t item_max;
     char *front_id;             //  Owned, front's routing id: unique to
                                 //  this process, so a client never takes
                                 //  another peer on a reused port for us
@@ -208,6 +215,8 @@ s_self_destroy (self_t **self_p)
     zsock_destroy (&self->pub);
     zsock_destroy (&self->dealer);
     zsock_destroy (&self->front);
+    zyn_local_destroy (&self->local);
+    free (self->items);
     zstr_free (&self->front_endpoint);
     zstr_free (&self->local_endpoint);
     zstr_free (&self->front_id);
@@ -465,6 +474,7 @@ s_queue_reply (self_t *self, const s_request_t *request, uint64_t request_id,
     reply->body_size = body_size;
     reply->partition = partition;
     reply->direct = direct;
+    reply->local = request->local;
 }
 
 //  Make reply an error reply
@@ -498,6 +508,24 @@ static void
 s_send_reply (self_t *self, s_reply_t *reply, bool first, bool more)
 {
     zsock_t *socket = reply->direct ? self->front : self->dealer;
+    if (reply->local) {
+        //  Into the link's output, written out at the end of the flush
+        uint64_t link;
+        memcpy (&link, reply->client, sizeof (link));
+        size_t status_size = strlen (reply->status);
+        uint8_t *out = self->local
+            ? zyn_local_reserve (self->local, link,
+                                 ZYN_PROTO_DIRECT_ANSWER_HEAD + status_size
+                                 + reply->body_size)
+            : NULL;
+        if (out) {
+            size_t head = zyn_proto_direct_answer_head (
+                out, reply->request_id, reply->status);
+            if (reply->body_size)
+                memcpy (out + head, reply->body, reply->body_size);
+        }
+    }
+    else
     if (socket && reply->direct) {
         void *handle = zsock_resolve (socket);
         if (first)
@@ -691,8 +719,8 @@ s_failed (self_t *self, size_t count, zyn_partition_t *partition)
 static bool
 s_joins (const s_reply_t *reply, const s_reply_t *next)
 {
-    return next && reply->direct && next->direct
-        && reply->client_size == next->client_size
+    return next && reply->direct && next->direct && !reply->local
+        && !next->local && reply->client_size == next->client_size
         && memcmp (reply->client, next->client, reply->client_size) == 0;
 }
 
@@ -723,6 +751,8 @@ s_flush (self_t *self)
         s_send_reply (self, reply, first, joined);
     }
     self->reply_count = 0;
+    if (self->local)
+        zyn_local_flush (self->local);
     //  Only a committed partition holds records not yet published
     zyn_partition_t *partition = committed
               ? (zyn_partition_t *) zhashx_first (self->partitions) : NULL;
@@ -880,6 +910,41 @@ s_handle_request (self_t *self, zmsg_t *msg)
     s_execute (self, &request, false);
 }
 
+//  One direct request frame ZYN1 | request-id | route | operation | body
+//  from client (local: a link of the local front door). Returns -1 if
+//  the frame has no signature (nothing is done), else 0.
+static int
+s_execute_frame (self_t *self, const void *client, size_t client_size,
+                 bool local, const uint8_t *data, size_t size)
+{
+    zyn_proto_direct_t parsed;
+    int rc = zyn_proto_direct_parse (data, size, false, &parsed);
+    if (rc == -1) {
+        zsys_warning ("zyn_worker: direct request without signature "
+                      "dropped");
+        return -1;
+    }
+    s_request_t request = { 0 };
+    request.client = client;
+    request.client_size = client_size;
+    request.local = local;
+    if (parsed.request_id || size >= 12) {
+        request.request_id = data + 4;
+        request.request_id_size = 8;
+    }
+    if (rc == 0) {
+        request.operation = parsed.name;
+        request.operation_size = parsed.name_size;
+        request.route = parsed.route;
+        request.route_size = ZYN_PROTO_ROUTE_SIZE;
+        request.body = parsed.body;
+        request.body_size = parsed.body_size;
+    }
+    //  else cut short: body NULL, answered as malformed
+    s_execute (self, &request, true);
+    return 0;
+}
+
 //  A message on the front door: client, then one or more request frames
 //  ZYN1 | request-id | route | operation | body, in frames [0] ..
 //  [count - 1]. A frame without the signature ends the message: it and
@@ -894,32 +959,11 @@ s_handle_direct (self_t *self, zmq_msg_t *frames, size_t count)
         return 0;
     }
     for (size_t index = 1; index < count; index++) {
-        const uint8_t *data = (const uint8_t *) zmq_msg_data (&frames [index]);
-        zyn_proto_direct_t parsed;
-        int rc = zyn_proto_direct_parse (data, zmq_msg_size (&frames [index]),
-                                         false, &parsed);
-        if (rc == -1) {
-            zsys_warning ("zyn_worker: direct request without signature "
-                          "dropped");
+        if (s_execute_frame (self, zmq_msg_data (&frames [0]),
+                             zmq_msg_size (&frames [0]), false,
+                             (const uint8_t *) zmq_msg_data (&frames [index]),
+                             zmq_msg_size (&frames [index])))
             break;
-        }
-        s_request_t request = { 0 };
-        request.client = zmq_msg_data (&frames [0]);
-        request.client_size = zmq_msg_size (&frames [0]);
-        if (parsed.request_id || zmq_msg_size (&frames [index]) >= 12) {
-            request.request_id = data + 4;
-            request.request_id_size = 8;
-        }
-        if (rc == 0) {
-            request.operation = parsed.name;
-            request.operation_size = parsed.name_size;
-            request.route = parsed.route;
-            request.route_size = ZYN_PROTO_ROUTE_SIZE;
-            request.body = parsed.body;
-            request.body_size = parsed.body_size;
-        }
-        //  else cut short: body NULL, answered as malformed
-        s_execute (self, &request, true);
         executed++;
     }
     return executed;
@@ -1180,8 +1224,10 @@ s_handle_batch (self_t *self)
     int count = 0;
     bool broker_empty = !self->dealer || !self->dealer_due;
     bool front_empty = !self->front || !self->front_due;
+    bool local_empty = !self->local || !zyn_local_due (self->local);
     zmq_msg_t *frames = self->front_frames;
-    while (count < ZYN_WORKER_BATCH_MAX && !(broker_empty && front_empty)) {
+    while (count < ZYN_WORKER_BATCH_MAX
+           && !(broker_empty && front_empty && local_empty)) {
         if (!self->dealer)
             broker_empty = true;        //  A command dropped it
         if (!broker_empty) {
@@ -1209,6 +1255,19 @@ s_handle_batch (self_t *self)
                 for (size_t i = 0; i < size; i++)
                     zmq_msg_close (&frames [i]);
             }
+        }
+        //  One local request per turn, so that the sockets take turns
+        if (!local_empty) {
+            uint64_t link;
+            const uint8_t *frame;
+            size_t size;
+            if (zyn_local_next (self->local, &link, &frame, &size) == 1) {
+                s_execute_frame (self, &link, sizeof (link), true, frame,
+                                 size);
+                count++;
+            }
+            else
+                local_empty = true;
         }
     }
     s_flush (self);
@@ -1272,25 +1331,32 @@ s_handle_pipe (self_t *self)
     }
     else
     if (streq (command, "LOCAL")) {
-        //  After FRONT, before START: the front door also listens where
-        //  clients on this machine reach it more cheaply (an ipc://
-        //  endpoint: no TCP/IP stack on either side)
+        //  After FRONT, before START: a local front door where clients on
+        //  this machine reach the worker more cheaply, a plain Unix
+        //  stream socket (zyn_local): no TCP/IP stack, and no ZeroMQ I/O
+        //  thread on either side
         char *bind = zmsg_popstr (msg);
         assert (bind);
         if (self->front && !*bind) {
             //  By default an abstract socket (Linux): no file to leave
             //  behind, named after this process's front door
             zstr_free (&bind);
-            bind = zsys_sprintf ("ipc://@zynamo-%s", self->front_id);
+            bind = zsys_sprintf ("unix://@zynamo-%s", self->front_id);
         }
         if (!self->front)
             zstr_sendx (self->pipe, "ERROR", "no front door", NULL);
         else
-        if (zsock_bind (self->front, "%s", bind) < 0) {
+        if (self->local)
+            zstr_sendx (self->pipe, "ERROR", "local front door already open",
+                        NULL);
+        else
+        if (!(self->local = zyn_local_new (bind))) {
             char message [512];
             snprintf (message, sizeof (message),
                       "cannot bind local front door %s: %s", bind,
-                      zmq_strerror (zmq_errno ()));
+                      errno == EINVAL ? "not a unix://@NAME or "
+                                        "unix:///PATH endpoint"
+                                      : strerror (errno));
             zstr_sendx (self->pipe, "ERROR", message, NULL);
         }
         else {
@@ -1481,18 +1547,28 @@ zyn_worker_actor (zsock_t *pipe, void *args)
             if (self->terminated)
                 break;
         }
+        bool local_due = self->local && zyn_local_due (self->local);
         if ((self->dealer_due && self->dealer)
-            || (self->front_due && self->front))
+            || (self->front_due && self->front) || local_due)
             s_handle_batch (self);
         s_handle_timers (self);
+        local_due = self->local && zyn_local_due (self->local);
         if ((self->dealer_due && self->dealer)
-            || (self->front_due && self->front))
+            || (self->front_due && self->front) || local_due)
             continue;                   //  Sent on: read again first
         //  Every socket was read until empty, so its ZMQ_FD fires on
         //  whatever comes next: one poll of the descriptors, not
         //  zmq_poll's events check of each socket before and after it
-        //  (two system calls each)
-        struct pollfd items [3];
+        //  (two system calls each); then the local front door's
+        size_t want = 3 + (self->local ? zyn_local_pollfd_count (self->local)
+                                       : 0);
+        if (want > self->item_max) {
+            self->item_max = want * 2;
+            self->items = (struct pollfd *) realloc (
+                self->items, self->item_max * sizeof (struct pollfd));
+            assert (self->items);
+        }
+        struct pollfd *items = self->items;
         zsock_t *sockets [3];
         nfds_t count = 0;
         zsock_t *candidates [3] = { self->pipe, self->dealer, self->front };
@@ -1504,8 +1580,11 @@ zyn_worker_actor (zsock_t *pipe, void *args)
                 items [count].revents = 0;
                 count++;
             }
+        nfds_t zmq_count = count;
+        if (self->local)
+            count += (nfds_t) zyn_local_pollfds (self->local, items + count);
         int rc = poll (items, count, s_next_timeout (self));
-        for (nfds_t i = 0; rc > 0 && i < count; i++)
+        for (nfds_t i = 0; rc > 0 && i < zmq_count; i++)
             if (items [i].revents) {
                 if (sockets [i] == self->pipe)
                     self->pipe_due = true;
@@ -1515,6 +1594,9 @@ zyn_worker_actor (zsock_t *pipe, void *args)
                 else
                     self->front_due = true;
             }
+        if (rc > 0 && self->local)
+            zyn_local_ready (self->local, items + zmq_count,
+                             count - zmq_count);
     }
     //  Clean shutdown: what is staged is committed and answered, the
     //  broker hears we are leaving, every LevelDB is closed

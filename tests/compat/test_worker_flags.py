@@ -1,4 +1,5 @@
-"""zynamo-worker's command line: --help, --stream-retention, --local."""
+"""zynamo-worker's command line: --help, --stream-retention, --local,
+--row-cache."""
 
 import subprocess
 
@@ -35,17 +36,40 @@ def test_stream_retention_needs_a_value():
 def test_help_lists_local():
     result = run("--help")
     assert "--local ENDPOINT" in result.stdout
-    assert "ipc://@zynamo-FRONTID" in result.stdout
+    assert "unix://@zynamo-FRONTID" in result.stdout
 
 
 def test_local_that_cannot_bind_fails(tmp_path):
     result = run("--data", str(tmp_path / "w"), "--local", "bogus://x")
     assert result.returncode == 1
-    assert result.stderr.startswith(
-        "zynamo-worker: cannot bind local front door bogus://x: ")
+    assert result.stderr == (
+        "zynamo-worker: cannot bind local front door bogus://x: not a "
+        "unix://@NAME or unix:///PATH endpoint\n")
 
 
 def test_local_needs_a_value():
     result = run("--local")
     assert result.returncode == 1
     assert result.stderr == "zynamo-worker: --local needs a value\n"
+
+
+def test_help_lists_row_cache():
+    result = run("--help")
+    assert result.returncode == 0
+    assert "--row-cache MB" in result.stdout
+    assert "default 128" in result.stdout
+
+
+def test_row_cache_must_be_megabytes():
+    for value in ("-1", "1e3", "x", "1048577"):
+        result = run("--row-cache", value)
+        assert result.returncode == 1, value
+        assert result.stderr == (
+            "zynamo-worker: --row-cache must be a number of megabytes "
+            "from 0 to 1048576\n"), value
+
+
+def test_row_cache_needs_a_value():
+    result = run("--row-cache")
+    assert result.returncode == 1
+    assert result.stderr == "zynamo-worker: --row-cache needs a value\n"
