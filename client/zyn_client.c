@@ -319,7 +319,8 @@ s_send (zyn_client_t *self, const char *operation, const void *body,
         && zyn_direct_send (self->direct, request_id, operation, body, size,
                             decoded)) {
         //  It may have sent a full outbox
-        self->router_due = true;
+        if (zyn_direct_needs_read (self->direct))
+            self->router_due = true;
         return request_id;
     }
     if (s_send_broker (self, request_id, operation, body, size, err))
@@ -449,9 +450,12 @@ s_wait_reply (zyn_client_t *self, int timeout_ms, s_reply_t *reply)
             self->dealer_due = false;
         //  Nothing waits: the requests held back go out now, and the
         //  router is read again (a send may take a reply's wake-up)
-        if (!msg && self->direct && zyn_direct_flush (self->direct)) {
-            self->router_due = true;
-            continue;
+        if (!msg && self->direct) {
+            zyn_direct_flush (self->direct);
+            if (zyn_direct_needs_read (self->direct)) {
+                self->router_due = true;
+                continue;
+            }
         }
         if (!msg) {
             long wait = -1;

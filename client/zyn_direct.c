@@ -82,6 +82,8 @@ struct zyn_direct {
     size_t local_max;
     size_t local_next;
     size_t lost_count;                  //  Endpoints with lost set
+    bool needs_read;                    //  Input may wait that no
+                                        //  descriptor will announce
     bool stale;                         //  Ask for routes again
     bool broken;                        //  Proven wrong: no direct sends
                                         //  until they are reloaded
@@ -425,6 +427,8 @@ s_flush_endpoint (zyn_direct_t *self, s_endpoint_t *endpoint)
             zmq_msg_close (&frame);
     }
     self->sent += count;
+    //  libzmq may have taken the wake-up of a reply in the send
+    self->needs_read = true;
     return count;
 }
 
@@ -684,6 +688,7 @@ s_queue_resend (zyn_direct_t *self, s_pending_t *pending, bool count)
     assert (resend->body);
     memcpy (resend->body, pending->body, pending->size);
     zlistx_add_end (self->resends, resend);
+    self->needs_read = true;
     if (count)
         self->resent++;
 }
@@ -869,6 +874,7 @@ s_link_failed (zyn_direct_t *self, s_endpoint_t *endpoint)
         endpoint->lost = true;
         self->lost_count++;
     }
+    self->needs_read = true;
     self->stale = true;
     self->broken = true;
 }
@@ -1024,6 +1030,15 @@ zyn_direct_drain (zyn_direct_t *self, bool monitor, bool router, bool local,
     bool empty = false;
     int rc = s_take_reply (self, reply, resend, router, local, &empty);
     return empty ? -1 : rc;
+}
+
+bool
+zyn_direct_needs_read (zyn_direct_t *self)
+{
+    assert (self);
+    bool needs_read = self->needs_read;
+    self->needs_read = false;
+    return needs_read;
 }
 
 int

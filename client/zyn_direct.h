@@ -112,6 +112,14 @@ int
                       bool local, zyn_direct_reply_t *reply,
                       zyn_direct_resend_t *resend);
 
+//  True (once) if, since the last call, something happened that no
+//  descriptor will announce: a send on the router (libzmq may have taken
+//  a reply's wake-up), a request handed back for the broker, a local
+//  link that failed. The caller then drains before it sleeps. Sends on
+//  local links alone need nothing: their answers wake the local fd.
+bool
+    zyn_direct_needs_read (zyn_direct_t *self);
+
 //  A descriptor that polls readable when a local link (a worker on this
 //  host, reached over a unix:// socket) has input or room for output
 //  that waits: poll it with the router, and pass local true to

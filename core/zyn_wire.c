@@ -26,6 +26,7 @@ struct zyn_wire {
     int fd;                     //  Owned
     s_buffer_t in;
     s_buffer_t out;
+    bool drained;               //  The last read was short
 };
 
 //  --------------------------------------------------------------------------
@@ -124,18 +125,27 @@ zyn_wire_read (zyn_wire_t *self)
     }
     s_room (in, need);
     while (true) {
-        ssize_t got = recv (self->fd, in->data + in->end,
-                            in->capacity - in->end, 0);
+        size_t room = in->capacity - in->end;
+        ssize_t got = recv (self->fd, in->data + in->end, room, 0);
         if (got > 0) {
             in->end += (size_t) got;
+            self->drained = (size_t) got < room;
             return 1;
         }
+        self->drained = true;
         if (got == 0)
             return -1;                  //  The peer closed
         if (errno == EINTR)
             continue;
         return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1;
     }
+}
+
+bool
+zyn_wire_drained (zyn_wire_t *self)
+{
+    assert (self);
+    return self->drained;
 }
 
 //  --------------------------------------------------------------------------

@@ -51,6 +51,12 @@ int
 int
     zyn_wire_read (zyn_wire_t *self);
 
+//  True if the last zyn_wire_read took less than it had room for: the
+//  socket held no more then, so a level-triggered poll is the next
+//  thing to ask (another read would most likely find nothing)
+bool
+    zyn_wire_drained (zyn_wire_t *self);
+
 //  Take the next whole frame read. Returns 1 and the frame (inside the
 //  input buffer), 0 if no whole frame is buffered, -1 if the next
 //  frame's length is over ZYN_WIRE_FRAME_MAX (the stream cannot be

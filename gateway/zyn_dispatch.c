@@ -547,8 +547,11 @@ zyn_dispatch_flush (zyn_dispatch_t *self)
     assert (self);
     //  A send may take the wake-up of a reply already waiting, and
     //  requests a worker could not take come back as resends
-    if (self->direct && zyn_direct_flush (self->direct))
-        self->router_unread = true;
+    if (self->direct) {
+        zyn_direct_flush (self->direct);
+        if (zyn_direct_needs_read (self->direct))
+            self->router_unread = true;
+    }
 }
 
 //  --------------------------------------------------------------------------

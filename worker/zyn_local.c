@@ -11,6 +11,7 @@ typedef struct {
     zyn_wire_t *wire;           //  Owned
     uint64_t id;                //  Never reused
     bool due;                   //  May have input not yet taken
+    bool drained;               //  The last read emptied the socket
     bool flush;                 //  Has output not yet written
 } s_link_t;
 
@@ -114,6 +115,7 @@ s_accept (zyn_local_t *self)
         link->wire = zyn_wire_new (fd);
         link->id = self->next_id++;
         link->due = true;
+        link->drained = false;
         link->flush = false;
     }
 }
@@ -195,8 +197,18 @@ zyn_local_next (zyn_local_t *self, uint64_t *link_id, const uint8_t **frame,
             continue;
         }
         int rc = zyn_wire_next (link->wire, frame, size);
+        if (rc == 0 && link->drained) {
+            //  The last read emptied the socket: poll says when more
+            //  comes, a read now would most likely find nothing
+            link->drained = false;
+            link->due = false;
+            self->cursor++;
+            tried++;
+            continue;
+        }
         if (rc == 0) {
             rc = zyn_wire_read (link->wire);
+            link->drained = rc == 1 && zyn_wire_drained (link->wire);
             if (rc == 1)
                 continue;               //  Take a frame from what came
             if (rc == 0) {
