@@ -8,6 +8,7 @@
 
 #include <fcntl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 //  Free room a read asks for; the input buffer starts this large
@@ -282,7 +283,9 @@ zyn_wire_listen (const char *endpoint)
     socklen_t length;
     if (s_address (endpoint, &address, &length))
         return -1;
-    if (address.sun_path [0])
+    struct stat status;
+    if (address.sun_path [0] && lstat (address.sun_path, &status) == 0
+        && S_ISSOCK (status.st_mode))
         unlink (address.sun_path);      //  A socket file left behind
     int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)

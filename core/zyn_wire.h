@@ -81,12 +81,15 @@ size_t
     zyn_wire_pending (zyn_wire_t *self);
 
 //  Connect a non-blocking stream socket to a unix:// endpoint. Returns
-//  the fd, or -1 with errno set (EINVAL for an endpoint not unix://).
+//  the fd, or -1 with errno set (EINVAL for an endpoint not unix://,
+//  ECONNREFUSED when nobody listens, EAGAIN when the listener's queue
+//  is full).
 int
     zyn_wire_connect (const char *endpoint);
 
-//  Bind and listen on a unix:// endpoint (a file is replaced). Returns
-//  the non-blocking listening fd, or -1 with errno set.
+//  Bind and listen on a unix:// endpoint (a socket file left there is
+//  replaced; any other file makes it fail, EADDRINUSE). Returns the
+//  non-blocking listening fd, or -1 with errno set.
 int
     zyn_wire_listen (const char *endpoint);
 
