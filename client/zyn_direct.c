@@ -964,16 +964,19 @@ s_take_reply (zyn_direct_t *self, zyn_direct_reply_t *reply,
     //  From the router: peer, then per reply one frame ZYN1 | request-id
     //  | status | body; from a local link the same frames, one by one
     zmq_msg_t *frame = NULL;
+    bool from_link = false;
     if (self->in_next < self->in_count)
         frame = &self->in [self->in_next++];
     else
     if (self->local_next < self->local_count)
-        frame = &self->local_in [self->local_next++];
+        from_link = true;
     else
     if (router && s_read_message (self) == 0)
         frame = &self->in [self->in_next++];
     else
     if (local && s_read_links (self) == 0)
+        from_link = true;
+    if (from_link)
         frame = &self->local_in [self->local_next++];
     if (!frame) {
         *empty = true;
@@ -1014,7 +1017,7 @@ s_take_reply (zyn_direct_t *self, zyn_direct_reply_t *reply,
         zmq_msg_move (&reply->frame, frame);
         rc = 1;
     }
-    if (frame >= self->local_in && frame < self->local_in + self->local_max)
+    if (from_link)
         zmq_msg_close (frame);          //  Taken, or not needed
     return rc;
 }
