@@ -257,6 +257,16 @@ s_address (const char *endpoint, struct sockaddr_un *address,
     return 0;
 }
 
+//  Close fd after a call on it failed, keeping that call's errno
+static int
+s_fail (int fd)
+{
+    int saved = errno;
+    close (fd);
+    errno = saved;
+    return -1;
+}
+
 int
 zyn_wire_connect (const char *endpoint)
 {
@@ -267,12 +277,8 @@ zyn_wire_connect (const char *endpoint)
     int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;
-    if (connect (fd, (struct sockaddr *) &address, length) < 0) {
-        int saved = errno;
-        close (fd);
-        errno = saved;
-        return -1;
-    }
+    if (connect (fd, (struct sockaddr *) &address, length) < 0)
+        return s_fail (fd);
     return fd;
 }
 
@@ -291,12 +297,8 @@ zyn_wire_listen (const char *endpoint)
     if (fd < 0)
         return -1;
     if (bind (fd, (struct sockaddr *) &address, length) < 0
-        || listen (fd, 128) < 0) {
-        int saved = errno;
-        close (fd);
-        errno = saved;
-        return -1;
-    }
+        || listen (fd, 128) < 0)
+        return s_fail (fd);
     return fd;
 }
 

@@ -495,29 +495,59 @@ s_expect_group (zmsg_t *reply, size_t i, uint64_t request_id,
     zyn_value_destroy (&body);
 }
 
+//  The routes (*routes_p, the caller destroys it) and where key "b" of
+//  the only table lives: the table id, the partition holding it (of
+//  four: hash >> 62) and the key's hash. Returns that partition's entry,
+//  borrowed from the routes.
+static zyn_value_t *
+s_route_of_b (zyn_client_t *client, zyn_value_t **routes_p,
+              uint64_t *table_id, uint32_t *index, uint64_t *hash)
+{
+    zyn_error_t err = { 0 };
+    *routes_p = zyn_testcluster_call (client, "ZynGetRoutes", "{}", &err);
+    ck_assert_ptr_nonnull (*routes_p);
+    zyn_value_t *table = zyn_value_list_get (
+        zyn_value_map_get (*routes_p, "Tables"), 0);
+    int64_t id = 0;
+    ck_assert_int_eq (zyn_value_map_get_int (table, "TableId", &id), 0);
+    *table_id = (uint64_t) id;
+    uint8_t buf [64];
+    size_t size = 0;
+    zyn_value_t *value = zyn_value_new_s ("b");
+    zyn_keycode_append (buf, &size, value, NULL);
+    zyn_value_destroy (&value);
+    *hash = zyn_keycode_hash (buf, size);
+    *index = (uint32_t) (*hash >> 62);
+    zyn_value_t *part = zyn_value_list_get (
+        zyn_value_map_get (table, "Partitions"), *index);
+    ck_assert_ptr_nonnull (part);
+    return part;
+}
+
+//  Two malformed request frames: cut short after request id 7, and
+//  request id 8 with an operation of 200 octets running past the end
+static void
+s_malformed (uint8_t *cut, uint8_t *overlong)
+{
+    memcpy (cut, "ZYN1", 4);
+    zyn_put_u64 (cut + 4, 7);
+    memset (overlong, 0, 40);
+    memcpy (overlong, "ZYN1", 4);
+    zyn_put_u64 (overlong + 4, 8);
+    overlong [32] = 200;
+}
+
 START_TEST (test_front_door_batch)
 {
     zyn_testcluster_t *cluster = zyn_testcluster_new ("e2e-batch", 1);
     zyn_client_t *client = zyn_testcluster_client (cluster);
     s_create_table (client, "batch");
     zyn_error_t err = { 0 };
-    zyn_value_t *routes
-        = zyn_testcluster_call (client, "ZynGetRoutes", "{}", &err);
-    ck_assert_ptr_nonnull (routes);
-    zyn_value_t *table = zyn_value_list_get (
-        zyn_value_map_get (routes, "Tables"), 0);
-    int64_t table_id = 0;
-    zyn_value_map_get_int (table, "TableId", &table_id);
-    //  Key "b" and the partition that holds it (four: hash >> 62)
-    uint8_t buf [64];
-    size_t size = 0;
-    zyn_value_t *value = zyn_value_new_s ("b");
-    zyn_keycode_append (buf, &size, value, NULL);
-    zyn_value_destroy (&value);
-    uint64_t hash = zyn_keycode_hash (buf, size);
-    uint32_t index = (uint32_t) (hash >> 62);
-    zyn_value_t *part = zyn_value_list_get (
-        zyn_value_map_get (table, "Partitions"), index);
+    zyn_value_t *routes = NULL;
+    uint64_t table_id, hash;
+    uint32_t index;
+    zyn_value_t *part = s_route_of_b (client, &routes, &table_id, &index,
+                                      &hash);
     //  Through the ZeroMQ front door, as clients on other machines go
     zsock_t *dealer = zsock_new_dealer (zyn_value_map_get_s (
                                             part, "Endpoint"));
@@ -531,9 +561,9 @@ START_TEST (test_front_door_batch)
     //  A write, a read of it, a misrouted write: three replies, in order,
     //  in one message; the read sees the write before it
     zmsg_t *msg = zmsg_new ();
-    s_direct_add (msg, 1, "PutItem", (uint64_t) table_id, index, hash, put);
-    s_direct_add (msg, 2, "GetItem", (uint64_t) table_id, index, hash, get);
-    s_direct_add (msg, 3, "PutItem", (uint64_t) table_id + 99, index, hash,
+    s_direct_add (msg, 1, "PutItem", table_id, index, hash, put);
+    s_direct_add (msg, 2, "GetItem", table_id, index, hash, get);
+    s_direct_add (msg, 3, "PutItem", table_id + 99, index, hash,
                   put);
     zmsg_t *reply = s_exchange (dealer, &msg, 3);
     s_expect_group (reply, 0, 1, ZYN_PROTO_OK);
@@ -548,9 +578,9 @@ START_TEST (test_front_door_batch)
     //  The second frame without its signature: the first is answered,
     //  the rest dropped
     msg = zmsg_new ();
-    s_direct_add (msg, 4, "GetItem", (uint64_t) table_id, index, hash, get);
+    s_direct_add (msg, 4, "GetItem", table_id, index, hash, get);
     zmsg_addstr (msg, "ZYN9");
-    s_direct_add (msg, 5, "GetItem", (uint64_t) table_id, index, hash, get);
+    s_direct_add (msg, 5, "GetItem", table_id, index, hash, get);
     reply = s_exchange (dealer, &msg, 1);
     s_expect_group (reply, 0, 4, ZYN_PROTO_OK);
     zmsg_destroy (&reply);
@@ -559,17 +589,12 @@ START_TEST (test_front_door_batch)
     //  runs past its end: answered as malformed, and the frame after
     //  them still served
     msg = zmsg_new ();
-    s_direct_add (msg, 6, "GetItem", (uint64_t) table_id, index, hash, get);
-    uint8_t cut [12];
-    memcpy (cut, "ZYN1", 4);
-    zyn_put_u64 (cut + 4, 7);
+    s_direct_add (msg, 6, "GetItem", table_id, index, hash, get);
+    uint8_t cut [12], overlong [40];
+    s_malformed (cut, overlong);
     zmsg_addmem (msg, cut, sizeof (cut));
-    uint8_t overlong [40] = { 0 };
-    memcpy (overlong, "ZYN1", 4);
-    zyn_put_u64 (overlong + 4, 8);
-    overlong [32] = 200;                //  Operation of 200 octets
     zmsg_addmem (msg, overlong, sizeof (overlong));
-    s_direct_add (msg, 9, "GetItem", (uint64_t) table_id, index, hash, get);
+    s_direct_add (msg, 9, "GetItem", table_id, index, hash, get);
     reply = s_exchange (dealer, &msg, 4);
     s_expect_group (reply, 0, 6, ZYN_PROTO_OK);
     body = s_reply_group (reply, 1, 7, "SerializationException");
@@ -587,12 +612,12 @@ START_TEST (test_front_door_batch)
     msg = zmsg_new ();
     for (int i = 0; i <= ZYN_PROTO_DIRECT_BATCH_MAX; i++)
         s_direct_add (msg, 100 + (uint64_t) i, "PutItem",
-                      (uint64_t) table_id, index, hash,
+                      table_id, index, hash,
                       "{\"TableName\":\"batch\",\"Item\":{\"pk\":{\"S\":"
                       "\"b\"},\"sk\":{\"N\":\"1\"},\"v\":{\"S\":\"lost\"}}}");
     ck_assert_int_eq (zmsg_send (&msg, dealer), 0);
     //  The worker keeps serving, and the item is unchanged
-    char *status = s_direct_status (dealer, "GetItem", (uint64_t) table_id,
+    char *status = s_direct_status (dealer, "GetItem", table_id,
                                     index, hash, get);
     ck_assert_str_eq (status, "OK");
     free (status);
@@ -695,22 +720,10 @@ START_TEST (test_local_front_door)
     zyn_client_t *client = zyn_testcluster_client (cluster);
     s_create_table (client, "local");
     zyn_error_t err = { 0 };
-    zyn_value_t *routes
-        = zyn_testcluster_call (client, "ZynGetRoutes", "{}", &err);
-    ck_assert_ptr_nonnull (routes);
-    zyn_value_t *table = zyn_value_list_get (
-        zyn_value_map_get (routes, "Tables"), 0);
-    int64_t table_id = 0;
-    zyn_value_map_get_int (table, "TableId", &table_id);
-    uint8_t buf [64];
-    size_t size = 0;
-    zyn_value_t *value = zyn_value_new_s ("b");
-    zyn_keycode_append (buf, &size, value, NULL);
-    zyn_value_destroy (&value);
-    uint64_t hash = zyn_keycode_hash (buf, size);
-    uint32_t index = (uint32_t) (hash >> 62);
-    zyn_value_t *part = zyn_value_list_get (
-        zyn_value_map_get (table, "Partitions"), index);
+    zyn_value_t *routes = NULL;
+    uint64_t id, hash;
+    uint32_t index;
+    zyn_value_t *part = s_route_of_b (client, &routes, &id, &index, &hash);
     const char *endpoint = zyn_value_map_get_s (part, "LocalEndpoint");
     ck_assert_int_eq (strncmp (endpoint, "unix://@zynamo-zyn-", 19), 0);
     zyn_wire_t *wire = s_local_connect (endpoint);
@@ -718,7 +731,6 @@ START_TEST (test_local_front_door)
                       "\"b\"},\"sk\":{\"N\":\"1\"},\"v\":{\"S\":\"one\"}}}";
     const char *get = "{\"TableName\":\"local\",\"Key\":{\"pk\":{\"S\":"
                       "\"b\"},\"sk\":{\"N\":\"1\"}}}";
-    uint64_t id = (uint64_t) table_id;
 
     //  A write, a read of it, a misrouted write: answered in order, the
     //  read sees the write before it
@@ -746,14 +758,9 @@ START_TEST (test_local_front_door)
 
     //  Cut short after the request id, an operation past the end:
     //  malformed, and the frame after them served
-    uint8_t cut [12];
-    memcpy (cut, "ZYN1", 4);
-    zyn_put_u64 (cut + 4, 7);
+    uint8_t cut [12], overlong [40];
+    s_malformed (cut, overlong);
     s_local_raw (wire, cut, sizeof (cut));
-    uint8_t overlong [40] = { 0 };
-    memcpy (overlong, "ZYN1", 4);
-    zyn_put_u64 (overlong + 4, 8);
-    overlong [32] = 200;
     s_local_raw (wire, overlong, sizeof (overlong));
     s_local_add (wire, 9, "GetItem", id, index, hash, get);
     for (uint64_t request_id = 7; request_id <= 8; request_id++) {

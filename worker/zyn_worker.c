@@ -20,6 +20,7 @@
 #include "zyn_partition.h"
 #include "zyn_ops.h"
 #include "zyn_local.h"
+#include "zyn_commit.h"
 #include "zyn_worker.h"
 
 #define HEARTBEAT_INTERVAL_DEFAULT 1000
@@ -112,12 +113,7 @@ typedef struct {
     s_reply_t *replies;         //  Owned, the current batch's replies
     size_t reply_count;
     size_t reply_max;
-    zactor_t **committers;      //  Owned, committer threads, made as the
-                                //  partitions of one commit outnumber them
-    size_t committer_count;
-    zyn_partition_t **dirty;    //  Owned, the partitions a flush commits
-    int *dirty_rcs;             //  Owned, their commits' results
-    size_t dirty_max;
+    zyn_commit_t *commit;       //  Owned, the group commit
     int64_t heartbeat_interval;
     int64_t heartbeat_liveness;
     int64_t heartbeat_at;       //  When we next send a HEARTBEAT
@@ -185,6 +181,7 @@ s_self_new (zsock_t *pipe)
     self->pipe_due = true;
     self->partitions = zhashx_new ();
     zhashx_set_destructor (self->partitions, s_partition_free);
+    self->commit = zyn_commit_new ();
     self->heartbeat_interval = HEARTBEAT_INTERVAL_DEFAULT;
     self->heartbeat_liveness = HEARTBEAT_LIVENESS_DEFAULT;
     self->backoff_min = BACKOFF_MIN_DEFAULT;
@@ -203,11 +200,7 @@ s_self_destroy (self_t **self_p)
     self_t *self = *self_p;
     if (!self)
         return;
-    for (size_t i = 0; i < self->committer_count; i++)
-        zactor_destroy (&self->committers [i]);
-    free (self->committers);
-    free (self->dirty);
-    free (self->dirty_rcs);
+    zyn_commit_destroy (&self->commit);
     for (size_t i = 0; i < self->reply_count; i++)
         free (self->replies [i].body);
     free (self->replies);
@@ -606,114 +599,11 @@ s_publish (self_t *self, zyn_partition_t *partition)
 }
 
 //  --------------------------------------------------------------------------
-//  A committer: writes the commit of each partition it is handed
-//  (zyn_partition_commit, with its fsync) on its own thread and answers
-//  rc and error message. The actor does not touch that partition until
-//  the answer is in, so the partitions of one group commit fsync in
-//  parallel (docs/performance.md, History).
-
-static void
-s_committer_actor (zsock_t *pipe, void *args)
-{
-    (void) args;
-    zsock_signal (pipe, 0);
-    while (true) {
-        char *command = NULL;
-        void *partition = NULL;
-        if (zsock_recv (pipe, "sp", &command, &partition) == -1)
-            break;                  //  Interrupted
-        bool term = streq (command, "$TERM");
-        zstr_free (&command);
-        if (term)
-            break;
-        zyn_error_t err = { 0 };
-        int rc = zyn_partition_commit ((zyn_partition_t *) partition, &err);
-        zsock_send (pipe, "is", rc, err.message);
-    }
-}
-
-static void
-s_commit_failed (zyn_partition_t *partition, const char *message)
-{
-    zsys_error ("zyn_worker: commit failed table=%s partition=%" PRIu32
-                ": %s", zyn_partition_table_name (partition),
-                zyn_partition_id (partition), message);
-}
-
-//  --------------------------------------------------------------------------
-//  Commit every partition with staged writes: all but the first on
-//  committers, the first on this thread, then wait for all. Returns how
-//  many are in self->dirty; self->dirty_rcs holds their results.
-
-static size_t
-s_commit_all (self_t *self)
-{
-    size_t count = 0;
-    zyn_partition_t *partition =
-        (zyn_partition_t *) zhashx_first (self->partitions);
-    while (partition) {
-        if (zyn_partition_is_dirty (partition)) {
-            if (count == self->dirty_max) {
-                self->dirty_max = self->dirty_max ? self->dirty_max * 2 : 4;
-                self->dirty = (zyn_partition_t **) realloc (
-                    self->dirty, self->dirty_max * sizeof (zyn_partition_t *));
-                self->dirty_rcs = (int *) realloc (
-                    self->dirty_rcs, self->dirty_max * sizeof (int));
-                assert (self->dirty && self->dirty_rcs);
-            }
-            self->dirty [count++] = partition;
-        }
-        partition = (zyn_partition_t *) zhashx_next (self->partitions);
-    }
-    if (count == 0)
-        return 0;
-    while (self->committer_count < count - 1) {
-        self->committers = (zactor_t **) realloc (
-            self->committers,
-            (self->committer_count + 1) * sizeof (zactor_t *));
-        assert (self->committers);
-        self->committers [self->committer_count++] =
-            zactor_new (s_committer_actor, NULL);
-    }
-    for (size_t i = 1; i < count; i++)
-        zsock_send (self->committers [i - 1], "sp", "COMMIT",
-                    (void *) self->dirty [i]);
-    zyn_error_t err = { 0 };
-    self->dirty_rcs [0] = zyn_partition_commit (self->dirty [0], &err);
-    if (self->dirty_rcs [0])
-        s_commit_failed (self->dirty [0], err.message);
-    for (size_t i = 1; i < count; i++) {
-        char *message = NULL;
-        int rc = -1;
-        if (zsock_recv (self->committers [i - 1], "is", &rc, &message) == -1)
-            rc = -1;                    //  Interrupted: never acknowledged
-        self->dirty_rcs [i] = rc;
-        if (rc)
-            s_commit_failed (self->dirty [i],
-                             message ? message : "interrupted");
-        zstr_free (&message);
-    }
-    for (size_t i = 0; i < count; i++)
-        if (self->dirty_rcs [i] == 0)
-            self->commits++;
-    return count;
-}
-
-//  --------------------------------------------------------------------------
 //  End the batch: commit every partition with staged writes (one
 //  WriteBatch and one fsync each, in parallel), then send the replies,
 //  then publish. A reply never reveals a write that is not durable: a
 //  request whose partition failed to commit is answered
 //  InternalServerError.
-
-static bool
-s_failed (self_t *self, size_t count, zyn_partition_t *partition)
-{
-    for (size_t i = 0; i < count; i++)
-        if (self->dirty [i] == partition)
-            return self->dirty_rcs [i] != 0;
-    return false;
-}
 
 //  True if next (or NULL) may go in the same reply message as reply
 static bool
@@ -727,16 +617,13 @@ s_joins (const s_reply_t *reply, const s_reply_t *next)
 static void
 s_flush (self_t *self)
 {
-    size_t count = s_commit_all (self);
+    size_t committed = zyn_commit_all (self->commit, self->partitions);
+    self->commits += committed;
     bool joined = false;        //  The last reply's message goes on
-    bool committed = false;
-    for (size_t i = 0; i < count; i++)
-        if (self->dirty_rcs [i] == 0)
-            committed = true;
     for (size_t i = 0; i < self->reply_count; i++) {
         s_reply_t *reply = &self->replies [i];
         if (reply->partition
-            && s_failed (self, count, reply->partition)) {
+            && zyn_commit_failed (self->commit, reply->partition)) {
             zyn_error_t err = { 0 };
             zyn_error_set (&err, ZYN_ERR_INTERNAL,
                            "Internal server error: the write could not be "
@@ -1428,18 +1315,13 @@ s_handle_pipe (self_t *self)
         uint64_t hits, misses;
         size_t bytes;
         s_row_cache_stats (self, &hits, &misses, &bytes);
-        char commits [32], requests [32], published [32], trimmed [32];
-        char hit_text [32], miss_text [32], byte_text [32];
-        snprintf (commits, sizeof (commits), "%" PRIu64, self->commits);
-        snprintf (requests, sizeof (requests), "%" PRIu64, self->requests);
-        snprintf (published, sizeof (published), "%" PRIu64,
-                  self->published);
-        snprintf (trimmed, sizeof (trimmed), "%" PRIu64, self->trimmed);
-        snprintf (hit_text, sizeof (hit_text), "%" PRIu64, hits);
-        snprintf (miss_text, sizeof (miss_text), "%" PRIu64, misses);
-        snprintf (byte_text, sizeof (byte_text), "%zu", bytes);
-        zstr_sendx (self->pipe, commits, requests, published, trimmed,
-                    hit_text, miss_text, byte_text, NULL);
+        uint64_t values [7] = { self->commits, self->requests,
+                                self->published, self->trimmed, hits,
+                                misses, (uint64_t) bytes };
+        zmsg_t *reply = zmsg_new ();
+        for (int i = 0; i < 7; i++)
+            zmsg_addstrf (reply, "%" PRIu64, values [i]);
+        zmsg_send (&reply, self->pipe);
     }
     else {
         zsys_error ("zyn_worker: invalid command %s", command);
