@@ -486,6 +486,17 @@ s_wait_accept (int listener)
     ck_assert_int_eq (poll (&item, 1, S_POLL_MS), 1);
 }
 
+//  Connect to endpoint and accept on listener: both ends, checked
+static void
+s_connect_pair (const char *endpoint, int listener, int *client, int *server)
+{
+    *client = zyn_wire_connect (endpoint);
+    ck_assert_int_ge (*client, 0);
+    s_wait_accept (listener);
+    *server = zyn_wire_accept (listener);
+    ck_assert_int_ge (*server, 0);
+}
+
 START_TEST (test_abstract)
 {
     char endpoint [64];
@@ -513,11 +524,8 @@ START_TEST (test_abstract)
     errno = 0;
     ck_assert_int_eq (zyn_wire_accept (listener), -1);
     ck_assert_int_eq (errno, EAGAIN);
-    int client2 = zyn_wire_connect (endpoint);
-    ck_assert_int_ge (client2, 0);
-    s_wait_accept (listener);
-    int server2 = zyn_wire_accept (listener);
-    ck_assert_int_ge (server2, 0);
+    int client2, server2;
+    s_connect_pair (endpoint, listener, &client2, &server2);
     s_exchange (client, server);
     s_exchange (server2, client2);
     close (listener);
@@ -542,11 +550,7 @@ START_TEST (test_abstract)
     ck_assert_uint_eq (strlen (longest), 7 + 107);
     listener = zyn_wire_listen (longest);
     ck_assert_int_ge (listener, 0);
-    client = zyn_wire_connect (longest);
-    ck_assert_int_ge (client, 0);
-    s_wait_accept (listener);
-    server = zyn_wire_accept (listener);
-    ck_assert_int_ge (server, 0);
+    s_connect_pair (longest, listener, &client, &server);
     s_exchange (client, server);
     close (listener);
 }
@@ -577,22 +581,15 @@ START_TEST (test_file)
     errno = 0;
     ck_assert_int_eq (zyn_wire_accept (listener), -1);
     ck_assert_int_eq (errno, EAGAIN);
-    int client = zyn_wire_connect (endpoint);
-    ck_assert_int_ge (client, 0);
-    s_wait_accept (listener);
-    int server = zyn_wire_accept (listener);
-    ck_assert_int_ge (server, 0);
+    int client, server;
+    s_connect_pair (endpoint, listener, &client, &server);
     s_exchange (client, server);
 
     //  A second listen on the path replaces the first: connections go to
     //  the new listener, the old one hears nothing
     int second = zyn_wire_listen (endpoint);
     ck_assert_int_ge (second, 0);
-    client = zyn_wire_connect (endpoint);
-    ck_assert_int_ge (client, 0);
-    s_wait_accept (second);
-    server = zyn_wire_accept (second);
-    ck_assert_int_ge (server, 0);
+    s_connect_pair (endpoint, second, &client, &server);
     errno = 0;
     ck_assert_int_eq (zyn_wire_accept (listener), -1);
     ck_assert_int_eq (errno, EAGAIN);
@@ -607,11 +604,7 @@ START_TEST (test_file)
     ck_assert_int_eq (errno, ECONNREFUSED);
     listener = zyn_wire_listen (endpoint);
     ck_assert_int_ge (listener, 0);
-    client = zyn_wire_connect (endpoint);
-    ck_assert_int_ge (client, 0);
-    s_wait_accept (listener);
-    server = zyn_wire_accept (listener);
-    ck_assert_int_ge (server, 0);
+    s_connect_pair (endpoint, listener, &client, &server);
     s_exchange (client, server);
     close (listener);
 
@@ -677,11 +670,8 @@ START_TEST (test_accept_nothing)
     ck_assert_int_eq (zyn_wire_accept (listener), -1);
     ck_assert_int_eq (errno, EAGAIN);
     //  A connection accepted, then none again
-    int client = zyn_wire_connect (endpoint);
-    ck_assert_int_ge (client, 0);
-    s_wait_accept (listener);
-    int server = zyn_wire_accept (listener);
-    ck_assert_int_ge (server, 0);
+    int client, server;
+    s_connect_pair (endpoint, listener, &client, &server);
     errno = 0;
     ck_assert_int_eq (zyn_wire_accept (listener), -1);
     ck_assert_int_eq (errno, EAGAIN);
