@@ -70,6 +70,15 @@ START_TEST (test_basics)
                        s_charge (1, 3) + s_charge (2, 3) + s_charge (0, 9)
                        + s_charge (1, 0));
 
+    //  A put hands back the cached copy, and counts no lookup
+    uint64_t hits = zyn_rowcache_hits (cache);
+    const uint8_t *copy = zyn_rowcache_put (cache, (const uint8_t *) "c", 1,
+                                            (const uint8_t *) "three", 5);
+    ck_assert_ptr_nonnull (copy);
+    ck_assert_mem_eq (copy, "three", 5);
+    ck_assert_uint_eq (zyn_rowcache_hits (cache), hits);
+    zyn_rowcache_remove (cache, (const uint8_t *) "c", 1);
+
     //  A put replaces; a remove forgets; removing what is missing is a
     //  no-op
     s_put (cache, "a", "uno, longer");
@@ -140,7 +149,9 @@ START_TEST (test_eviction)
     char large [102];
     memset (large, 'L', 101);
     large [101] = '\0';
-    s_put (cache, "9", large);
+    ck_assert_ptr_null (zyn_rowcache_put (cache, (const uint8_t *) "9", 1,
+                                          (const uint8_t *) large,
+                                          strlen (large)));
     s_assert_value (cache, "9", NULL);
     ck_assert_uint_eq (zyn_rowcache_count (cache), 7);
 

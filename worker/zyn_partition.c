@@ -670,13 +670,13 @@ s_read_committed (zyn_partition_t *self, const uint8_t *row, size_t row_size,
     }
     if (!data)
         return 0;
-    if (cached) {
-        zyn_rowcache_put (self->rows, row, row_size, (const uint8_t *) data,
-                          size);
-        *data_p = zyn_rowcache_get (self->rows, row, row_size, size_p);
-    }
-    if (*data_p)
+    if (cached)
+        *data_p = zyn_rowcache_put (self->rows, row, row_size,
+                                    (const uint8_t *) data, size);
+    if (*data_p) {
+        *size_p = size;
         leveldb_free (data);
+    }
     else {
         //  Not cached: the caller frees LevelDB's copy
         *owned_p = data;

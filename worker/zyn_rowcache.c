@@ -201,20 +201,17 @@ zyn_rowcache_get (zyn_rowcache_t *self, const uint8_t *key, size_t key_size,
 }
 
 //  --------------------------------------------------------------------------
-//  Cache value under key, replacing what key held
+//  Insert key (not cached) with value, evicting as needed. Returns the
+//  new entry, or NULL if the value is too large to cache.
 
-void
-zyn_rowcache_put (zyn_rowcache_t *self, const uint8_t *key, size_t key_size,
-                  const uint8_t *value, size_t value_size)
+static s_entry_t *
+s_insert (zyn_rowcache_t *self, const uint8_t *key, size_t key_size,
+          const uint8_t *value, size_t value_size)
 {
-    assert (self);
-    assert (key);
-    assert (value || value_size == 0);
-    zyn_rowcache_remove (self, key, key_size);
     size_t charge = s_charge (key_size, value_size);
     if (charge > self->limit / 8 || key_size > UINT32_MAX
         || value_size > UINT32_MAX)
-        return;
+        return NULL;
     s_evict (self, charge);
 
     s_entry_t *entry = (s_entry_t *) malloc (charge);
@@ -242,6 +239,22 @@ zyn_rowcache_put (zyn_rowcache_t *self, const uint8_t *key, size_t key_size,
     entry->next = *head;
     *head = entry;
     self->bytes += charge;
+    return entry;
+}
+
+//  --------------------------------------------------------------------------
+//  Cache value under key, replacing what key held
+
+const uint8_t *
+zyn_rowcache_put (zyn_rowcache_t *self, const uint8_t *key, size_t key_size,
+                  const uint8_t *value, size_t value_size)
+{
+    assert (self);
+    assert (key);
+    assert (value || value_size == 0);
+    zyn_rowcache_remove (self, key, key_size);
+    s_entry_t *entry = s_insert (self, key, key_size, value, value_size);
+    return entry ? entry->data + entry->key_size : NULL;
 }
 
 //  --------------------------------------------------------------------------
@@ -261,12 +274,9 @@ zyn_rowcache_refresh (zyn_rowcache_t *self, const uint8_t *key,
         return;
     bool referenced = entry->referenced;
     s_drop (self, entry);
-    if (value) {
-        zyn_rowcache_put (self, key, key_size, value, value_size);
-        entry = s_find (self, key, key_size, s_hash (key, key_size), NULL);
-        if (entry)
-            entry->referenced = referenced;
-    }
+    entry = value ? s_insert (self, key, key_size, value, value_size) : NULL;
+    if (entry)
+        entry->referenced = referenced;
 }
 
 //  --------------------------------------------------------------------------

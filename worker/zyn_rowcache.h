@@ -39,8 +39,9 @@ const uint8_t *
                       size_t key_size, size_t *value_size);
 
 //  Cache value under key (copied), replacing what key held; evicts as
-//  needed. A value too large to cache removes key instead.
-void
+//  needed. Returns the cached copy (valid as zyn_rowcache_get's), or
+//  NULL if the value is too large to cache: then key is removed.
+const uint8_t *
     zyn_rowcache_put (zyn_rowcache_t *self, const uint8_t *key,
                       size_t key_size, const uint8_t *value,
                       size_t value_size);
