@@ -38,14 +38,14 @@ zyn_bench_leveldb_setup (zyn_bench_run_t *run)
     }
     s_driver_t *self = (s_driver_t *) zmalloc (sizeof (s_driver_t));
     //  The settings a tuned partition would use: a 64 MB block cache, a
-    //  10-bit Bloom filter, a 16 MB write buffer
+    //  10-bit Bloom filter, a 64 MB write buffer (a partition's default)
     self->options = leveldb_options_create ();
     self->cache = leveldb_cache_create_lru (64 * 1024 * 1024);
     self->filter = leveldb_filterpolicy_create_bloom (10);
     leveldb_options_set_create_if_missing (self->options, 1);
     leveldb_options_set_cache (self->options, self->cache);
     leveldb_options_set_filter_policy (self->options, self->filter);
-    leveldb_options_set_write_buffer_size (self->options, 16 * 1024 * 1024);
+    leveldb_options_set_write_buffer_size (self->options, 64 * 1024 * 1024);
     char *error = NULL;
     self->db = leveldb_open (self->options, options->data_dir, &error);
     if (!self->db) {

@@ -44,6 +44,7 @@ typedef struct {
     int http_port;
     long stream_retention;          //  Seconds, 0: the worker's default
     long row_cache;                 //  MiB per worker, -1: its default
+    long write_buffer;              //  MiB per partition, 0: its default
     bool gateway;
     bool verbose;
     char bindir [1024];
@@ -74,6 +75,8 @@ s_usage (FILE *file)
              "  --row-cache MB      each worker's cache of items read "
              "lately\n"
              "                      (default 128; 0 turns it off)\n"
+             "  --write-buffer MB   each partition's LevelDB memtable\n"
+             "                      (default 64)\n"
              "  --no-gateway        do not start the HTTP gateway\n"
              "  --verbose           verbose child processes\n"
              "  --help              show this help and exit\n");
@@ -361,7 +364,8 @@ s_parse (int argc, char **argv, s_config_t *config)
                       || streq (arg, "--partitions") || streq (arg, "--port")
                       || streq (arg, "--http-port")
                       || streq (arg, "--stream-retention")
-                      || streq (arg, "--row-cache");
+                      || streq (arg, "--row-cache")
+                      || streq (arg, "--write-buffer");
         if (!is_valued) {
             fprintf (stderr, "zynamo: unknown option '%s'\n", arg);
             return -1;
@@ -381,7 +385,8 @@ s_parse (int argc, char **argv, s_config_t *config)
         long high = streq (arg, "--workers") ? CHILD_MAX - 3
                   : streq (arg, "--partitions") ? 1024
                   : streq (arg, "--stream-retention") ? 3153600000L
-                  : streq (arg, "--row-cache") ? 1048576 : 65532;
+                  : streq (arg, "--row-cache") ? 1048576
+                  : streq (arg, "--write-buffer") ? 1024 : 65532;
         if (!*value || *end || number < low || number > high) {
             fprintf (stderr, "zynamo: %s wants a number from %ld to %ld, "
                              "not '%s'\n", arg, low, high, value);
@@ -401,6 +406,9 @@ s_parse (int argc, char **argv, s_config_t *config)
         else
         if (streq (arg, "--row-cache"))
             config->row_cache = number;
+        else
+        if (streq (arg, "--write-buffer"))
+            config->write_buffer = number;
         else
             config->http_port = (int) number;
     }
@@ -470,6 +478,10 @@ s_up (int argc, char **argv, const char *argv0)
         if (config.row_cache >= 0) {
             s_child_arg (worker, "--row-cache");
             s_child_arg (worker, "%ld", config.row_cache);
+        }
+        if (config.write_buffer) {
+            s_child_arg (worker, "--write-buffer");
+            s_child_arg (worker, "%ld", config.write_buffer);
         }
         if (config.verbose)
             s_child_arg (worker, "--verbose");

@@ -961,6 +961,15 @@ START_TEST (test_launcher_usage)
     snprintf (command, sizeof (command), "%s/zynamo up --help | grep -q -- "
               "'--row-cache MB'", builddir ? builddir : ".");
     ck_assert_int_eq (system (command), 0);
+    //  Each partition's memtable, in megabytes
+    snprintf (command, sizeof (command),
+              "%s/zynamo up --write-buffer 0 2>&1 >/dev/null | grep -qx "
+              "\"zynamo: --write-buffer wants a number from 1 to 1024, "
+              "not '0'\"", builddir ? builddir : ".");
+    ck_assert_int_eq (system (command), 0);
+    snprintf (command, sizeof (command), "%s/zynamo up --help | grep -q -- "
+              "'--write-buffer MB'", builddir ? builddir : ".");
+    ck_assert_int_eq (system (command), 0);
 }
 END_TEST
 

@@ -5,6 +5,7 @@
 */
 
 #include "zyn_prelude.h"
+#include <dirent.h>
 #include "zyn_keycode.h"
 #include "zyn_partition.h"
 #include "zyn_ops.h"
@@ -604,6 +605,64 @@ START_TEST (test_row_cache)
     ck_assert_uint_le (bytes, 16 * 1024);
     ck_assert_uint_gt (bytes, 0);
     zyn_partition_destroy (&partition);
+    zyn_test_dir_remove (dir);
+}
+END_TEST
+
+//  How many LevelDB table files (*.ldb) the directory holds
+static int
+s_table_files (const char *path)
+{
+    DIR *dir = opendir (path);
+    ck_assert_ptr_nonnull (dir);
+    int count = 0;
+    struct dirent *entry;
+    while ((entry = readdir (dir))) {
+        size_t length = strlen (entry->d_name);
+        if (length > 4 && streq (entry->d_name + length - 4, ".ldb"))
+            count++;
+    }
+    closedir (dir);
+    return count;
+}
+
+//  Write 24 items of 100 KB (about 4.8 MB with their change records),
+//  a commit each, into a partition opened with write_buffer
+static void
+s_fill (const char *path, size_t write_buffer)
+{
+    zyn_value_t *descriptor = s_descriptor (0, UINT64_MAX, NULL);
+    zyn_error_t err = { 0 };
+    zyn_partition_t *partition =
+        zyn_partition_open (path, descriptor, write_buffer, &err);
+    ck_assert_msg (partition, "open failed: %s", err.message);
+    zyn_value_destroy (&descriptor);
+    size_t size = 100 * 1024;
+    char *json = (char *) malloc (size + 64);
+    for (int index = 0; index < 24; index++) {
+        int length = snprintf (json, 64, "{\"pk\":{\"S\":\"k%d\"},"
+                               "\"v\":{\"S\":\"", index);
+        memset (json + length, 'a' + index, size);
+        strcpy (json + length + size, "\"}}");
+        s_put (partition, json);
+        s_commit (partition);
+    }
+    free (json);
+    zyn_partition_destroy (&partition);
+}
+
+//  The memtable size given at open is LevelDB's: a 1 MB one spills the
+//  writes into table files, the default (64 MB) keeps them in the log
+START_TEST (test_write_buffer)
+{
+    char dir [1100], path [1200];
+    zyn_test_dir (dir, sizeof (dir), "partition");
+    snprintf (path, sizeof (path), "%s/p-1-1", dir);
+    s_fill (path, 1024 * 1024);
+    ck_assert_int_ge (s_table_files (path), 2);
+    snprintf (path, sizeof (path), "%s/p-1-2", dir);
+    s_fill (path, 0);
+    ck_assert_int_eq (s_table_files (path), 0);
     zyn_test_dir_remove (dir);
 }
 END_TEST
@@ -1423,6 +1482,7 @@ zyn_partition_suite (void)
     tcase_add_test (tcase, test_put_get_delete);
     tcase_add_test (tcase, test_overlay);
     tcase_add_test (tcase, test_row_cache);
+    tcase_add_test (tcase, test_write_buffer);
     tcase_add_test (tcase, test_ownership);
     suite_add_tcase (suite, tcase);
     tcase = tcase_create ("query_scan");

@@ -43,6 +43,9 @@ s_usage (FILE *stream)
              "  --row-cache MB      cache of items read lately, shared by\n"
              "                      this worker's partitions (default 128;\n"
              "                      0 turns it off)\n"
+             "  --write-buffer MB   each partition's LevelDB memtable; a\n"
+             "                      partition being written holds up to\n"
+             "                      twice this in memory (default 64)\n"
              "  --verbose           log every request\n"
              "  --help              show this help and exit\n");
 }
@@ -81,6 +84,7 @@ main (int argc, char *argv [])
     const char *local = "";
     const char *retention = NULL;
     const char *row_cache = NULL;
+    const char *write_buffer = NULL;
     bool verbose = false;
 
     for (int index = 1; index < argc; index++) {
@@ -97,7 +101,8 @@ main (int argc, char *argv [])
             || streq (arg, "--id") || streq (arg, "--front")
             || streq (arg, "--announce") || streq (arg, "--local")
             || streq (arg, "--stream-retention")
-            || streq (arg, "--row-cache")) {
+            || streq (arg, "--row-cache")
+            || streq (arg, "--write-buffer")) {
             if (index + 1 >= argc || argv [index + 1][0] == '\0') {
                 fprintf (stderr, "zynamo-worker: %s needs a value\n", arg);
                 return 1;
@@ -123,6 +128,9 @@ main (int argc, char *argv [])
             else
             if (streq (arg, "--row-cache"))
                 row_cache = value;
+            else
+            if (streq (arg, "--write-buffer"))
+                write_buffer = value;
             else
                 id = value;
         }
@@ -162,6 +170,19 @@ main (int argc, char *argv [])
         snprintf (row_cache_bytes, sizeof (row_cache_bytes), "%lld",
                   megabytes * 1024 * 1024);
     }
+    char write_buffer_bytes [32] = "";
+    if (write_buffer) {
+        char *end = NULL;
+        errno = 0;
+        long long megabytes = strtoll (write_buffer, &end, 10);
+        if (errno || *end || megabytes < 1 || megabytes > 1024) {
+            fprintf (stderr, "zynamo-worker: --write-buffer must be a "
+                             "number of megabytes from 1 to 1024\n");
+            return 1;
+        }
+        snprintf (write_buffer_bytes, sizeof (write_buffer_bytes), "%lld",
+                  megabytes * 1024 * 1024);
+    }
     zsys_init ();
     zsys_set_logident ("zynamo-worker");
     zsys_catch_interrupts ();
@@ -174,6 +195,8 @@ main (int argc, char *argv [])
         zstr_sendx (worker, "RETENTION", retention_ms, trim_interval, NULL);
     if (*row_cache_bytes)
         zstr_sendx (worker, "ROWCACHE", row_cache_bytes, NULL);
+    if (*write_buffer_bytes)
+        zstr_sendx (worker, "WRITEBUFFER", write_buffer_bytes, NULL);
     if ((!streq (front, "none")
          && s_command (worker, "cannot bind the front door", "FRONT", front,
                        announce, NULL))

@@ -350,6 +350,16 @@ zyn_partition_t *
 zyn_partition_new (const char *path, const zyn_value_t *descriptor,
                    zyn_error_t *err)
 {
+    return zyn_partition_open (path, descriptor, 0, err);
+}
+
+//  --------------------------------------------------------------------------
+//  Open the partition with a memtable of write_buffer octets
+
+zyn_partition_t *
+zyn_partition_open (const char *path, const zyn_value_t *descriptor,
+                    size_t write_buffer, zyn_error_t *err)
+{
     assert (path);
     zyn_partition_t *self = (zyn_partition_t *) zmalloc (sizeof (*self));
     self->path = strdup (path);
@@ -360,10 +370,12 @@ zyn_partition_new (const char *path, const zyn_value_t *descriptor,
     leveldb_options_set_cache (self->options, self->cache);
     leveldb_options_set_filter_policy (self->options, self->filter);
     //  Every mutation writes its item and its change record (both images):
-    //  a 16 MB memtable and 16 KB blocks cut the compaction work, which
-    //  is most of a durable write's cost (docs/performance.md)
+    //  a 64 MB memtable and 16 KB blocks cut the compaction work, which
+    //  is most of a durable write's cost. A large memtable fills LevelDB's
+    //  first level with many small files, so each file pushed to the next
+    //  level overlaps less of it (docs/performance.md)
     leveldb_options_set_write_buffer_size (self->options,
-                                           ZYN_PARTITION_WRITE_BUFFER);
+        write_buffer ? write_buffer : ZYN_PARTITION_WRITE_BUFFER);
     leveldb_options_set_block_size (self->options, ZYN_PARTITION_BLOCK_SIZE);
     leveldb_options_set_max_open_files (self->options, 128);
     leveldb_options_set_compression (self->options,

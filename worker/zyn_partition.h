@@ -36,9 +36,9 @@
 #include "zynamo.h"
 #include "zyn_lsi.h"
 
-//  LevelDB settings of every partition: the memtable size and the table
-//  block size (octets)
-#define ZYN_PARTITION_WRITE_BUFFER (16 * 1024 * 1024)
+//  LevelDB settings of every partition: the memtable size unless
+//  zyn_partition_open is given another, and the table block size (octets)
+#define ZYN_PARTITION_WRITE_BUFFER (64 * 1024 * 1024)
 #define ZYN_PARTITION_BLOCK_SIZE (16 * 1024)
 //  The row cache's bound until zyn_partition_set_row_cache
 #define ZYN_PARTITION_ROW_CACHE (8 * 1024 * 1024)
@@ -57,6 +57,12 @@ typedef struct zyn_partition_iter zyn_partition_iter_t;
 zyn_partition_t *
     zyn_partition_new (const char *path, const zyn_value_t *descriptor,
                        zyn_error_t *err);
+
+//  zyn_partition_new with a memtable of write_buffer octets (LevelDB's
+//  write_buffer_size; ZYN_PARTITION_WRITE_BUFFER if 0)
+zyn_partition_t *
+    zyn_partition_open (const char *path, const zyn_value_t *descriptor,
+                        size_t write_buffer, zyn_error_t *err);
 
 //  Close the partition (pending writes are forgotten). Sets *self_p to
 //  NULL.

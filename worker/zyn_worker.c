@@ -130,6 +130,7 @@ typedef struct {
     uint64_t requests;          //  Requests executed
     uint64_t published;         //  Change records published
     size_t row_cache;           //  Row cache bytes, shared by partitions
+    size_t write_buffer;        //  Memtable bytes per partition, 0: default
 } self_t;
 
 
@@ -413,8 +414,8 @@ s_open_data (self_t *self, char *message, size_t size)
                     &partition_id, &tail)
             == 2) {
             zyn_error_t err = { 0 };
-            zyn_partition_t *partition = zyn_partition_new (parent, NULL,
-                                                            &err);
+            zyn_partition_t *partition =
+                zyn_partition_open (parent, NULL, self->write_buffer, &err);
             if (partition) {
                 char key [64];
                 s_partition_key (key, sizeof (key), table_id, partition_id);
@@ -956,7 +957,8 @@ s_handle_assign (self_t *self, zmsg_t *msg)
         char path [PATH_MAX];
         snprintf (path, sizeof (path), "%s/p-%" PRIu64 "-%" PRIu32,
                   self->data, table_id, partition_id);
-        partition = zyn_partition_new (path, body, &err);
+        partition = zyn_partition_open (path, body, self->write_buffer,
+                                        &err);
         if (partition) {
             zhashx_update (self->partitions, key, partition);
             s_share_row_cache (self);
@@ -1308,6 +1310,13 @@ s_handle_pipe (self_t *self)
         assert (bytes);
         self->row_cache = (size_t) strtoull (bytes, NULL, 10);
         s_share_row_cache (self);
+        zstr_free (&bytes);
+    }
+    else
+    if (streq (command, "WRITEBUFFER")) {
+        char *bytes = zmsg_popstr (msg);
+        assert (bytes);
+        self->write_buffer = (size_t) strtoull (bytes, NULL, 10);
         zstr_free (&bytes);
     }
     else

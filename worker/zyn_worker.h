@@ -47,6 +47,9 @@
             Bound the row caches of all partitions together to bytes
             (default ZYN_WORKER_ROW_CACHE; 0 turns them off), split
             evenly among the partitions, at least 1 MB each.
+        WRITEBUFFER bytes
+            The LevelDB memtable of each partition opened from now on
+            (default ZYN_PARTITION_WRITE_BUFFER). Send it before START.
         STATS
             Replies seven decimal strings: the partition commits (fsync'd
             WriteBatches) so far, the requests executed, the change

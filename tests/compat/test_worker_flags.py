@@ -1,5 +1,5 @@
 """zynamo-worker's command line: --help, --stream-retention, --local,
---row-cache."""
+--row-cache, --write-buffer."""
 
 import subprocess
 
@@ -73,3 +73,25 @@ def test_row_cache_needs_a_value():
     result = run("--row-cache")
     assert result.returncode == 1
     assert result.stderr == "zynamo-worker: --row-cache needs a value\n"
+
+
+def test_help_lists_write_buffer():
+    result = run("--help")
+    assert result.returncode == 0
+    assert "--write-buffer MB" in result.stdout
+    assert "(default 64)" in result.stdout
+
+
+def test_write_buffer_must_be_megabytes():
+    for value in ("0", "-1", "1e3", "x", "1025"):
+        result = run("--write-buffer", value)
+        assert result.returncode == 1, value
+        assert result.stderr == (
+            "zynamo-worker: --write-buffer must be a number of megabytes "
+            "from 1 to 1024\n"), value
+
+
+def test_write_buffer_needs_a_value():
+    result = run("--write-buffer")
+    assert result.returncode == 1
+    assert result.stderr == "zynamo-worker: --write-buffer needs a value\n"
