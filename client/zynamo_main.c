@@ -45,6 +45,7 @@ typedef struct {
     long stream_retention;          //  Seconds, 0: the worker's default
     long row_cache;                 //  MiB per worker, -1: its default
     long write_buffer;              //  MiB per partition, 0: its default
+    long compaction_nice;           //  -1: the worker's default
     bool gateway;
     bool verbose;
     char bindir [1024];
@@ -77,6 +78,8 @@ s_usage (FILE *file)
              "                      (default 128; 0 turns it off)\n"
              "  --write-buffer MB   each partition's LevelDB memtable\n"
              "                      (default 64)\n"
+             "  --compaction-nice N nice value of the workers' LevelDB\n"
+             "                      compactions (default 10; 0: none)\n"
              "  --no-gateway        do not start the HTTP gateway\n"
              "  --verbose           verbose child processes\n"
              "  --help              show this help and exit\n");
@@ -365,7 +368,8 @@ s_parse (int argc, char **argv, s_config_t *config)
                       || streq (arg, "--http-port")
                       || streq (arg, "--stream-retention")
                       || streq (arg, "--row-cache")
-                      || streq (arg, "--write-buffer");
+                      || streq (arg, "--write-buffer")
+                      || streq (arg, "--compaction-nice");
         if (!is_valued) {
             fprintf (stderr, "zynamo: unknown option '%s'\n", arg);
             return -1;
@@ -381,12 +385,14 @@ s_parse (int argc, char **argv, s_config_t *config)
         }
         char *end;
         long number = strtol (value, &end, 10);
-        long low = streq (arg, "--row-cache") ? 0 : 1;
+        long low = streq (arg, "--row-cache")
+                || streq (arg, "--compaction-nice") ? 0 : 1;
         long high = streq (arg, "--workers") ? CHILD_MAX - 3
                   : streq (arg, "--partitions") ? 1024
                   : streq (arg, "--stream-retention") ? 3153600000L
                   : streq (arg, "--row-cache") ? 1048576
-                  : streq (arg, "--write-buffer") ? 1024 : 65532;
+                  : streq (arg, "--write-buffer") ? 1024
+                  : streq (arg, "--compaction-nice") ? 19 : 65532;
         if (!*value || *end || number < low || number > high) {
             fprintf (stderr, "zynamo: %s wants a number from %ld to %ld, "
                              "not '%s'\n", arg, low, high, value);
@@ -410,6 +416,9 @@ s_parse (int argc, char **argv, s_config_t *config)
         if (streq (arg, "--write-buffer"))
             config->write_buffer = number;
         else
+        if (streq (arg, "--compaction-nice"))
+            config->compaction_nice = number;
+        else
             config->http_port = (int) number;
     }
     return 0;
@@ -422,7 +431,8 @@ static int
 s_up (int argc, char **argv, const char *argv0)
 {
     s_config_t config = { .workers = 2, .port = 7100, .http_port = 8000,
-                          .row_cache = -1, .gateway = true };
+                          .row_cache = -1, .compaction_nice = -1,
+                          .gateway = true };
     snprintf (config.data, sizeof (config.data), "./zynamo-data");
     int rc = s_parse (argc, argv, &config);
     if (rc) {
@@ -482,6 +492,10 @@ s_up (int argc, char **argv, const char *argv0)
         if (config.write_buffer) {
             s_child_arg (worker, "--write-buffer");
             s_child_arg (worker, "%ld", config.write_buffer);
+        }
+        if (config.compaction_nice >= 0) {
+            s_child_arg (worker, "--compaction-nice");
+            s_child_arg (worker, "%ld", config.compaction_nice);
         }
         if (config.verbose)
             s_child_arg (worker, "--verbose");

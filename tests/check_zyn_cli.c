@@ -970,6 +970,15 @@ START_TEST (test_launcher_usage)
     snprintf (command, sizeof (command), "%s/zynamo up --help | grep -q -- "
               "'--write-buffer MB'", builddir ? builddir : ".");
     ck_assert_int_eq (system (command), 0);
+    //  The nice value of the workers' compactions, 0 allowed
+    snprintf (command, sizeof (command),
+              "%s/zynamo up --compaction-nice 20 2>&1 >/dev/null | grep -qx "
+              "\"zynamo: --compaction-nice wants a number from 0 to 19, "
+              "not '20'\"", builddir ? builddir : ".");
+    ck_assert_int_eq (system (command), 0);
+    snprintf (command, sizeof (command), "%s/zynamo up --help | grep -q -- "
+              "'--compaction-nice N'", builddir ? builddir : ".");
+    ck_assert_int_eq (system (command), 0);
 }
 END_TEST
 

@@ -6,6 +6,7 @@
 
 #include "zyn_prelude.h"
 #include <dirent.h>
+#include <sys/resource.h>
 #include "zyn_keycode.h"
 #include "zyn_partition.h"
 #include "zyn_ops.h"
@@ -663,6 +664,68 @@ START_TEST (test_write_buffer)
     snprintf (path, sizeof (path), "%s/p-1-2", dir);
     s_fill (path, 0);
     ck_assert_int_eq (s_table_files (path), 0);
+    zyn_test_dir_remove (dir);
+}
+END_TEST
+
+//  The nice value of the calling process's thread tid, from its stat line
+static int
+s_thread_nice (const char *tid)
+{
+    char path [300], line [1024];
+    snprintf (path, sizeof (path), "/proc/self/task/%s/stat", tid);
+    FILE *file = fopen (path, "r");
+    if (!file)
+        return -100;            //  The thread is gone
+    size_t size = fread (line, 1, sizeof (line) - 1, file);
+    fclose (file);
+    line [size] = 0;
+    //  After "(comm) ": state ppid pgrp session tty tpgid flags minflt
+    //  cminflt majflt cmajflt utime stime cutime cstime priority nice
+    const char *field = strrchr (line, ')');
+    ck_assert_ptr_nonnull (field);
+    int nice = -100;
+    for (int index = 0; index < 17 && field; index++) {
+        field = strchr (field + 1, ' ');
+        if (index == 16 && field)
+            nice = atoi (field + 1);
+    }
+    return nice;
+}
+
+//  LevelDB's compaction thread starts at the nice value asked for; the
+//  caller's own stays as it was, and the scratch LevelDB is gone
+START_TEST (test_start_compactions)
+{
+    char dir [1100];
+    zyn_test_dir (dir, sizeof (dir), "partition");
+    zyn_error_t err = { 0 };
+    ck_assert_int_eq (zyn_partition_start_compactions (dir, 7, &err), 0);
+    int niced = 0;
+    DIR *tasks = opendir ("/proc/self/task");
+    ck_assert_ptr_nonnull (tasks);
+    struct dirent *entry;
+    while ((entry = readdir (tasks)))
+        if (entry->d_name [0] != '.' && s_thread_nice (entry->d_name) == 7)
+            niced++;
+    closedir (tasks);
+    ck_assert_int_eq (niced, 1);
+    ck_assert_int_eq (getpriority (PRIO_PROCESS, 0), 0);
+    DIR *left = opendir (dir);
+    ck_assert_ptr_nonnull (left);
+    int entries = 0;
+    while ((entry = readdir (left)))
+        if (!streq (entry->d_name, ".") && !streq (entry->d_name, ".."))
+            entries++;
+    closedir (left);
+    ck_assert_int_eq (entries, 0);
+
+    //  Partitions opened after it compact on that thread: their writes
+    //  reach table files as before
+    char path [1200];
+    snprintf (path, sizeof (path), "%s/p-1-1", dir);
+    s_fill (path, 1024 * 1024);
+    ck_assert_int_ge (s_table_files (path), 2);
     zyn_test_dir_remove (dir);
 }
 END_TEST
@@ -1483,6 +1546,7 @@ zyn_partition_suite (void)
     tcase_add_test (tcase, test_overlay);
     tcase_add_test (tcase, test_row_cache);
     tcase_add_test (tcase, test_write_buffer);
+    tcase_add_test (tcase, test_start_compactions);
     tcase_add_test (tcase, test_ownership);
     suite_add_tcase (suite, tcase);
     tcase = tcase_create ("query_scan");

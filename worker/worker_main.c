@@ -46,6 +46,9 @@ s_usage (FILE *stream)
              "  --write-buffer MB   each partition's LevelDB memtable; a\n"
              "                      partition being written holds up to\n"
              "                      twice this in memory (default 64)\n"
+             "  --compaction-nice N LevelDB's flushes and compactions run\n"
+             "                      at this nice value, below requests\n"
+             "                      (default 10; 0 for the worker's own)\n"
              "  --verbose           log every request\n"
              "  --help              show this help and exit\n");
 }
@@ -85,6 +88,7 @@ main (int argc, char *argv [])
     const char *retention = NULL;
     const char *row_cache = NULL;
     const char *write_buffer = NULL;
+    const char *compaction_nice = NULL;
     bool verbose = false;
 
     for (int index = 1; index < argc; index++) {
@@ -102,7 +106,8 @@ main (int argc, char *argv [])
             || streq (arg, "--announce") || streq (arg, "--local")
             || streq (arg, "--stream-retention")
             || streq (arg, "--row-cache")
-            || streq (arg, "--write-buffer")) {
+            || streq (arg, "--write-buffer")
+            || streq (arg, "--compaction-nice")) {
             if (index + 1 >= argc || argv [index + 1][0] == '\0') {
                 fprintf (stderr, "zynamo-worker: %s needs a value\n", arg);
                 return 1;
@@ -131,6 +136,9 @@ main (int argc, char *argv [])
             else
             if (streq (arg, "--write-buffer"))
                 write_buffer = value;
+            else
+            if (streq (arg, "--compaction-nice"))
+                compaction_nice = value;
             else
                 id = value;
         }
@@ -183,6 +191,16 @@ main (int argc, char *argv [])
         snprintf (write_buffer_bytes, sizeof (write_buffer_bytes), "%lld",
                   megabytes * 1024 * 1024);
     }
+    if (compaction_nice) {
+        char *end = NULL;
+        errno = 0;
+        long nice = strtol (compaction_nice, &end, 10);
+        if (errno || *end || !*compaction_nice || nice < 0 || nice > 19) {
+            fprintf (stderr, "zynamo-worker: --compaction-nice must be a "
+                             "number from 0 to 19\n");
+            return 1;
+        }
+    }
     zsys_init ();
     zsys_set_logident ("zynamo-worker");
     zsys_catch_interrupts ();
@@ -197,6 +215,8 @@ main (int argc, char *argv [])
         zstr_sendx (worker, "ROWCACHE", row_cache_bytes, NULL);
     if (*write_buffer_bytes)
         zstr_sendx (worker, "WRITEBUFFER", write_buffer_bytes, NULL);
+    if (compaction_nice)
+        zstr_sendx (worker, "COMPACTIONNICE", compaction_nice, NULL);
     if ((!streq (front, "none")
          && s_command (worker, "cannot bind the front door", "FRONT", front,
                        announce, NULL))

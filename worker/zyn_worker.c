@@ -131,6 +131,7 @@ typedef struct {
     uint64_t published;         //  Change records published
     size_t row_cache;           //  Row cache bytes, shared by partitions
     size_t write_buffer;        //  Memtable bytes per partition, 0: default
+    int compaction_nice;        //  LevelDB's thread's nice value, 0: as ours
 } self_t;
 
 
@@ -191,6 +192,7 @@ s_self_new (zsock_t *pipe)
     self->retention = RETENTION_DEFAULT;
     self->trim_interval = TRIM_INTERVAL_DEFAULT;
     self->row_cache = ZYN_WORKER_ROW_CACHE;
+    self->compaction_nice = ZYN_WORKER_COMPACTION_NICE;
     return self;
 }
 
@@ -391,6 +393,14 @@ s_open_data (self_t *self, char *message, size_t size)
                   self->data, strerror (errno));
         return -1;
     }
+    //  Before the first partition opens, so that LevelDB's thread is
+    //  started at the lower priority
+    zyn_error_t err = { 0 };
+    if (self->compaction_nice
+        && zyn_partition_start_compactions (self->data, self->compaction_nice,
+                                            &err))
+        zsys_warning ("zyn_worker: compactions run at our priority: %s",
+                      err.message);
     zdir_t *dir = zdir_new (self->data, NULL);
     if (!dir) {
         snprintf (message, size, "data directory %s is not readable",
@@ -1311,6 +1321,13 @@ s_handle_pipe (self_t *self)
         self->row_cache = (size_t) strtoull (bytes, NULL, 10);
         s_share_row_cache (self);
         zstr_free (&bytes);
+    }
+    else
+    if (streq (command, "COMPACTIONNICE")) {
+        char *nice = zmsg_popstr (msg);
+        assert (nice);
+        self->compaction_nice = atoi (nice);
+        zstr_free (&nice);
     }
     else
     if (streq (command, "WRITEBUFFER")) {

@@ -1,5 +1,5 @@
 """zynamo-worker's command line: --help, --stream-retention, --local,
---row-cache, --write-buffer."""
+--row-cache, --write-buffer, --compaction-nice."""
 
 import subprocess
 
@@ -95,3 +95,19 @@ def test_write_buffer_needs_a_value():
     result = run("--write-buffer")
     assert result.returncode == 1
     assert result.stderr == "zynamo-worker: --write-buffer needs a value\n"
+
+
+def test_help_lists_compaction_nice():
+    result = run("--help")
+    assert result.returncode == 0
+    assert "--compaction-nice N" in result.stdout
+    assert "(default 10; 0 for the worker's own)" in result.stdout
+
+
+def test_compaction_nice_must_be_0_to_19():
+    for value in ("-1", "20", "x", "1.5"):
+        result = run("--compaction-nice", value)
+        assert result.returncode == 1, value
+        assert result.stderr == (
+            "zynamo-worker: --compaction-nice must be a number from 0 to "
+            "19\n"), value
