@@ -9,6 +9,7 @@
 
 #include "zyn_prelude.h"
 #include "zyn_worker.h"
+#include "zyn_partition.h"
 
 static void
 s_usage (FILE *stream)
@@ -191,10 +192,11 @@ main (int argc, char *argv [])
         snprintf (write_buffer_bytes, sizeof (write_buffer_bytes), "%lld",
                   megabytes * 1024 * 1024);
     }
+    long nice = 10;
     if (compaction_nice) {
         char *end = NULL;
         errno = 0;
-        long nice = strtol (compaction_nice, &end, 10);
+        nice = strtol (compaction_nice, &end, 10);
         if (errno || *end || !*compaction_nice || nice < 0 || nice > 19) {
             fprintf (stderr, "zynamo-worker: --compaction-nice must be a "
                              "number from 0 to 19\n");
@@ -203,6 +205,12 @@ main (int argc, char *argv [])
     }
     zsys_init ();
     zsys_set_logident ("zynamo-worker");
+    //  LevelDB's one compaction thread of this process starts below the
+    //  requests' priority, before any partition opens
+    zyn_error_t err = { 0 };
+    if (nice && zyn_partition_start_compactions (data, (int) nice, &err))
+        zsys_warning ("zynamo-worker: compactions run at the worker's "
+                      "priority: %s", err.message);
     zsys_catch_interrupts ();
 
     zactor_t *worker = zactor_new (zyn_worker_actor, NULL);
@@ -215,8 +223,6 @@ main (int argc, char *argv [])
         zstr_sendx (worker, "ROWCACHE", row_cache_bytes, NULL);
     if (*write_buffer_bytes)
         zstr_sendx (worker, "WRITEBUFFER", write_buffer_bytes, NULL);
-    if (compaction_nice)
-        zstr_sendx (worker, "COMPACTIONNICE", compaction_nice, NULL);
     if ((!streq (front, "none")
          && s_command (worker, "cannot bind the front door", "FRONT", front,
                        announce, NULL))

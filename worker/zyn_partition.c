@@ -539,6 +539,9 @@ zyn_partition_start_compactions (const char *dir, int nice, zyn_error_t *err)
 {
     assert (dir);
     assert (nice >= 1 && nice <= 19);
+    if (zsys_dir_create ("%s", dir))
+        return zyn_error_set (err, ZYN_ERR_INTERNAL, "cannot create %s: %s",
+                              dir, strerror (errno));
     char path [PATH_MAX];
     snprintf (path, sizeof (path), "%s/.compactions-%d", dir, (int) getpid ());
     s_starter_t starter = { path, nice, err, 0 };

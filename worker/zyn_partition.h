@@ -85,8 +85,9 @@ int
 //  process, from the first thread that needs a compaction, and a thread
 //  inherits its creator's nice value: so this opens a scratch LevelDB
 //  under dir from a thread of its own at that nice value and compacts
-//  it. Call it before any partition is opened; once LevelDB's thread
-//  exists it changes nothing. Returns 0, or -1 with err.
+//  it (creating dir if missing). Call it before any partition is opened;
+//  once LevelDB's thread exists it changes nothing. Returns 0, or -1 with
+//  err.
 int
     zyn_partition_start_compactions (const char *dir, int nice,
                                      zyn_error_t *err);

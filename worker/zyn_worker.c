@@ -131,7 +131,6 @@ typedef struct {
     uint64_t published;         //  Change records published
     size_t row_cache;           //  Row cache bytes, shared by partitions
     size_t write_buffer;        //  Memtable bytes per partition, 0: default
-    int compaction_nice;        //  LevelDB's thread's nice value, 0: as ours
 } self_t;
 
 
@@ -192,7 +191,6 @@ s_self_new (zsock_t *pipe)
     self->retention = RETENTION_DEFAULT;
     self->trim_interval = TRIM_INTERVAL_DEFAULT;
     self->row_cache = ZYN_WORKER_ROW_CACHE;
-    self->compaction_nice = ZYN_WORKER_COMPACTION_NICE;
     return self;
 }
 
@@ -393,14 +391,6 @@ s_open_data (self_t *self, char *message, size_t size)
                   self->data, strerror (errno));
         return -1;
     }
-    //  Before the first partition opens, so that LevelDB's thread is
-    //  started at the lower priority
-    zyn_error_t err = { 0 };
-    if (self->compaction_nice
-        && zyn_partition_start_compactions (self->data, self->compaction_nice,
-                                            &err))
-        zsys_warning ("zyn_worker: compactions run at our priority: %s",
-                      err.message);
     zdir_t *dir = zdir_new (self->data, NULL);
     if (!dir) {
         snprintf (message, size, "data directory %s is not readable",
@@ -1175,6 +1165,17 @@ s_handle_batch (self_t *self)
 //  --------------------------------------------------------------------------
 //  Commands on the actor pipe
 
+//  The next frame of msg, a decimal number (the caller sends one)
+static int64_t
+s_pop_number (zmsg_t *msg)
+{
+    char *text = zmsg_popstr (msg);
+    assert (text);
+    int64_t number = atoll (text);
+    zstr_free (&text);
+    return number;
+}
+
 static void
 s_handle_pipe (self_t *self)
 {
@@ -1294,48 +1295,24 @@ s_handle_pipe (self_t *self)
     }
     else
     if (streq (command, "BACKOFF")) {
-        char *min = zmsg_popstr (msg);
-        char *max = zmsg_popstr (msg);
-        assert (min && max);
-        self->backoff_min = atoll (min);
-        self->backoff_max = atoll (max);
+        self->backoff_min = s_pop_number (msg);
+        self->backoff_max = s_pop_number (msg);
         self->backoff = self->backoff_min;
-        zstr_free (&min);
-        zstr_free (&max);
     }
     else
     if (streq (command, "RETENTION")) {
-        char *retention = zmsg_popstr (msg);
-        char *interval = zmsg_popstr (msg);
-        assert (retention && interval);
-        self->retention = atoll (retention);
-        self->trim_interval = atoll (interval);
+        self->retention = s_pop_number (msg);
+        self->trim_interval = s_pop_number (msg);
         self->trim_at = zyn_mono_msecs ();
-        zstr_free (&retention);
-        zstr_free (&interval);
     }
     else
     if (streq (command, "ROWCACHE")) {
-        char *bytes = zmsg_popstr (msg);
-        assert (bytes);
-        self->row_cache = (size_t) strtoull (bytes, NULL, 10);
+        self->row_cache = (size_t) s_pop_number (msg);
         s_share_row_cache (self);
-        zstr_free (&bytes);
     }
     else
-    if (streq (command, "COMPACTIONNICE")) {
-        char *nice = zmsg_popstr (msg);
-        assert (nice);
-        self->compaction_nice = atoi (nice);
-        zstr_free (&nice);
-    }
-    else
-    if (streq (command, "WRITEBUFFER")) {
-        char *bytes = zmsg_popstr (msg);
-        assert (bytes);
-        self->write_buffer = (size_t) strtoull (bytes, NULL, 10);
-        zstr_free (&bytes);
-    }
+    if (streq (command, "WRITEBUFFER"))
+        self->write_buffer = (size_t) s_pop_number (msg);
     else
     if (streq (command, "STATS")) {
         uint64_t hits, misses;

@@ -47,10 +47,6 @@
             Bound the row caches of all partitions together to bytes
             (default ZYN_WORKER_ROW_CACHE; 0 turns them off), split
             evenly among the partitions, at least 1 MB each.
-        COMPACTIONNICE nice
-            Run LevelDB's flushes and compactions at nice value nice
-            (default ZYN_WORKER_COMPACTION_NICE; 0: at the worker's own).
-            Send it before START.
         WRITEBUFFER bytes
             The LevelDB memtable of each partition opened from now on
             (default ZYN_PARTITION_WRITE_BUFFER). Send it before START.
@@ -72,8 +68,7 @@
 
 //  The row caches' bound for all partitions together, in bytes
 #define ZYN_WORKER_ROW_CACHE (128 * 1024 * 1024)
-//  The nice value of LevelDB's compaction thread: requests come first
-#define ZYN_WORKER_COMPACTION_NICE 10
+
 
 //  Most requests executed before one group commit
 #define ZYN_WORKER_BATCH_MAX 512
