@@ -542,8 +542,10 @@ zyn_partition_start_compactions (const char *dir, int nice, zyn_error_t *err)
     if (zsys_dir_create ("%s", dir))
         return zyn_error_set (err, ZYN_ERR_INTERNAL, "cannot create %s: %s",
                               dir, strerror (errno));
+    //  A fixed name: what a killed process left behind is reopened and
+    //  removed this time (one process per data directory)
     char path [PATH_MAX];
-    snprintf (path, sizeof (path), "%s/.compactions-%d", dir, (int) getpid ());
+    snprintf (path, sizeof (path), "%s/.compactions", dir);
     s_starter_t starter = { path, nice, err, 0 };
     pthread_t thread;
     if (pthread_create (&thread, NULL, s_start_compactions, &starter))
