@@ -54,6 +54,16 @@ s_usage (FILE *stream)
              "  --help              show this help and exit\n");
 }
 
+//  True if text is a whole decimal number from low to high, put in *number
+static bool
+s_number (const char *text, long long low, long long high, long long *number)
+{
+    char *end = NULL;
+    errno = 0;
+    *number = strtoll (text, &end, 10);
+    return !errno && *text && !*end && *number >= low && *number <= high;
+}
+
 //  Send a command (a NULL-terminated list of strings) to the worker actor
 //  and read its answer. Returns 0 on "OK", else prints the actor's
 //  message (or fallback) and returns -1.
@@ -152,10 +162,8 @@ main (int argc, char *argv [])
     char retention_ms [32] = "";
     char trim_interval [32] = "";
     if (retention) {
-        char *end = NULL;
-        errno = 0;
-        long long seconds = strtoll (retention, &end, 10);
-        if (errno || *end || seconds < 1 || seconds > 100LL * 365 * 86400) {
+        long long seconds;
+        if (!s_number (retention, 1, 100LL * 365 * 86400, &seconds)) {
             fprintf (stderr, "zynamo-worker: --stream-retention must be a "
                              "number of seconds from 1 to 3153600000\n");
             return 1;
@@ -168,10 +176,8 @@ main (int argc, char *argv [])
     }
     char row_cache_bytes [32] = "";
     if (row_cache) {
-        char *end = NULL;
-        errno = 0;
-        long long megabytes = strtoll (row_cache, &end, 10);
-        if (errno || *end || megabytes < 0 || megabytes > 1048576) {
+        long long megabytes;
+        if (!s_number (row_cache, 0, 1048576, &megabytes)) {
             fprintf (stderr, "zynamo-worker: --row-cache must be a number "
                              "of megabytes from 0 to 1048576\n");
             return 1;
@@ -181,10 +187,8 @@ main (int argc, char *argv [])
     }
     char write_buffer_bytes [32] = "";
     if (write_buffer) {
-        char *end = NULL;
-        errno = 0;
-        long long megabytes = strtoll (write_buffer, &end, 10);
-        if (errno || *end || megabytes < 1 || megabytes > 1024) {
+        long long megabytes;
+        if (!s_number (write_buffer, 1, 1024, &megabytes)) {
             fprintf (stderr, "zynamo-worker: --write-buffer must be a "
                              "number of megabytes from 1 to 1024\n");
             return 1;
@@ -192,12 +196,9 @@ main (int argc, char *argv [])
         snprintf (write_buffer_bytes, sizeof (write_buffer_bytes), "%lld",
                   megabytes * 1024 * 1024);
     }
-    long nice = 10;
+    long long nice = 10;
     if (compaction_nice) {
-        char *end = NULL;
-        errno = 0;
-        nice = strtol (compaction_nice, &end, 10);
-        if (errno || *end || !*compaction_nice || nice < 0 || nice > 19) {
+        if (!s_number (compaction_nice, 0, 19, &nice)) {
             fprintf (stderr, "zynamo-worker: --compaction-nice must be a "
                              "number from 0 to 19\n");
             return 1;
