@@ -1,57 +1,99 @@
 /*  =========================================================================
-    zyn_commit - a worker's group commit (see the header)
+    zyn_commit - a worker's pipelined group commit (see the header)
     =========================================================================
 */
 
 #include "zyn_prelude.h"
 #include "zyn_error.h"
 #include "zyn_commit.h"
+#include <pthread.h>
+#include <sys/eventfd.h>
+
+//  A commit done, waiting for zyn_commit_next
+typedef struct {
+    zyn_partition_t *partition;
+    int rc;
+    zyn_error_t err;
+} s_done_t;
 
 struct zyn_commit {
-    zactor_t **committers;      //  Owned, the committer threads
-    size_t committer_count;
-    zyn_partition_t **dirty;    //  Owned array, the last commit's
-    int *rcs;                   //  partitions and their results
-    size_t count;
-    size_t max;
+    pthread_mutex_t lock;       //  Guards everything below but wakeup
+    pthread_cond_t work;        //  Signalled when a job or stop comes
+    pthread_cond_t finished;    //  Signalled when a commit is done
+    int wakeup;                 //  Owned eventfd, readable when done
+    pthread_t *threads;         //  Owned array, the committers
+    size_t thread_count;
+    size_t idle;                //  Committers waiting for a job
+    bool stopping;
+    zyn_partition_t **jobs;     //  Owned array, FIFO of sealed partitions
+    size_t job_head;
+    size_t job_count;
+    size_t job_max;
+    s_done_t *done;             //  Owned array, commits done
+    size_t done_count;
+    size_t done_max;
+    size_t under_way;           //  Started, not yet returned
 };
 
 //  --------------------------------------------------------------------------
-//  A committer: writes the commit of each partition it is handed on its
-//  own thread and answers rc and error message
+//  A committer: writes the sealed batch of each partition it takes
 
-static void
-s_committer_actor (zsock_t *pipe, void *args)
+static void *
+s_committer (void *args)
 {
-    (void) args;
-    zsock_signal (pipe, 0);
+    zyn_commit_t *self = (zyn_commit_t *) args;
+    pthread_mutex_lock (&self->lock);
     while (true) {
-        char *command = NULL;
-        void *partition = NULL;
-        if (zsock_recv (pipe, "sp", &command, &partition) == -1)
-            break;                  //  Interrupted
-        bool term = streq (command, "$TERM");
-        zstr_free (&command);
-        if (term)
-            break;
-        zyn_error_t err = { 0 };
-        int rc = zyn_partition_commit ((zyn_partition_t *) partition, &err);
-        zsock_send (pipe, "is", rc, err.message);
-    }
-}
+        while (self->job_count == 0 && !self->stopping) {
+            self->idle++;
+            pthread_cond_wait (&self->work, &self->lock);
+            self->idle--;
+        }
+        if (self->job_count == 0)
+            break;                      //  Stopping, nothing left to do
+        zyn_partition_t *partition = self->jobs [self->job_head];
+        self->job_head = (self->job_head + 1) % self->job_max;
+        self->job_count--;
+        pthread_mutex_unlock (&self->lock);
 
-static void
-s_commit_failed (zyn_partition_t *partition, const char *message)
-{
-    zsys_error ("zyn_worker: commit failed table=%s partition=%" PRIu32
-                ": %s", zyn_partition_table_name (partition),
-                zyn_partition_id (partition), message);
+        zyn_error_t err = { 0 };
+        int rc = zyn_partition_write_sealed (partition, &err);
+
+        pthread_mutex_lock (&self->lock);
+        if (self->done_count == self->done_max) {
+            self->done_max = self->done_max ? self->done_max * 2 : 8;
+            self->done = (s_done_t *) realloc (
+                self->done, self->done_max * sizeof (s_done_t));
+            assert (self->done);
+        }
+        s_done_t *done = &self->done [self->done_count++];
+        done->partition = partition;
+        done->rc = rc;
+        done->err = err;
+        pthread_cond_broadcast (&self->finished);
+        //  After the entry is there: a reader that empties the
+        //  descriptor then takes every entry
+        uint64_t one = 1;
+        ssize_t written = write (self->wakeup, &one, sizeof (one));
+        (void) written;                 //  Full counter: already readable
+    }
+    pthread_mutex_unlock (&self->lock);
+    return NULL;
 }
 
 zyn_commit_t *
 zyn_commit_new (void)
 {
-    return (zyn_commit_t *) zmalloc (sizeof (zyn_commit_t));
+    zyn_commit_t *self = (zyn_commit_t *) zmalloc (sizeof (zyn_commit_t));
+    self->wakeup = eventfd (0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (self->wakeup < 0) {
+        free (self);
+        return NULL;
+    }
+    pthread_mutex_init (&self->lock, NULL);
+    pthread_cond_init (&self->work, NULL);
+    pthread_cond_init (&self->finished, NULL);
+    return self;
 }
 
 void
@@ -59,82 +101,112 @@ zyn_commit_destroy (zyn_commit_t **self_p)
 {
     assert (self_p);
     zyn_commit_t *self = *self_p;
-    if (self) {
-        for (size_t i = 0; i < self->committer_count; i++)
-            zactor_destroy (&self->committers [i]);
-        free (self->committers);
-        free (self->dirty);
-        free (self->rcs);
-        free (self);
-        *self_p = NULL;
-    }
+    if (!self)
+        return;
+    //  Committers finish the jobs queued, then end
+    pthread_mutex_lock (&self->lock);
+    self->stopping = true;
+    pthread_cond_broadcast (&self->work);
+    pthread_mutex_unlock (&self->lock);
+    for (size_t i = 0; i < self->thread_count; i++)
+        pthread_join (self->threads [i], NULL);
+    pthread_cond_destroy (&self->finished);
+    pthread_cond_destroy (&self->work);
+    pthread_mutex_destroy (&self->lock);
+    close (self->wakeup);
+    free (self->threads);
+    free (self->jobs);
+    free (self->done);
+    free (self);
+    *self_p = NULL;
 }
 
 //  --------------------------------------------------------------------------
-//  Commit every dirty partition, all at once
+//  Hand a sealed partition to a committer
 
-size_t
-zyn_commit_all (zyn_commit_t *self, zhashx_t *partitions)
+void
+zyn_commit_start (zyn_commit_t *self, zyn_partition_t *partition)
 {
     assert (self);
-    self->count = 0;
-    zyn_partition_t *partition =
-        (zyn_partition_t *) zhashx_first (partitions);
-    while (partition) {
-        if (zyn_partition_is_dirty (partition)) {
-            if (self->count == self->max) {
-                self->max = self->max ? self->max * 2 : 4;
-                self->dirty = (zyn_partition_t **) realloc (
-                    self->dirty, self->max * sizeof (zyn_partition_t *));
-                self->rcs = (int *) realloc (self->rcs,
-                                             self->max * sizeof (int));
-                assert (self->dirty && self->rcs);
-            }
-            self->dirty [self->count++] = partition;
-        }
-        partition = (zyn_partition_t *) zhashx_next (partitions);
+    assert (partition);
+    pthread_mutex_lock (&self->lock);
+    if (self->job_count == self->job_max) {
+        //  Grow the ring, its entries moved to the front in order
+        size_t max = self->job_max ? self->job_max * 2 : 8;
+        zyn_partition_t **jobs = (zyn_partition_t **) malloc (
+            max * sizeof (zyn_partition_t *));
+        assert (jobs);
+        for (size_t i = 0; i < self->job_count; i++)
+            jobs [i] = self->jobs [(self->job_head + i) % self->job_max];
+        free (self->jobs);
+        self->jobs = jobs;
+        self->job_head = 0;
+        self->job_max = max;
     }
-    if (self->count == 0)
-        return 0;
-    while (self->committer_count < self->count - 1) {
-        self->committers = (zactor_t **) realloc (
-            self->committers,
-            (self->committer_count + 1) * sizeof (zactor_t *));
-        assert (self->committers);
-        self->committers [self->committer_count++] =
-            zactor_new (s_committer_actor, NULL);
+    self->jobs [(self->job_head + self->job_count) % self->job_max] =
+        partition;
+    self->job_count++;
+    self->under_way++;
+    if (self->idle < self->job_count) {
+        //  Every committer is busy: one more, so no commit waits for
+        //  another's fsync
+        self->threads = (pthread_t *) realloc (
+            self->threads, (self->thread_count + 1) * sizeof (pthread_t));
+        assert (self->threads);
+        int rc = pthread_create (&self->threads [self->thread_count], NULL,
+                                 s_committer, self);
+        if (rc == 0)
+            self->thread_count++;
+        else
+            zsys_warning ("zyn_commit: cannot start a committer: %s",
+                          strerror (rc));
+        assert (self->thread_count > 0);
     }
-    for (size_t i = 1; i < self->count; i++)
-        zsock_send (self->committers [i - 1], "sp", "COMMIT",
-                    (void *) self->dirty [i]);
-    zyn_error_t err = { 0 };
-    self->rcs [0] = zyn_partition_commit (self->dirty [0], &err);
-    if (self->rcs [0])
-        s_commit_failed (self->dirty [0], err.message);
-    for (size_t i = 1; i < self->count; i++) {
-        char *message = NULL;
-        int rc = -1;
-        if (zsock_recv (self->committers [i - 1], "is", &rc, &message) == -1)
-            rc = -1;                    //  Interrupted: never acknowledged
-        self->rcs [i] = rc;
-        if (rc)
-            s_commit_failed (self->dirty [i],
-                             message ? message : "interrupted");
-        zstr_free (&message);
-    }
-    size_t succeeded = 0;
-    for (size_t i = 0; i < self->count; i++)
-        if (self->rcs [i] == 0)
-            succeeded++;
-    return succeeded;
+    pthread_cond_signal (&self->work);
+    pthread_mutex_unlock (&self->lock);
 }
 
-bool
-zyn_commit_failed (zyn_commit_t *self, zyn_partition_t *partition)
+size_t
+zyn_commit_under_way (zyn_commit_t *self)
 {
     assert (self);
-    for (size_t i = 0; i < self->count; i++)
-        if (self->dirty [i] == partition)
-            return self->rcs [i] != 0;
-    return false;
+    return self->under_way;             //  Only the owner changes it
+}
+
+int
+zyn_commit_fd (zyn_commit_t *self)
+{
+    assert (self);
+    return self->wakeup;
+}
+
+//  --------------------------------------------------------------------------
+//  A finished commit, oldest first
+
+zyn_partition_t *
+zyn_commit_next (zyn_commit_t *self, bool wait, int *rc_p, zyn_error_t *err)
+{
+    assert (self);
+    if (self->under_way == 0)
+        return NULL;
+    uint64_t count;
+    ssize_t got = read (self->wakeup, &count, sizeof (count));
+    (void) got;                         //  Empty: nothing to clear
+    pthread_mutex_lock (&self->lock);
+    while (wait && self->done_count == 0)
+        pthread_cond_wait (&self->finished, &self->lock);
+    zyn_partition_t *partition = NULL;
+    if (self->done_count) {
+        s_done_t *done = &self->done [0];
+        partition = done->partition;
+        *rc_p = done->rc;
+        if (done->rc)
+            *err = done->err;
+        self->done_count--;
+        memmove (self->done, self->done + 1,
+                 self->done_count * sizeof (s_done_t));
+        self->under_way--;
+    }
+    pthread_mutex_unlock (&self->lock);
+    return partition;
 }

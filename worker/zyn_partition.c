@@ -68,6 +68,13 @@ struct zyn_partition {
     leveldb_writebatch_t *batch;    //  Owned, pending writes
     zhashx_t *staged;           //  Owned, hex(row) -> s_staged_t
     zlistx_t *staged_records;   //  Owned, s_record_t, not yet durable
+    //  The sealed generation: the writes being committed, on a
+    //  committer's thread (which touches sealed_batch and db only)
+    uint64_t sealed_seq;        //  Last sealed sequence number, last_seq
+                                //  when no commit is under way
+    leveldb_writebatch_t *sealed_batch; //  Owned
+    zhashx_t *sealed;           //  Owned, hex(row) -> s_staged_t
+    zlistx_t *sealed_records;   //  Owned, s_record_t
     zlistx_t *records;          //  Owned, s_record_t, durable, unpublished
     zyn_rowcache_t *rows;       //  Owned, committed item rows read lately
 };
@@ -342,6 +349,7 @@ s_recover_seq (zyn_partition_t *self, zyn_error_t *err)
     }
     leveldb_iter_destroy (iter);
     self->last_seq = seq;
+    self->sealed_seq = seq;
     self->staged_seq = seq;
     return 0;
 }
@@ -393,6 +401,11 @@ zyn_partition_open (const char *path, const zyn_value_t *descriptor,
     zhashx_set_destructor (self->staged, s_staged_destroy);
     self->staged_records = zlistx_new ();
     zlistx_set_destructor (self->staged_records, s_record_destroy);
+    self->sealed_batch = leveldb_writebatch_create ();
+    self->sealed = zhashx_new ();
+    zhashx_set_destructor (self->sealed, s_staged_destroy);
+    self->sealed_records = zlistx_new ();
+    zlistx_set_destructor (self->sealed_records, s_record_destroy);
     self->records = zlistx_new ();
     zlistx_set_destructor (self->records, s_record_destroy);
     //  eventIDs are this random salt and the sequence number: unique
@@ -454,8 +467,11 @@ zyn_partition_destroy (zyn_partition_t **self_p)
     zlistx_destroy (&self->records);
     zlistx_destroy (&self->staged_records);
     zhashx_destroy (&self->staged);
+    zlistx_destroy (&self->sealed_records);
+    zhashx_destroy (&self->sealed);
     zyn_rowcache_destroy (&self->rows);
     leveldb_writebatch_destroy (self->batch);
+    leveldb_writebatch_destroy (self->sealed_batch);
     if (self->db)
         leveldb_close (self->db);
     leveldb_writeoptions_destroy (self->sync_options);
@@ -794,6 +810,23 @@ zyn_partition_row_cache_stats (zyn_partition_t *self, uint64_t *hits,
 }
 
 //  --------------------------------------------------------------------------
+//  The overlay's entry for row: staged, else sealed (being committed), or
+//  NULL if neither holds it
+
+static s_staged_t *
+s_overlay (zyn_partition_t *self, const uint8_t *row, size_t row_size)
+{
+    if (zhashx_size (self->staged) == 0 && zhashx_size (self->sealed) == 0)
+        return NULL;
+    char *hex = s_row_hex (row, row_size);
+    s_staged_t *staged = (s_staged_t *) zhashx_lookup (self->staged, hex);
+    if (!staged)
+        staged = (s_staged_t *) zhashx_lookup (self->sealed, hex);
+    free (hex);
+    return staged;
+}
+
+//  --------------------------------------------------------------------------
 //  Read the item stored under row, seeing staged writes
 
 int
@@ -802,22 +835,17 @@ zyn_partition_read (zyn_partition_t *self, const uint8_t *row,
 {
     assert (self);
     *item_p = NULL;
-    if (zhashx_size (self->staged)) {
-        char *hex = s_row_hex (row, row_size);
-        s_staged_t *staged = (s_staged_t *) zhashx_lookup (self->staged, hex);
-        free (hex);
-        if (staged) {
-            if (!staged->data)
-                return 0;
-            zyn_error_t decode_err = { 0 };
-            *item_p = zyn_value_decode (staged->data, staged->size,
-                                        &decode_err);
-            if (!*item_p)
-                return zyn_error_set (err, ZYN_ERR_INTERNAL,
-                                      "staged item is corrupt: %s",
-                                      decode_err.message);
+    s_staged_t *staged = s_overlay (self, row, row_size);
+    if (staged) {
+        if (!staged->data)
             return 0;
-        }
+        zyn_error_t decode_err = { 0 };
+        *item_p = zyn_value_decode (staged->data, staged->size, &decode_err);
+        if (!*item_p)
+            return zyn_error_set (err, ZYN_ERR_INTERNAL,
+                                  "staged item is corrupt: %s",
+                                  decode_err.message);
+        return 0;
     }
     size_t size = 0;
     const uint8_t *data = NULL;
@@ -848,20 +876,16 @@ zyn_partition_read_raw (zyn_partition_t *self, const uint8_t *row,
     assert (self);
     *data_p = NULL;
     *size_p = 0;
-    if (zhashx_size (self->staged)) {
-        char *hex = s_row_hex (row, row_size);
-        s_staged_t *staged = (s_staged_t *) zhashx_lookup (self->staged, hex);
-        free (hex);
-        if (staged) {
-            if (staged->data) {
-                //  Not zeroed: the caller fills the headroom
-                *data_p = (uint8_t *) malloc (headroom + staged->size);
-                assert (*data_p);
-                memcpy (*data_p + headroom, staged->data, staged->size);
-                *size_p = staged->size;
-            }
-            return 0;
+    s_staged_t *staged = s_overlay (self, row, row_size);
+    if (staged) {
+        if (staged->data) {
+            //  Not zeroed: the caller fills the headroom
+            *data_p = (uint8_t *) malloc (headroom + staged->size);
+            assert (*data_p);
+            memcpy (*data_p + headroom, staged->data, staged->size);
+            *size_p = staged->size;
         }
+        return 0;
     }
     size_t size = 0;
     const uint8_t *data = NULL;
@@ -1132,7 +1156,7 @@ zyn_partition_write (zyn_partition_t *self, const uint8_t *row,
 }
 
 //  --------------------------------------------------------------------------
-//  Forget every staged write
+//  Forget every staged write (not the sealed ones)
 
 void
 zyn_partition_abort (zyn_partition_t *self)
@@ -1141,52 +1165,129 @@ zyn_partition_abort (zyn_partition_t *self)
     leveldb_writebatch_clear (self->batch);
     zhashx_purge (self->staged);
     zlistx_purge (self->staged_records);
-    self->staged_seq = self->last_seq;
+    self->staged_seq = self->sealed_seq;
 }
 
 //  --------------------------------------------------------------------------
-//  Write the pending batch with sync
+//  Seal the staged writes for a commit
 
-int
-zyn_partition_commit (zyn_partition_t *self, zyn_error_t *err)
+bool
+zyn_partition_seal (zyn_partition_t *self)
 {
     assert (self);
-    if (self->staged_seq == self->last_seq)
-        return 0;
+    assert (self->sealed_seq == self->last_seq);
+    if (self->staged_seq == self->sealed_seq)
+        return false;
+    //  The meta row keeps the last sequence number even when the log is
+    //  trimmed to nothing
     uint8_t seq [8];
     zyn_put_u64 (seq, self->staged_seq);
     char meta_key [] = { ZYN_ROW_META, 's', 'e', 'q' };
     leveldb_writebatch_put (self->batch, meta_key, sizeof (meta_key),
                             (const char *) seq, 8);
+    //  Swap the generations: the staged one becomes the sealed one, and
+    //  the sealed one's empty containers take the next writes
+    leveldb_writebatch_t *batch = self->sealed_batch;
+    self->sealed_batch = self->batch;
+    self->batch = batch;
+    zhashx_t *staged = self->sealed;
+    self->sealed = self->staged;
+    self->staged = staged;
+    zlistx_t *records = self->sealed_records;
+    self->sealed_records = self->staged_records;
+    self->staged_records = records;
+    self->sealed_seq = self->staged_seq;
+    return true;
+}
 
+//  --------------------------------------------------------------------------
+//  Write the sealed batch with sync; on any thread
+
+int
+zyn_partition_write_sealed (zyn_partition_t *self, zyn_error_t *err)
+{
+    assert (self);
     //  Ack means durable: the batch is written with sync, one fsync for
     //  every mutation in it (DESIGN.md section 10, rule 1)
     char *errptr = NULL;
-    leveldb_write (self->db, self->sync_options, self->batch, &errptr);
+    leveldb_write (self->db, self->sync_options, self->sealed_batch,
+                   &errptr);
     if (errptr) {
         zyn_error_set (err, ZYN_ERR_INTERNAL, "storage write failed: %s",
                        errptr);
         leveldb_free (errptr);
-        zyn_partition_abort (self);
         return -1;
     }
-    leveldb_writebatch_clear (self->batch);
-    //  The item rows read lately take their committed bytes
-    s_staged_t *staged = (s_staged_t *) zhashx_first (self->staged);
-    while (staged) {
-        zyn_rowcache_refresh (self->rows, staged->row, staged->row_size,
-                              staged->data, staged->size);
-        staged = (s_staged_t *) zhashx_next (self->staged);
-    }
-    zhashx_purge (self->staged);
-    s_record_t *record = (s_record_t *) zlistx_first (self->staged_records);
-    while (record) {
-        zlistx_detach_cur (self->staged_records);
-        zlistx_add_end (self->records, record);
-        record = (s_record_t *) zlistx_first (self->staged_records);
-    }
-    self->last_seq = self->staged_seq;
     return 0;
+}
+
+//  --------------------------------------------------------------------------
+//  End the commit of the sealed writes, which succeeded (rc 0) or failed
+
+void
+zyn_partition_finish (zyn_partition_t *self, int rc)
+{
+    assert (self);
+    leveldb_writebatch_clear (self->sealed_batch);
+    if (rc == 0) {
+        //  The item rows read lately take their committed bytes
+        s_staged_t *staged = (s_staged_t *) zhashx_first (self->sealed);
+        while (staged) {
+            zyn_rowcache_refresh (self->rows, staged->row, staged->row_size,
+                                  staged->data, staged->size);
+            staged = (s_staged_t *) zhashx_next (self->sealed);
+        }
+        s_record_t *record = (s_record_t *) zlistx_first (
+            self->sealed_records);
+        while (record) {
+            zlistx_detach_cur (self->sealed_records);
+            zlistx_add_end (self->records, record);
+            record = (s_record_t *) zlistx_first (self->sealed_records);
+        }
+        self->last_seq = self->sealed_seq;
+    }
+    else {
+        //  The staged writes were made on top of the failed ones (reads
+        //  saw them, sequence numbers follow them): they go too
+        zlistx_purge (self->sealed_records);
+        self->sealed_seq = self->last_seq;
+        zyn_partition_abort (self);
+    }
+    zhashx_purge (self->sealed);
+}
+
+//  --------------------------------------------------------------------------
+//  Write the pending batch with sync, at once
+
+int
+zyn_partition_commit (zyn_partition_t *self, zyn_error_t *err)
+{
+    assert (self);
+    if (!zyn_partition_seal (self))
+        return 0;
+    int rc = zyn_partition_write_sealed (self, err);
+    zyn_partition_finish (self, rc);
+    return rc;
+}
+
+//  --------------------------------------------------------------------------
+//  True while a sealed batch is being committed
+
+bool
+zyn_partition_in_flight (zyn_partition_t *self)
+{
+    assert (self);
+    return self->sealed_seq != self->last_seq;
+}
+
+//  --------------------------------------------------------------------------
+//  The last staged sequence number (last_seq if nothing is staged)
+
+uint64_t
+zyn_partition_staged_seq (zyn_partition_t *self)
+{
+    assert (self);
+    return self->staged_seq;
 }
 
 //  --------------------------------------------------------------------------

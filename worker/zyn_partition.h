@@ -11,7 +11,9 @@
     change record to a pending WriteBatch and to an in-memory overlay, so
     later reads (zyn_partition_read) see it before it is durable; then
     zyn_partition_commit writes the batch with sync (one fsync for all of
-    it) or zyn_partition_abort forgets it. This is the group commit of
+    it) or zyn_partition_abort forgets it. A pipelined commit seals the
+    batch, writes it on another thread and finishes on the owner's,
+    which meanwhile stages the next writes apart (zyn_partition_seal). This is the group commit of
     DESIGN.md section 3; the worker decides when to commit. Iterating
     reads (zyn_partition_iter_*) see only committed rows: the caller
     commits first.
@@ -208,11 +210,46 @@ uint64_t
 //  Write the pending batch with sync. Returns 0 and makes the staged
 //  records available to zyn_partition_next_record, or -1 with err (an
 //  InternalServerError); the staged writes are then forgotten. Without
-//  staged writes, returns 0 at once.
+//  staged writes, returns 0 at once. No commit may be under way: this is
+//  zyn_partition_seal, zyn_partition_write_sealed and
+//  zyn_partition_finish in a row.
 int
     zyn_partition_commit (zyn_partition_t *self, zyn_error_t *err);
 
-//  Forget every staged write.
+//  A commit in three steps, so that the caller goes on staging writes
+//  while the last ones are written (a pipelined group commit):
+//  zyn_partition_seal turns the staged writes into the sealed ones
+//  (false if nothing was staged), and later writes are staged apart.
+//  Reads see both, the staged first. No commit may be under way.
+bool
+    zyn_partition_seal (zyn_partition_t *self);
+
+//  Write the sealed batch with sync. Touches only the sealed batch and
+//  LevelDB, so it may run on another thread while the owner stages
+//  more writes and reads; nothing else may call into the partition
+//  from that thread. Returns 0, or -1 with err.
+int
+    zyn_partition_write_sealed (zyn_partition_t *self, zyn_error_t *err);
+
+//  On the owner's thread, with the result of zyn_partition_write_sealed:
+//  rc 0 makes the sealed writes committed (their records go to
+//  zyn_partition_next_record, zyn_partition_last_seq moves on); else
+//  they are forgotten, and so are the writes staged since, which were
+//  made on top of them.
+void
+    zyn_partition_finish (zyn_partition_t *self, int rc);
+
+//  True from zyn_partition_seal to zyn_partition_finish.
+bool
+    zyn_partition_in_flight (zyn_partition_t *self);
+
+//  The sequence number of the last staged write (zyn_partition_last_seq
+//  if none is staged or under way): a reply that saw the staged writes
+//  may go once zyn_partition_last_seq reaches it.
+uint64_t
+    zyn_partition_staged_seq (zyn_partition_t *self);
+
+//  Forget every staged write (not the sealed ones under way).
 void
     zyn_partition_abort (zyn_partition_t *self);
 

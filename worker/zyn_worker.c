@@ -5,9 +5,11 @@
     Owns the DEALER to the broker, the PUB to the stream hub and every
     open partition. See the header for the commands and docs/protocol.md
     for the messages. Request execution is zyn_ops; storage is
-    zyn_partition. A group commit writes its partitions on committer
-    threads at once (one fsync each, in parallel); the change logs are
-    trimmed to the retention window from the timer.
+    zyn_partition. The group commit is pipelined: committer threads
+    (zyn_commit) write the partitions sealed at the end of a batch, one
+    fsync each, in parallel, while the actor executes the next requests;
+    replies wait in zyn_replies until what they saw is durable. The
+    change logs are trimmed to the retention window from the timer.
 
     Known limits: no replication, no epochs yet; a partition found on disk
     is served until the broker drops it.
@@ -21,6 +23,7 @@
 #include "zyn_ops.h"
 #include "zyn_local.h"
 #include "zyn_commit.h"
+#include "zyn_replies.h"
 #include "zyn_worker.h"
 
 #define HEARTBEAT_INTERVAL_DEFAULT 1000
@@ -38,10 +41,6 @@
 //  Most frames a front door message has: the client's id and one per
 //  request
 #define S_FRONT_FRAMES (1 + ZYN_PROTO_DIRECT_BATCH_MAX)
-
-//  Longest client address a reply keeps: a ZeroMQ routing id is at most
-//  255 octets
-#define S_CLIENT_MAX 255
 
 //  A request's parts, borrowed from the frames it came in: from the
 //  broker client | request-id | operation | partition | body, on the
@@ -62,23 +61,6 @@ typedef struct {
                                 //  the link's id (8 octets, host order)
 } s_request_t;
 
-//  A reply waiting for the batch's commit. Replies live in an array the
-//  worker reuses from batch to batch: queuing one allocates nothing but
-//  its body.
-typedef struct {
-    uint8_t client [S_CLIENT_MAX];
-    size_t client_size;
-    uint64_t request_id;
-    const char *status;         //  A static string
-    uint8_t *body;              //  Owned
-    size_t body_size;
-    zyn_partition_t *partition; //  Borrowed, the partition it waits on, or
-                                //  NULL; nothing closes a partition before
-                                //  the batch is flushed
-    bool direct;                //  For the front door, not the broker
-    bool local;                 //  For the local front door
-} s_reply_t;
-
 typedef struct {
     zsock_t *pipe;              //  Actor pipe, borrowed
     bool terminated;
@@ -88,6 +70,7 @@ typedef struct {
     bool pipe_due;
     bool dealer_due;
     bool front_due;
+    bool commit_due;            //  A commit may be done
     bool verbose;
     bool started;
     char *id;                   //  Owned, worker id
@@ -110,9 +93,7 @@ typedef struct {
     zmq_msg_t front_frames [S_FRONT_FRAMES + 1];
                                 //  A front door message's frames, and
                                 //  one more so a longer one shows
-    s_reply_t *replies;         //  Owned, the current batch's replies
-    size_t reply_count;
-    size_t reply_max;
+    zyn_replies_t *replies;     //  Owned, replies waiting for commits
     zyn_commit_t *commit;       //  Owned, the group commit
     int64_t heartbeat_interval;
     int64_t heartbeat_liveness;
@@ -183,6 +164,8 @@ s_self_new (zsock_t *pipe)
     self->partitions = zhashx_new ();
     zhashx_set_destructor (self->partitions, s_partition_free);
     self->commit = zyn_commit_new ();
+    assert (self->commit);
+    self->replies = zyn_replies_new ();
     self->heartbeat_interval = HEARTBEAT_INTERVAL_DEFAULT;
     self->heartbeat_liveness = HEARTBEAT_LIVENESS_DEFAULT;
     self->backoff_min = BACKOFF_MIN_DEFAULT;
@@ -202,9 +185,7 @@ s_self_destroy (self_t **self_p)
     if (!self)
         return;
     zyn_commit_destroy (&self->commit);
-    for (size_t i = 0; i < self->reply_count; i++)
-        free (self->replies [i].body);
-    free (self->replies);
+    zyn_replies_destroy (&self->replies);
     zhashx_destroy (&self->partitions);
     zsock_destroy (&self->pub);
     zsock_destroy (&self->dealer);
@@ -444,132 +425,6 @@ s_open_data (self_t *self, char *message, size_t size)
 }
 
 //  --------------------------------------------------------------------------
-//  Queue a reply until the batch is durable: status (a static string)
-//  and body, which it takes. partition is the one whose commit it waits
-//  for (NULL if none).
-
-static void
-s_queue_reply (self_t *self, const s_request_t *request, uint64_t request_id,
-               const char *status, uint8_t *body, size_t body_size,
-               zyn_partition_t *partition, bool direct)
-{
-    if (self->reply_count == self->reply_max) {
-        self->reply_max = self->reply_max ? self->reply_max * 2 : 64;
-        self->replies = (s_reply_t *) realloc (
-            self->replies, self->reply_max * sizeof (s_reply_t));
-        assert (self->replies);
-    }
-    s_reply_t *reply = &self->replies [self->reply_count++];
-    memcpy (reply->client, request->client, request->client_size);
-    reply->client_size = request->client_size;
-    reply->request_id = request_id;
-    reply->status = status;
-    reply->body = body;
-    reply->body_size = body_size;
-    reply->partition = partition;
-    reply->direct = direct;
-    reply->local = request->local;
-}
-
-//  Make reply an error reply
-static void
-s_reply_error (s_reply_t *reply, const zyn_error_t *err,
-               const zyn_value_t *extra)
-{
-    free (reply->body);
-    reply->status = zyn_error_name (err->type);
-    reply->body = (uint8_t *) zyn_proto_error_body (err, extra,
-                                                    &reply->body_size);
-}
-
-//  Bodies up to this size are copied into their frame (ZeroMQ keeps
-//  those inside the message); larger ones are handed over
-#define S_BODY_COPY_MAX 64
-
-static void
-s_free_body (void *data, void *hint)
-{
-    (void) hint;
-    free (data);
-}
-
-//  Send a reply: to a client of the front door client (first of a
-//  message only) then one frame ZYN1 | request-id | status | body, to the
-//  broker ZYN1 | REPLY | client | request-id | status | body. Frees its
-//  body.
-
-static void
-s_send_reply (self_t *self, s_reply_t *reply, bool first, bool more)
-{
-    zsock_t *socket = reply->direct ? self->front : self->dealer;
-    if (reply->local) {
-        //  Into the link's output, written out at the end of the flush
-        uint64_t link;
-        memcpy (&link, reply->client, sizeof (link));
-        size_t status_size = strlen (reply->status);
-        uint8_t *out = self->local
-            ? zyn_local_reserve (self->local, link,
-                                 ZYN_PROTO_DIRECT_ANSWER_HEAD + status_size
-                                 + reply->body_size)
-            : NULL;
-        if (out) {
-            size_t head = zyn_proto_direct_answer_head (
-                out, reply->request_id, reply->status);
-            if (reply->body_size)
-                memcpy (out + head, reply->body, reply->body_size);
-        }
-    }
-    else
-    if (socket && reply->direct) {
-        void *handle = zsock_resolve (socket);
-        if (first)
-            zmq_send (handle, reply->client, reply->client_size,
-                      ZMQ_SNDMORE);
-        zmq_msg_t frame;
-        zmq_msg_init_size (&frame, ZYN_PROTO_DIRECT_ANSWER_HEAD
-                                   + strlen (reply->status)
-                                   + reply->body_size);
-        uint8_t *out = (uint8_t *) zmq_msg_data (&frame);
-        size_t head = zyn_proto_direct_answer_head (out, reply->request_id,
-                                                    reply->status);
-        if (reply->body_size)
-            memcpy (out + head, reply->body, reply->body_size);
-        if (zmq_msg_send (&frame, handle, more ? ZMQ_SNDMORE : 0) < 0)
-            zmq_msg_close (&frame);
-        self->front_due = true;
-    }
-    else
-    if (socket) {
-        void *handle = zsock_resolve (socket);
-        uint8_t id [8];
-        zyn_proto_put_request_id (id, reply->request_id);
-        zmq_send (handle, ZYN_PROTO_SIGNATURE, 4, ZMQ_SNDMORE);
-        zmq_send (handle, ZYN_PROTO_REPLY, strlen (ZYN_PROTO_REPLY),
-                  ZMQ_SNDMORE);
-        zmq_send (handle, reply->client, reply->client_size, ZMQ_SNDMORE);
-        zmq_send (handle, id, 8, ZMQ_SNDMORE);
-        zmq_send (handle, reply->status, strlen (reply->status),
-                  ZMQ_SNDMORE);
-        //  A large body (an item) goes without a copy: ZeroMQ takes the
-        //  buffer and frees it when it has been written out
-        zmq_msg_t frame;
-        if (reply->body_size > S_BODY_COPY_MAX
-            && zmq_msg_init_data (&frame, reply->body, reply->body_size,
-                                  s_free_body, NULL) == 0) {
-            reply->body = NULL;
-            if (zmq_msg_send (&frame, handle, more ? ZMQ_SNDMORE : 0) < 0)
-                zmq_msg_close (&frame);
-        }
-        else
-            zmq_send (handle, reply->body, reply->body_size,
-                      more ? ZMQ_SNDMORE : 0);
-        self->dealer_due = true;
-    }
-    free (reply->body);
-    reply->body = NULL;
-}
-
-//  --------------------------------------------------------------------------
 //  Publish the committed change records of partition on the PUB socket.
 //  The log is the truth: without a PUB socket they are simply not
 //  announced, subscribers catch up from the log.
@@ -600,54 +455,114 @@ s_publish (self_t *self, zyn_partition_t *partition)
 }
 
 //  --------------------------------------------------------------------------
-//  End the batch: commit every partition with staged writes (one
-//  WriteBatch and one fsync each, in parallel), then send the replies,
-//  then publish. A reply never reveals a write that is not durable: a
-//  request whose partition failed to commit is answered
+//  The group commit, pipelined: at the end of a batch every partition
+//  with staged writes and no commit under way is sealed and handed to a
+//  committer thread (one WriteBatch and one fsync each, partitions in
+//  parallel), and the actor goes on with the next requests, whose
+//  writes are staged apart. A finished commit wakes the actor, which
+//  finishes it, seals what was staged meanwhile and sends the replies
+//  that may go. Replies go in the order their requests came, each once
+//  the writes it saw are durable: a reply never reveals a write that is
+//  not. A request whose partition failed to commit is answered
 //  InternalServerError.
 
-//  True if next (or NULL) may go in the same reply message as reply
-static bool
-s_joins (const s_reply_t *reply, const s_reply_t *next)
+static void
+s_commit_failed (zyn_partition_t *partition, const char *message)
 {
-    return next && reply->direct && next->direct && !reply->local
-        && !next->local && reply->client_size == next->client_size
-        && memcmp (reply->client, next->client, reply->client_size) == 0;
+    zsys_error ("zyn_worker: commit failed table=%s partition=%" PRIu32
+                ": %s", zyn_partition_table_name (partition),
+                zyn_partition_id (partition), message);
+}
+
+//  Seal and start the commit of every partition that has staged writes
+//  and no commit under way
+static void
+s_start_commits (self_t *self)
+{
+    zyn_partition_t *partition =
+        (zyn_partition_t *) zhashx_first (self->partitions);
+    while (partition) {
+        if (!zyn_partition_in_flight (partition)
+            && zyn_partition_seal (partition))
+            zyn_commit_start (self->commit, partition);
+        partition = (zyn_partition_t *) zhashx_next (self->partitions);
+    }
+}
+
+//  Finish the commits that are done, or with wait every one under way.
+//  Returns true if one succeeded (its records wait to be published).
+static bool
+s_finish_commits (self_t *self, bool wait)
+{
+    bool succeeded = false;
+    int rc = 0;
+    zyn_error_t err = { 0 };
+    zyn_partition_t *partition;
+    while ((partition = zyn_commit_next (self->commit, wait, &rc, &err))) {
+        zyn_partition_finish (partition, rc);
+        if (rc == 0) {
+            self->commits++;
+            succeeded = true;
+            continue;
+        }
+        s_commit_failed (partition, err.message);
+        //  Everything a reply saw on that partition and not yet durable
+        //  is gone
+        zyn_replies_fail (self->replies, partition);
+        memset (&err, 0, sizeof (err));
+    }
+    return succeeded;
+}
+
+//  Send the replies that may go
+static void
+s_send_answers (self_t *self)
+{
+    bool front_sent = false, dealer_sent = false;
+    zyn_replies_send (self->replies, self->front, self->dealer, self->local,
+                      &front_sent, &dealer_sent);
+    //  Sent on: libzmq may have taken the wake-up of a message meanwhile
+    self->front_due |= front_sent;
+    self->dealer_due |= dealer_sent;
+    if (self->local)
+        zyn_local_flush (self->local);
 }
 
 static void
-s_flush (self_t *self)
+s_publish_all (self_t *self)
 {
-    size_t committed = zyn_commit_all (self->commit, self->partitions);
-    self->commits += committed;
-    bool joined = false;        //  The last reply's message goes on
-    for (size_t i = 0; i < self->reply_count; i++) {
-        s_reply_t *reply = &self->replies [i];
-        if (reply->partition
-            && zyn_commit_failed (self->commit, reply->partition)) {
-            zyn_error_t err = { 0 };
-            zyn_error_set (&err, ZYN_ERR_INTERNAL,
-                           "Internal server error: the write could not be "
-                           "made durable");
-            s_reply_error (reply, &err, NULL);
-        }
-        //  Replies to one front door client in a row go as one message,
-        //  as its requests came
-        bool first = !joined;
-        joined = s_joins (reply, i + 1 < self->reply_count ? reply + 1
-                                                           : NULL);
-        s_send_reply (self, reply, first, joined);
-    }
-    self->reply_count = 0;
-    if (self->local)
-        zyn_local_flush (self->local);
-    //  Only a committed partition holds records not yet published
-    zyn_partition_t *partition = committed
-              ? (zyn_partition_t *) zhashx_first (self->partitions) : NULL;
+    zyn_partition_t *partition =
+        (zyn_partition_t *) zhashx_first (self->partitions);
     while (partition) {
         s_publish (self, partition);
         partition = (zyn_partition_t *) zhashx_next (self->partitions);
     }
+}
+
+//  After a batch, or when a commit is done: finish what is done, start
+//  what may start, send what may go
+static void
+s_pump (self_t *self)
+{
+    bool committed = s_finish_commits (self, false);
+    s_start_commits (self);
+    s_send_answers (self);
+    if (committed)
+        s_publish_all (self);
+}
+
+//  Make everything staged durable and answer every reply, waiting for
+//  the commits: before a range read, a command, or the end
+static void
+s_flush (self_t *self)
+{
+    bool committed = s_finish_commits (self, true);
+    s_start_commits (self);
+    committed |= s_finish_commits (self, true);
+    s_send_answers (self);
+    assert (zyn_replies_size (self->replies) == 0);
+    if (committed)
+        s_publish_all (self);
 }
 
 //  --------------------------------------------------------------------------
@@ -668,7 +583,7 @@ s_execute (self_t *self, const s_request_t *request, bool direct)
                         ? zyn_get_u64 ((const uint8_t *) request->request_id)
                         : 0;
     //  The broker's own calls (a scatter's parts) have an empty client
-    if (!request->client || request->client_size > S_CLIENT_MAX
+    if (!request->client || request->client_size > ZYN_REPLIES_CLIENT_MAX
         || request_id == 0) {
         zsys_warning ("zyn_worker: malformed REQUEST dropped");
         return;
@@ -752,24 +667,27 @@ s_execute (self_t *self, const s_request_t *request, bool direct)
 
 reply:;
     //  A reply waits for its partition's commit if the partition holds
-    //  staged writes: they may be what it read or wrote
+    //  staged writes or writes being committed: they may be what it read
+    //  or wrote
     zyn_partition_t *waits_on = partition && zyn_partition_is_dirty (partition)
                               ? partition : NULL;
+    zyn_replies_to_t to = { request->client, request->client_size,
+                            request_id, direct, request->local };
     if (response)
-        s_queue_reply (self, request, request_id, ZYN_PROTO_OK, response,
-                       response_size, waits_on, direct);
+        zyn_replies_add (self->replies, &to, ZYN_PROTO_OK, response,
+                         response_size, waits_on);
     else
     if (misrouted) {
         uint8_t *empty = (uint8_t *) malloc (1);
         assert (empty);
         empty [0] = 0x80;               //  An empty map
-        s_queue_reply (self, request, request_id, ZYN_PROTO_MISROUTED, empty,
-                       1, NULL, direct);
+        zyn_replies_add (self->replies, &to, ZYN_PROTO_MISROUTED, empty, 1,
+                         NULL);
     }
     else {
-        s_queue_reply (self, request, request_id, ZYN_PROTO_OK, NULL, 0,
-                       waits_on, direct);
-        s_reply_error (&self->replies [self->reply_count - 1], &err, extra);
+        zyn_replies_add (self->replies, &to, ZYN_PROTO_OK, NULL, 0,
+                         waits_on);
+        zyn_replies_error_last (self->replies, &err, extra);
     }
     zyn_value_destroy (&extra);
     zyn_value_destroy (&body);
@@ -1159,7 +1077,7 @@ s_handle_batch (self_t *self)
                 local_empty = true;
         }
     }
-    s_flush (self);
+    s_pump (self);
 }
 
 //  --------------------------------------------------------------------------
@@ -1432,10 +1350,16 @@ zyn_worker_actor (zsock_t *pipe, void *args)
             if (self->terminated)
                 break;
         }
+        //  A finished commit is dealt with after the requests waiting
+        //  (the batch ends with s_pump): they join the next commit
         bool local_due = self->local && zyn_local_due (self->local);
         if ((self->dealer_due && self->dealer)
             || (self->front_due && self->front) || local_due)
             s_handle_batch (self);
+        else
+        if (self->commit_due)
+            s_pump (self);
+        self->commit_due = false;
         s_handle_timers (self);
         local_due = self->local && zyn_local_due (self->local);
         if ((self->dealer_due && self->dealer)
@@ -1445,7 +1369,7 @@ zyn_worker_actor (zsock_t *pipe, void *args)
         //  whatever comes next: one poll of the descriptors, not
         //  zmq_poll's events check of each socket before and after it
         //  (two system calls each); then the local front door's
-        size_t want = 3 + (self->local ? zyn_local_pollfd_count (self->local)
+        size_t want = 4 + (self->local ? zyn_local_pollfd_count (self->local)
                                        : 0);
         if (want > self->item_max) {
             self->item_max = want * 2;
@@ -1466,6 +1390,15 @@ zyn_worker_actor (zsock_t *pipe, void *args)
                 count++;
             }
         nfds_t zmq_count = count;
+        //  The committers' wake-up, while commits are under way
+        bool committing = zyn_commit_under_way (self->commit) > 0;
+        if (committing) {
+            items [count].fd = zyn_commit_fd (self->commit);
+            items [count].events = POLLIN;
+            items [count].revents = 0;
+            count++;
+        }
+        nfds_t local_at = count;
         if (self->local)
             count += (nfds_t) zyn_local_pollfds (self->local, items + count);
         int rc = poll (items, count, s_next_timeout (self));
@@ -1479,9 +1412,11 @@ zyn_worker_actor (zsock_t *pipe, void *args)
                 else
                     self->front_due = true;
             }
+        if (rc > 0 && committing && items [zmq_count].revents)
+            self->commit_due = true;
         if (rc > 0 && self->local)
-            zyn_local_ready (self->local, items + zmq_count,
-                             count - zmq_count);
+            zyn_local_ready (self->local, items + local_at,
+                             count - local_at);
     }
     //  Clean shutdown: what is staged is committed and answered, the
     //  broker hears we are leaving, every LevelDB is closed
