@@ -42,6 +42,7 @@ static void *
 s_committer (void *args)
 {
     zyn_commit_t *self = (zyn_commit_t *) args;
+    pthread_setname_np (pthread_self (), "zyn-committer");
     pthread_mutex_lock (&self->lock);
     while (true) {
         while (self->job_count == 0 && !self->stopping) {

@@ -527,6 +527,8 @@ s_start_compactions (void *args)
                                      starter->nice, strerror (errno));
         return NULL;
     }
+    //  LevelDB's thread takes this name too: top -H and perf show it
+    pthread_setname_np (pthread_self (), "zyn-compaction");
     leveldb_options_t *options = leveldb_options_create ();
     leveldb_options_set_create_if_missing (options, 1);
     char *errptr = NULL;

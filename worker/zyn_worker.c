@@ -17,6 +17,7 @@
 */
 
 #include "zyn_prelude.h"
+#include <pthread.h>
 #include "zyn_error.h"
 #include "zyn_proto.h"
 #include "zyn_partition.h"
@@ -1339,6 +1340,7 @@ void
 zyn_worker_actor (zsock_t *pipe, void *args)
 {
     (void) args;
+    pthread_setname_np (pthread_self (), "zyn-worker");
     self_t *self = s_self_new (pipe);
     zsock_signal (pipe, 0);
     while (!self->terminated) {
