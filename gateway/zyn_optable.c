@@ -1001,9 +1001,16 @@ s_add_capacity (const zyn_op_t *op, const zyn_value_t *request,
 //  --------------------------------------------------------------------------
 //  The ISO 8601 stream label of a table created at creation_time.
 
+//  End of the creation times a label shows: year 10000, so that the date
+//  has four digits; a time from then on, before 1970, or not a number is
+//  taken as 0 (a time the broker would not send)
+#define S_LABEL_TIME_END 253402300800.0
+
 void
 zyn_optable_stream_label (double creation_time, char *buf, size_t size)
 {
+    if (!(creation_time >= 0 && creation_time < S_LABEL_TIME_END))
+        creation_time = 0;
     time_t seconds = (time_t) creation_time;
     int msecs = (int) ((creation_time - (double) seconds) * 1000);
     if (msecs < 0 || msecs > 999)

@@ -101,7 +101,8 @@ void
 
 //  The ISO 8601 stream label DynamoDB derives from a table's creation
 //  time, given in seconds since the epoch ("2026-11-23T20:37:21.123"),
-//  into buf (at least 32 bytes).
+//  into buf (at least 32 bytes). A time before 1970, after 9999 or not a
+//  number gives the label of time 0.
 void
     zyn_optable_stream_label (double creation_time, char *buf, size_t size);
 

@@ -12,6 +12,7 @@
 #include "zyn_proto.h"
 #include "zyn_optable.h"
 #include "zyn_streams_api.h"
+#include <math.h>
 #include "zyn_testutil.h"
 
 START_TEST (test_stream_arn)
@@ -51,6 +52,20 @@ START_TEST (test_stream_arn)
                                              sizeof (label)), -1);
     zyn_value_destroy (&response);
     zyn_value_destroy (&request);
+
+    //  A creation time no clock gives (a fuzzer found 1.79e20, which no
+    //  time_t holds) labels as time 0, and so does one before 1970
+    const char *times [] = { "179444000000000000000", "-5", "1e400" };
+    for (size_t i = 0; i < sizeof (times) / sizeof (times [0]); i++) {
+        char buf [64];
+        double value = strtod (times [i], NULL);
+        zyn_optable_stream_label (value, buf, sizeof (buf));
+        ck_assert_str_eq (buf, "1970-01-01T00:00:00.000");
+    }
+    zyn_optable_stream_label (NAN, label, sizeof (label));
+    ck_assert_str_eq (label, "1970-01-01T00:00:00.000");
+    zyn_optable_stream_label (253402300799.5, label, sizeof (label));
+    ck_assert_str_eq (label, "9999-12-31T23:59:59.500");
 }
 END_TEST
 
