@@ -13,17 +13,6 @@
 #include "zyn_replies.h"
 #include "zyn_testutil.h"
 
-//  Table 1, partition 1, the whole hash range, key pk (S)
-static const char *s_descriptor_json =
-    "{\"TableId\":{\"N\":\"1\"},\"TableName\":{\"S\":\"t\"},"
-    "\"PartitionId\":{\"N\":\"1\"},"
-    "\"HashStart\":{\"B\":\"AAAAAAAAAAA=\"},"
-    "\"HashEnd\":{\"B\":\"//////////8=\"},"
-    "\"KeySchema\":{\"L\":[{\"M\":{\"AttributeName\":{\"S\":\"pk\"},"
-    "\"KeyType\":{\"S\":\"HASH\"}}}]},"
-    "\"AttributeDefinitions\":{\"L\":[{\"M\":{\"AttributeName\":"
-    "{\"S\":\"pk\"},\"AttributeType\":{\"S\":\"S\"}}}]},"
-    "\"StreamViewType\":{\"S\":\"NEW_AND_OLD_IMAGES\"}}";
 
 static zyn_value_t *
 s_json (const char *json)
@@ -37,7 +26,8 @@ s_json (const char *json)
 static zyn_partition_t *
 s_open (const char *path, bool create)
 {
-    zyn_value_t *descriptor = create ? s_json (s_descriptor_json) : NULL;
+    zyn_value_t *descriptor = create ? s_json (ZYN_TEST_DESCRIPTOR_JSON)
+                                     : NULL;
     zyn_error_t err = { 0 };
     zyn_partition_t *partition = zyn_partition_new (path, descriptor, &err);
     ck_assert_msg (partition, "open failed: %s", err.message);

@@ -7,6 +7,7 @@
 #include "zyn_prelude.h"
 #include <sys/resource.h>
 #include "zyn_partition.h"
+#include "zyn_compactions.h"
 #include "zyn_testutil.h"
 
 //  How many LevelDB table files (*.ldb) the directory holds
@@ -26,17 +27,6 @@ s_table_files (const char *path)
     return count;
 }
 
-//  Table 1, partition 1, the whole hash range, key pk (S)
-static const char *s_descriptor_json =
-    "{\"TableId\":{\"N\":\"1\"},\"TableName\":{\"S\":\"t\"},"
-    "\"PartitionId\":{\"N\":\"1\"},"
-    "\"HashStart\":{\"B\":\"AAAAAAAAAAA=\"},"
-    "\"HashEnd\":{\"B\":\"//////////8=\"},"
-    "\"KeySchema\":{\"L\":[{\"M\":{\"AttributeName\":{\"S\":\"pk\"},"
-    "\"KeyType\":{\"S\":\"HASH\"}}}]},"
-    "\"AttributeDefinitions\":{\"L\":[{\"M\":{\"AttributeName\":"
-    "{\"S\":\"pk\"},\"AttributeType\":{\"S\":\"S\"}}}]},"
-    "\"StreamViewType\":{\"S\":\"NEW_AND_OLD_IMAGES\"}}";
 
 static zyn_value_t *
 s_json (const char *json)
@@ -52,7 +42,7 @@ s_json (const char *json)
 static void
 s_fill (const char *path, size_t write_buffer)
 {
-    zyn_value_t *descriptor = s_json (s_descriptor_json);
+    zyn_value_t *descriptor = s_json (ZYN_TEST_DESCRIPTOR_JSON);
     zyn_error_t err = { 0 };
     zyn_partition_t *partition =
         zyn_partition_open (path, descriptor, write_buffer, &err);
@@ -132,7 +122,7 @@ START_TEST (test_start_compactions)
     char dir [1100];
     zyn_test_dir (dir, sizeof (dir), "partition");
     zyn_error_t err = { 0 };
-    ck_assert_int_eq (zyn_partition_start_compactions (dir, 7, &err), 0);
+    ck_assert_int_eq (zyn_compactions_start (dir, 7, &err), 0);
     int niced = 0;
     DIR *tasks = opendir ("/proc/self/task");
     ck_assert_ptr_nonnull (tasks);

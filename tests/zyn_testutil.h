@@ -6,7 +6,8 @@
     it away again, so a suite leaves nothing behind; zyn_test_fill_log
     makes the next synced LevelDB write under a directory fail;
     zyn_test_connect opens a TCP connection to a port on 127.0.0.1
-    (zyn_test_loopback is its address).
+    (zyn_test_loopback is its address); ZYN_TEST_DESCRIPTOR_JSON is a
+    partition's descriptor for the suites that open one.
     =========================================================================
 */
 
@@ -100,6 +101,19 @@ zyn_test_fill_log (const char *dir)
     closedir (fds);
     return replaced;
 }
+
+//  An ASSIGN descriptor in DynamoDB JSON: table 1 "t", partition 1 over
+//  the whole hash range, key pk (S), a NEW_AND_OLD_IMAGES stream
+#define ZYN_TEST_DESCRIPTOR_JSON                                            \
+    "{\"TableId\":{\"N\":\"1\"},\"TableName\":{\"S\":\"t\"},"               \
+    "\"PartitionId\":{\"N\":\"1\"},"                                        \
+    "\"HashStart\":{\"B\":\"AAAAAAAAAAA=\"},"                               \
+    "\"HashEnd\":{\"B\":\"//////////8=\"},"                                 \
+    "\"KeySchema\":{\"L\":[{\"M\":{\"AttributeName\":{\"S\":\"pk\"},"       \
+    "\"KeyType\":{\"S\":\"HASH\"}}}]},"                                     \
+    "\"AttributeDefinitions\":{\"L\":[{\"M\":{\"AttributeName\":"           \
+    "{\"S\":\"pk\"},\"AttributeType\":{\"S\":\"S\"}}}]},"                   \
+    "\"StreamViewType\":{\"S\":\"NEW_AND_OLD_IMAGES\"}}"
 
 //  The address of port on 127.0.0.1 (0: any free port)
 static inline struct sockaddr_in

@@ -10,6 +10,7 @@
 #include "zyn_prelude.h"
 #include "zyn_worker.h"
 #include "zyn_partition.h"
+#include "zyn_compactions.h"
 
 static void
 s_usage (FILE *stream)
@@ -209,7 +210,7 @@ main (int argc, char *argv [])
     //  LevelDB's one compaction thread of this process starts below the
     //  requests' priority, before any partition opens
     zyn_error_t err = { 0 };
-    if (nice && zyn_partition_start_compactions (data, (int) nice, &err))
+    if (nice && zyn_compactions_start (data, (int) nice, &err))
         zsys_warning ("zynamo-worker: compactions run at the worker's "
                       "priority: %s", err.message);
     zsys_catch_interrupts ();

@@ -81,19 +81,6 @@ int
 int
     zyn_partition_remove (const char *path, zyn_error_t *err);
 
-//  Start LevelDB's compaction thread, shared by every partition of the
-//  process, at nice value nice (1-19), so that flushes and compactions
-//  yield the CPU to requests. LevelDB starts that thread once per
-//  process, from the first thread that needs a compaction, and a thread
-//  inherits its creator's nice value: so this opens a scratch LevelDB
-//  under dir from a thread of its own at that nice value and compacts
-//  it (creating dir if missing). Call it before any partition is opened;
-//  once LevelDB's thread exists it changes nothing. Returns 0, or -1 with
-//  err.
-int
-    zyn_partition_start_compactions (const char *dir, int nice,
-                                     zyn_error_t *err);
-
 //  Replace the descriptor (a new ASSIGN for an open partition, for
 //  example with a changed hash range); stored durably. Returns 0 or -1.
 int
