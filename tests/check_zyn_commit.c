@@ -44,6 +44,19 @@ s_row (const char *key, uint8_t *row)
     return 1 + strlen (key);
 }
 
+//  key's item as read now (staged writes included), or NULL
+static zyn_value_t *
+s_read (zyn_partition_t *partition, const char *key)
+{
+    uint8_t row [64];
+    size_t row_size = s_row (key, row);
+    zyn_value_t *item = NULL;
+    zyn_error_t err = { 0 };
+    ck_assert_int_eq (zyn_partition_read (partition, row, row_size, &item,
+                                          &err), 0);
+    return item;
+}
+
 //  Stage a put of {pk: key, v: value}; returns its sequence number
 static uint64_t
 s_put (zyn_partition_t *partition, const char *key, int value)
@@ -54,12 +67,9 @@ s_put (zyn_partition_t *partition, const char *key, int value)
     snprintf (json, sizeof (json),
               "{\"pk\":{\"S\":\"%s\"},\"v\":{\"N\":\"%d\"}}", key, value);
     zyn_value_t *item = s_json (json);
+    zyn_value_t *old = s_read (partition, key);
     uint8_t row [64];
     size_t row_size = s_row (key, row);
-    zyn_value_t *old = NULL;
-    zyn_error_t err = { 0 };
-    ck_assert_int_eq (zyn_partition_read (partition, row, row_size, &old,
-                                          &err), 0);
     uint64_t seq = zyn_partition_write (partition, row, row_size, keys, old,
                                         item);
     zyn_value_destroy (&old);
@@ -72,12 +82,7 @@ s_put (zyn_partition_t *partition, const char *key, int value)
 static int
 s_value (zyn_partition_t *partition, const char *key)
 {
-    uint8_t row [64];
-    size_t row_size = s_row (key, row);
-    zyn_value_t *item = NULL;
-    zyn_error_t err = { 0 };
-    ck_assert_int_eq (zyn_partition_read (partition, row, row_size, &item,
-                                          &err), 0);
+    zyn_value_t *item = s_read (partition, key);
     int64_t value = -1;
     if (item)
         ck_assert_int_eq (zyn_value_map_get_int (item, "v", &value), 0);

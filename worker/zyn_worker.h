@@ -69,7 +69,6 @@
 //  The row caches' bound for all partitions together, in bytes
 #define ZYN_WORKER_ROW_CACHE (128 * 1024 * 1024)
 
-
 //  Most requests executed before one group commit
 #define ZYN_WORKER_BATCH_MAX 512
 
