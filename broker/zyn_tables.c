@@ -1159,6 +1159,20 @@ zyn_tables_assign_body (zyn_table_t *table, zyn_partition_info_t *partition)
                 s_field (table->definition, "LocalSecondaryIndexes"));
     s_put_copy (body, "ZynItemCollectionLimit",
                 s_field (table->definition, "ZynItemCollectionLimit"));
+    //  The key schema of the global indexes, which the worker checks
+    //  writes against (their types are in AttributeDefinitions)
+    zyn_value_t *gsis = s_field (table->definition, "GlobalSecondaryIndexes");
+    if (gsis && zyn_value_type (gsis) == ZYN_TYPE_L) {
+        zyn_value_t *keys = zyn_value_new_l ();
+        for (size_t i = 0; i < zyn_value_size (gsis); i++) {
+            zyn_value_t *gsi = zyn_value_list_get (gsis, i);
+            zyn_value_t *entry = zyn_value_new_m ();
+            s_put_copy (entry, "IndexName", s_field (gsi, "IndexName"));
+            s_put_copy (entry, "KeySchema", s_field (gsi, "KeySchema"));
+            zyn_value_list_append (keys, &entry);
+        }
+        zyn_value_map_put (body, "GlobalSecondaryIndexes", &keys);
+    }
     //  The change log always keeps both images: consumers inside zynamo
     //  (indexer, replicator) need them whatever the table's stream shows
     zyn_value_t *stream = s_field (table->definition, "StreamSpecification");

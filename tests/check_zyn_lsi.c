@@ -376,6 +376,128 @@ START_TEST (test_key_types)
 END_TEST
 
 //  --------------------------------------------------------------------------
+//  The key attributes of global indexes are checked on write too, as the
+//  descriptor names them; an item without them is not refused
+
+//  Music's descriptor without local indexes, with a global index byColor
+//  (color S, num N) if with_global, or a malformed one if broken
+static zyn_value_t *
+s_global_descriptor (bool with_global, bool broken)
+{
+    zyn_value_t *descriptor = s_descriptor (0);
+    zyn_value_t *lsis = zyn_value_map_take (descriptor,
+                                            "LocalSecondaryIndexes");
+    zyn_value_destroy (&lsis);
+    zyn_value_t *definition = zyn_value_new_m ();
+    zyn_value_map_put_s (definition, "AttributeName", "color");
+    zyn_value_map_put_s (definition, "AttributeType", "S");
+    zyn_value_list_append (zyn_value_map_get (descriptor,
+                                              "AttributeDefinitions"),
+                           &definition);
+    if (with_global) {
+        zyn_value_t *gsi = zyn_value_new_m ();
+        zyn_value_map_put_s (gsi, "IndexName", broken ? "byShade"
+                                                      : "byColor");
+        zyn_value_t *schema = zyn_value_new_l ();
+        zyn_value_t *element = s_key_element (broken ? "shade" : "color",
+                                              "HASH");
+        zyn_value_list_append (schema, &element);
+        element = s_key_element ("num", "RANGE");
+        zyn_value_list_append (schema, &element);
+        zyn_value_map_put (gsi, "KeySchema", &schema);
+        zyn_value_t *gsis = zyn_value_new_l ();
+        zyn_value_list_append (gsis, &gsi);
+        zyn_value_map_put (descriptor, "GlobalSecondaryIndexes", &gsis);
+    }
+    return descriptor;
+}
+
+START_TEST (test_global_key_types)
+{
+    char dir [1024];
+    zyn_test_dir (dir, sizeof (dir), "lsi-global");
+    char path [1200];
+    snprintf (path, sizeof (path), "%s/p-9-1", dir);
+    zyn_value_t *descriptor = s_global_descriptor (true, false);
+    zyn_error_t err = { 0 };
+    zyn_partition_t *partition = zyn_partition_new (path, descriptor, &err);
+    ck_assert_msg (partition, "open failed: %s", err.message);
+    zyn_value_destroy (&descriptor);
+
+    zyn_value_t *request = s_request ("Item", "{\"pk\": {\"S\": \"a\"}, "
+                                              "\"sk\": {\"S\": \"1\"}, "
+                                              "\"color\": {\"N\": \"7\"}}");
+    s_fails (partition, "PutItem", &request, ZYN_ERR_VALIDATION,
+             "One or more parameter values were invalid: Type mismatch for "
+             "Index Key color Expected: S Actual: N IndexName: byColor");
+    request = s_request ("Item", "{\"pk\": {\"S\": \"a\"}, "
+                                 "\"sk\": {\"S\": \"1\"}, "
+                                 "\"num\": {\"S\": \"7\"}}");
+    s_fails (partition, "PutItem", &request, ZYN_ERR_VALIDATION,
+             "One or more parameter values were invalid: Type mismatch for "
+             "Index Key num Expected: N Actual: S IndexName: byColor");
+    request = s_request ("Item", "{\"pk\": {\"S\": \"a\"}, "
+                                 "\"sk\": {\"S\": \"1\"}, "
+                                 "\"color\": {\"S\": \"\"}}");
+    s_fails (partition, "PutItem", &request, ZYN_ERR_VALIDATION,
+             "One or more parameter values are not valid. A value specified "
+             "for a secondary index key is not supported. The AttributeValue "
+             "for a key attribute cannot contain an empty string value. "
+             "IndexName: byColor, IndexKey: color");
+    //  Sparse: no index key at all is fine, and so are the right types
+    request = s_request ("Item", "{\"pk\": {\"S\": \"a\"}, "
+                                 "\"sk\": {\"S\": \"1\"}}");
+    zyn_value_t *response = s_ok (partition, "PutItem", &request);
+    zyn_value_destroy (&response);
+    request = s_request ("Key", "{\"pk\": {\"S\": \"a\"}, "
+                                "\"sk\": {\"S\": \"1\"}}");
+    zyn_value_map_put_s (request, "UpdateExpression", "SET color = :c");
+    zyn_value_t *values = s_map ("{\":c\": {\"B\": \"AAE=\"}}");
+    zyn_value_map_put (request, "ExpressionAttributeValues", &values);
+    s_fails (partition, "UpdateItem", &request, ZYN_ERR_VALIDATION,
+             "One or more parameter values were invalid: Type mismatch for "
+             "Index Key color Expected: S Actual: B IndexName: byColor");
+    request = s_request ("Item", "{\"pk\": {\"S\": \"a\"}, "
+                                 "\"sk\": {\"S\": \"2\"}, "
+                                 "\"color\": {\"S\": \"red\"}, "
+                                 "\"num\": {\"N\": \"3\"}}");
+    response = s_ok (partition, "PutItem", &request);
+    zyn_value_destroy (&response);
+    s_commit (partition);
+    //  The refused writes left nothing: sk 1 has no color
+    request = s_request ("Key", "{\"pk\": {\"S\": \"a\"}, "
+                                "\"sk\": {\"S\": \"1\"}}");
+    response = s_ok (partition, "GetItem", &request);
+    char *json = zyn_value_to_json (zyn_value_map_get (response, "Item"),
+                                    true);
+    ck_assert_str_eq (json, "{\"pk\":{\"S\":\"a\"},\"sk\":{\"S\":\"1\"}}");
+    free (json);
+    zyn_value_destroy (&response);
+
+    //  The index deleted (a new descriptor without it): no more check
+    descriptor = s_global_descriptor (false, false);
+    ck_assert_int_eq (zyn_partition_set_descriptor (partition, descriptor,
+                                                    &err), 0);
+    zyn_value_destroy (&descriptor);
+    request = s_request ("Item", "{\"pk\": {\"S\": \"a\"}, "
+                                 "\"sk\": {\"S\": \"3\"}, "
+                                 "\"color\": {\"N\": \"7\"}}");
+    response = s_ok (partition, "PutItem", &request);
+    zyn_value_destroy (&response);
+    s_commit (partition);
+    //  A key attribute the definitions do not type is refused
+    descriptor = s_global_descriptor (true, true);
+    ck_assert_int_eq (zyn_partition_set_descriptor (partition, descriptor,
+                                                    &err), -1);
+    ck_assert_str_eq (err.message,
+                      "partition descriptor: bad GlobalSecondaryIndexes");
+    zyn_value_destroy (&descriptor);
+    zyn_partition_destroy (&partition);
+    zyn_test_dir_remove (dir);
+}
+END_TEST
+
+//  --------------------------------------------------------------------------
 //  Query on an index: order, conditions, direction, pagination, Select
 
 START_TEST (test_query)
@@ -703,6 +825,7 @@ zyn_lsi_suite (void)
     TCase *tcase = tcase_create ("rows");
     tcase_add_test (tcase, test_rows);
     tcase_add_test (tcase, test_key_types);
+    tcase_add_test (tcase, test_global_key_types);
     tcase_add_test (tcase, test_reopen);
     suite_add_tcase (suite, tcase);
     tcase = tcase_create ("query");

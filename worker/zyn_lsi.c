@@ -15,6 +15,7 @@
 #include "zyn_lsi.h"
 
 #define S_INDEX_MAX 5
+#define S_GLOBAL_KEY_MAX (2 * 20)   //  20 global indexes, 2 keys each
 #define S_ENTRY_OVERHEAD 100    //  DynamoDB counts 100 bytes per entry
 
 typedef struct {
@@ -25,9 +26,18 @@ typedef struct {
     zlistx_t *attributes;       //  Owned, char *, NonKeyAttributes
 } s_index_t;
 
+//  A key attribute of a global secondary index, checked on write
+typedef struct {
+    char *index;                //  Owned, the index name
+    char *name;                 //  Owned, the attribute name
+    zyn_type_t type;
+} s_global_key_t;
+
 struct zyn_lsi {
     s_index_t indexes [S_INDEX_MAX];
     size_t size;
+    s_global_key_t global_keys [S_GLOBAL_KEY_MAX];
+    size_t global_key_count;
     char *pk_name;              //  Owned
     char *sk_name;              //  Owned, NULL without a sort key
     uint64_t collection_limit;
@@ -55,6 +65,45 @@ s_declared_type (const zyn_value_t *definitions, const char *name)
 }
 
 //  --------------------------------------------------------------------------
+//  Take the key attributes of the GlobalSecondaryIndexes of descriptor,
+//  which the broker sends so that writes are checked against them.
+//  Returns 0, or -1 if they are malformed.
+
+static int
+s_parse_globals (zyn_lsi_t *self, const zyn_value_t *descriptor,
+                 const zyn_value_t *definitions)
+{
+    const zyn_value_t *gsis = zyn_value_map_get (descriptor,
+                                                 "GlobalSecondaryIndexes");
+    if (!gsis || zyn_value_type (gsis) == ZYN_TYPE_NULL)
+        return 0;
+    if (zyn_value_type (gsis) != ZYN_TYPE_L)
+        return -1;
+    for (size_t i = 0; i < zyn_value_size (gsis); i++) {
+        const zyn_value_t *gsi = zyn_value_list_get (gsis, i);
+        const char *index = zyn_value_map_get_s (gsi, "IndexName");
+        const zyn_value_t *schema = zyn_value_map_get (gsi, "KeySchema");
+        if (!index || !schema || zyn_value_type (schema) != ZYN_TYPE_L
+            || zyn_value_size (schema) < 1 || zyn_value_size (schema) > 2)
+            return -1;
+        for (size_t j = 0; j < zyn_value_size (schema); j++) {
+            const char *name = zyn_value_map_get_s (
+                zyn_value_list_get (schema, j), "AttributeName");
+            zyn_type_t type = name ? s_declared_type (definitions, name)
+                                   : 0;
+            if (!type || self->global_key_count == S_GLOBAL_KEY_MAX)
+                return -1;
+            s_global_key_t *key
+                = &self->global_keys [self->global_key_count++];
+            key->index = strdup (index);
+            key->name = strdup (name);
+            key->type = type;
+        }
+    }
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
 //  Parse the LocalSecondaryIndexes of descriptor
 
 zyn_lsi_t *
@@ -75,6 +124,12 @@ zyn_lsi_new (const zyn_value_t *descriptor, const char *pk_name,
 
     const zyn_value_t *definitions
         = zyn_value_map_get (descriptor, "AttributeDefinitions");
+    if (s_parse_globals (self, descriptor, definitions)) {
+        zyn_error_set (err, ZYN_ERR_VALIDATION,
+                       "partition descriptor: bad GlobalSecondaryIndexes");
+        zyn_lsi_destroy (&self);
+        return NULL;
+    }
     const zyn_value_t *lsis = zyn_value_map_get (descriptor,
                                                  "LocalSecondaryIndexes");
     if (!lsis || zyn_value_type (lsis) == ZYN_TYPE_NULL)
@@ -150,6 +205,10 @@ zyn_lsi_destroy (zyn_lsi_t **self_p)
         zstr_free (&self->indexes [i].sk_name);
         zlistx_destroy (&self->indexes [i].attributes);
     }
+    for (size_t i = 0; i < self->global_key_count; i++) {
+        zstr_free (&self->global_keys [i].index);
+        zstr_free (&self->global_keys [i].name);
+    }
     zstr_free (&self->pk_name);
     zstr_free (&self->sk_name);
     free (self);
@@ -164,6 +223,13 @@ zyn_lsi_size (zyn_lsi_t *self)
 {
     assert (self);
     return self->size;
+}
+
+bool
+zyn_lsi_checks_items (zyn_lsi_t *self)
+{
+    assert (self);
+    return self->size > 0 || self->global_key_count > 0;
 }
 
 int
@@ -240,6 +306,33 @@ zyn_lsi_projects (zyn_lsi_t *self, int index, const char *name)
 //  --------------------------------------------------------------------------
 //  Check the index key attributes of item
 
+//  Check one index key attribute value of an item. Returns 0, or -1 with
+//  a ValidationException.
+static int
+s_check_key (const zyn_value_t *value, const char *name, zyn_type_t expected,
+             const char *index, zyn_error_t *err)
+{
+    zyn_type_t type = zyn_value_type (value);
+    if (type != expected)
+        return zyn_error_set (err, ZYN_ERR_VALIDATION,
+                              "One or more parameter values were "
+                              "invalid: Type mismatch for Index Key %s "
+                              "Expected: %s Actual: %s IndexName: %s",
+                              name, zyn_type_name (expected),
+                              zyn_type_name (type), index);
+    if (type != ZYN_TYPE_N && zyn_value_size (value) == 0)
+        return zyn_error_set (err, ZYN_ERR_VALIDATION,
+                              "One or more parameter values are not "
+                              "valid. A value specified for a secondary "
+                              "index key is not supported. The "
+                              "AttributeValue for a key attribute cannot "
+                              "contain an empty %s value. IndexName: %s, "
+                              "IndexKey: %s",
+                              type == ZYN_TYPE_S ? "string" : "binary",
+                              index, name);
+    return 0;
+}
+
 int
 zyn_lsi_check_item (zyn_lsi_t *self, const zyn_value_t *item,
                     zyn_error_t *err)
@@ -250,24 +343,8 @@ zyn_lsi_check_item (zyn_lsi_t *self, const zyn_value_t *item,
         const zyn_value_t *value = zyn_value_map_get (item, lsi->sk_name);
         if (!value)
             continue;
-        zyn_type_t type = zyn_value_type (value);
-        if (type != lsi->sk_type)
-            return zyn_error_set (err, ZYN_ERR_VALIDATION,
-                                  "One or more parameter values were "
-                                  "invalid: Type mismatch for Index Key %s "
-                                  "Expected: %s Actual: %s IndexName: %s",
-                                  lsi->sk_name, zyn_type_name (lsi->sk_type),
-                                  zyn_type_name (type), lsi->name);
-        if (type != ZYN_TYPE_N && zyn_value_size (value) == 0)
-            return zyn_error_set (err, ZYN_ERR_VALIDATION,
-                                  "One or more parameter values are not "
-                                  "valid. A value specified for a secondary "
-                                  "index key is not supported. The "
-                                  "AttributeValue for a key attribute cannot "
-                                  "contain an empty %s value. IndexName: %s, "
-                                  "IndexKey: %s",
-                                  type == ZYN_TYPE_S ? "string" : "binary",
-                                  lsi->name, lsi->sk_name);
+        if (s_check_key (value, lsi->sk_name, lsi->sk_type, lsi->name, err))
+            return -1;
         uint8_t row [ZYN_LSI_ROW_MAX];
         uint64_t hash;
         zyn_error_t key_err = { 0 };
@@ -275,6 +352,14 @@ zyn_lsi_check_item (zyn_lsi_t *self, const zyn_value_t *item,
         if (pk
             && zyn_keycode_item_row (row, pk, value, &hash, &key_err) == 0)
             return zyn_error_set (err, key_err.type, "%s", key_err.message);
+    }
+    //  A global index's keys: an item without them is just not in it
+    for (size_t i = 0; i < self->global_key_count; i++) {
+        s_global_key_t *key = &self->global_keys [i];
+        const zyn_value_t *value = zyn_value_map_get (item, key->name);
+        if (value && s_check_key (value, key->name, key->type, key->index,
+                                  err))
+            return -1;
     }
     return 0;
 }

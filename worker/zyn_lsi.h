@@ -3,9 +3,10 @@
     keeps them
 
     Parsed from the partition descriptor's LocalSecondaryIndexes (the
-    CreateTable definitions, already checked by the broker). Builds the
-    index rows a partition stages in the same WriteBatch as the item
-    (docs/indexes.md, "Local secondary indexes"):
+    CreateTable definitions, already checked by the broker), with the key
+    attributes of its GlobalSecondaryIndexes, which writes are checked
+    against too. Builds the index rows a partition stages in the same
+    WriteBatch as the item (docs/indexes.md, "Local secondary indexes"):
 
         'l' | index number | hash64 | enc(pk) | enc(index sk) | enc(sk)
             -> the projected item (MessagePack)
@@ -55,6 +56,12 @@ void
 size_t
     zyn_lsi_size (zyn_lsi_t *self);
 
+//  True if zyn_lsi_check_item has anything to check: local indexes, or
+//  the key attributes of global ones (the descriptor's
+//  GlobalSecondaryIndexes, whose IndexName and KeySchema are read).
+bool
+    zyn_lsi_checks_items (zyn_lsi_t *self);
+
 //  The index number of the index called name, or -1.
 int
     zyn_lsi_find (zyn_lsi_t *self, const char *name);
@@ -81,7 +88,8 @@ uint64_t
     zyn_lsi_collection_limit (zyn_lsi_t *self);
 
 //  Check the index key attributes of item as DynamoDB does on write:
-//  type, emptiness, size. Returns 0, or -1 with a ValidationException.
+//  type, emptiness, size for local indexes; type and emptiness for the
+//  keys of global ones. Returns 0, or -1 with a ValidationException.
 int
     zyn_lsi_check_item (zyn_lsi_t *self, const zyn_value_t *item,
                         zyn_error_t *err);

@@ -307,8 +307,9 @@ s_map_param (const zyn_value_t *request, const char *name,
 }
 
 //  --------------------------------------------------------------------------
-//  Check a write against the table's local secondary indexes: the index
-//  key attributes of the new item, and the item collection limit
+//  Check a write against the table's secondary indexes: the index key
+//  attributes of the new item, and the item collection limit (local
+//  indexes only)
 
 static int
 s_check_indexes (zyn_partition_t *partition, const zyn_value_t *keys,
@@ -316,10 +317,12 @@ s_check_indexes (zyn_partition_t *partition, const zyn_value_t *keys,
                  zyn_error_t *err)
 {
     zyn_lsi_t *lsi = zyn_partition_lsi (partition);
-    if (zyn_lsi_size (lsi) == 0)
+    if (!zyn_lsi_checks_items (lsi))
         return 0;
     if (new_item && zyn_lsi_check_item (lsi, new_item, err))
         return -1;
+    if (zyn_lsi_size (lsi) == 0)
+        return 0;
     uint64_t size;
     const zyn_value_t *pk = zyn_value_map_get (
         keys, zyn_partition_pk_name (partition));

@@ -274,6 +274,73 @@ def test_create_table_errors(ddb):
                      "index name: gidx"}
 
 
+def test_index_key_types_checked_on_write(ddb, people):
+    """DynamoDB refuses a write whose global index key attribute has the
+    wrong type or is empty, and stores nothing; an item without the
+    attribute is just left out of the index."""
+    put_person(ddb, people, "t1", "1", city="Oslo", age=30)
+    bad = {"pk": {"S": "t1"}, "sk": {"S": "1"}, "city": {"N": "5"}}
+    error = error_of(ddb.put_item, TableName=people, Item=bad)
+    assert error["Code"] == "ValidationException"
+    assert error["Message"] == (
+        "One or more parameter values were invalid: Type mismatch for "
+        "Index Key city Expected: S Actual: N IndexName: by_city")
+    bad = {"pk": {"S": "t1"}, "sk": {"S": "1"}, "city": {"S": ""}}
+    error = error_of(ddb.put_item, TableName=people, Item=bad)
+    assert error["Message"] == (
+        "One or more parameter values are not valid. A value specified for "
+        "a secondary index key is not supported. The AttributeValue for a "
+        "key attribute cannot contain an empty string value. IndexName: "
+        "by_city, IndexKey: city")
+    error = error_of(ddb.update_item, TableName=people,
+                     Key={"pk": {"S": "t1"}, "sk": {"S": "1"}},
+                     UpdateExpression="SET age = :a",
+                     ExpressionAttributeValues={":a": {"S": "old"}})
+    assert error["Message"] == (
+        "One or more parameter values were invalid: Type mismatch for "
+        "Index Key age Expected: N Actual: S IndexName: by_city")
+    stored = ddb.get_item(TableName=people, ConsistentRead=True,
+                          Key={"pk": {"S": "t1"}, "sk": {"S": "1"}})["Item"]
+    assert stored["city"] == {"S": "Oslo"}
+    assert stored["age"] == {"N": "30"}
+
+
+def test_added_index_checks_writes_until_deleted(ddb, make_table):
+    name = make_table(sort_key="S")
+    ddb.put_item(TableName=name, Item={"pk": {"S": "early"}, "sk": {"S": "x"},
+                                       "color": {"N": "1"}})
+    ddb.update_table(
+        TableName=name,
+        AttributeDefinitions=[{"AttributeName": "color",
+                               "AttributeType": "S"}],
+        GlobalSecondaryIndexUpdates=[{"Create": gsi(
+            "by_color", "color", None, {"ProjectionType": "KEYS_ONLY"})}])
+    wait_index_active(ddb, name, "by_color")
+    error = error_of(ddb.put_item, TableName=name, Item={
+        "pk": {"S": "late"}, "sk": {"S": "x"}, "color": {"N": "2"}})
+    assert error["Message"] == (
+        "One or more parameter values were invalid: Type mismatch for "
+        "Index Key color Expected: S Actual: N IndexName: by_color")
+    assert "Item" not in ddb.get_item(
+        TableName=name, ConsistentRead=True,
+        Key={"pk": {"S": "late"}, "sk": {"S": "x"}})
+    ddb.update_table(TableName=name, GlobalSecondaryIndexUpdates=[
+        {"Delete": {"IndexName": "by_color"}}])
+
+    def accepted():
+        try:
+            ddb.put_item(TableName=name, Item={
+                "pk": {"S": "later"}, "sk": {"S": "x"}, "color": {"N": "3"}})
+            return True
+        except botocore.exceptions.ClientError:
+            return False
+    # The workers learn of the deletion from the broker, a moment later
+    assert wait_until(accepted, timeout=10.0)
+    assert ddb.get_item(TableName=name, ConsistentRead=True, Key={
+        "pk": {"S": "later"}, "sk": {"S": "x"}})["Item"]["color"] == {
+            "N": "3"}
+
+
 def test_add_index_backfills_then_delete(ddb, make_table):
     name = make_table(sort_key="S")
     for i in range(300):
