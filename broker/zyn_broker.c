@@ -691,6 +691,48 @@ done:
     zframe_destroy (&body_frame);
 }
 
+//  HEARTBEAT from worker, with the item count and size of each partition
+//  it holds (an older worker sends no body)
+static void
+s_worker_stats (self_t *self, worker_t *worker, zmsg_t *msg)
+{
+    zframe_t *body_frame = zmsg_pop (msg);
+    if (!body_frame)
+        return;
+    zyn_value_t *body = zyn_value_decode (zframe_data (body_frame),
+                                          zframe_size (body_frame), NULL);
+    zframe_destroy (&body_frame);
+    zyn_value_t *list = body ? zyn_value_map_get (body, "Partitions") : NULL;
+    if (!list || zyn_value_type (list) != ZYN_TYPE_L) {
+        zsys_warning ("zyn_broker: malformed HEARTBEAT from worker id=%s",
+                      worker->id);
+        zyn_value_destroy (&body);
+        return;
+    }
+    for (size_t i = 0; i < zyn_value_size (list); i++) {
+        zyn_value_t *entry = zyn_value_list_get (list, i);
+        int64_t table_id, partition_id, items, bytes;
+        if (zyn_value_type (entry) != ZYN_TYPE_M
+            || zyn_value_map_get_int (entry, "TableId", &table_id)
+            || zyn_value_map_get_int (entry, "PartitionId", &partition_id)
+            || zyn_value_map_get_int (entry, "ItemCount", &items)
+            || zyn_value_map_get_int (entry, "SizeBytes", &bytes)
+            || partition_id < 0 || partition_id > UINT32_MAX)
+            continue;
+        zyn_table_t *table
+            = zyn_catalog_lookup_id (self->catalog, (uint64_t) table_id);
+        zyn_partition_info_t *partition
+            = table ? zyn_catalog_partition (table, (uint32_t) partition_id)
+                    : NULL;
+        //  Only the partition's own worker counts its items
+        if (partition && streq (partition->worker_id, worker->id)) {
+            partition->item_count = items;
+            partition->size_bytes = bytes;
+        }
+    }
+    zyn_value_destroy (&body);
+}
+
 //  ASSIGNED or DROPPED from worker
 static void
 s_worker_partition_reply (self_t *self, worker_t *worker, bool assigned,
@@ -833,7 +875,7 @@ s_self_handle_back (self_t *self)
                    + (int64_t) self->heartbeat_msecs
                          * self->heartbeat_liveness;
     if (zframe_streq (command_frame, ZYN_PROTO_HEARTBEAT))
-        ;
+        s_worker_stats (self, worker, msg);
     else
     if (zframe_streq (command_frame, ZYN_PROTO_REPLY))
         s_worker_reply (self, worker, msg);

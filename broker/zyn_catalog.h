@@ -44,6 +44,8 @@ typedef struct {
     uint64_t last_seq;          //  Last stream sequence number known
     uint64_t oldest_seq;        //  Oldest its change log still holds (the
                                 //  retention window), 0 if not known
+    int64_t item_count;         //  Items and their size, as its worker
+    int64_t size_bytes;         //  last reported them (HEARTBEAT)
 } zyn_partition_info_t;
 
 //  One table. Fields are read freely by the broker's modules; change them

@@ -7,8 +7,9 @@
     validation errors detected: ...; ..."), then the rules that tie
     parameters together, first failure wins.
 
-    Limits: ItemCount and TableSizeBytes are reported as 0 (DynamoDB
-    refreshes them only every six hours; zynamo does not track them yet).
+    ItemCount and TableSizeBytes are the sums of what each partition's
+    worker last reported with its heartbeat (DynamoDB refreshes them only
+    every six hours).
     =========================================================================
 */
 
@@ -1020,8 +1021,15 @@ zyn_tables_describe (zyn_table_t *table, const char *region)
     value = s_describe_throughput (
         s_field (definition, "ProvisionedThroughput"));
     zyn_value_map_put (description, "ProvisionedThroughput", &value);
-    zyn_value_map_put_int (description, "TableSizeBytes", 0);
-    zyn_value_map_put_int (description, "ItemCount", 0);
+    //  As the workers last reported them (every heartbeat; DynamoDB's are
+    //  about six hours old)
+    int64_t items = 0, bytes = 0;
+    for (uint32_t i = 0; i < table->partition_count; i++) {
+        items += table->partitions [i].item_count;
+        bytes += table->partitions [i].size_bytes;
+    }
+    zyn_value_map_put_int (description, "TableSizeBytes", bytes);
+    zyn_value_map_put_int (description, "ItemCount", items);
 
     char arn [400];
     snprintf (arn, sizeof (arn), "arn:aws:dynamodb:%s:000000000000:table/%s",

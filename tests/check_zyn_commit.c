@@ -119,6 +119,44 @@ s_take_records (zyn_partition_t *partition, uint64_t first)
     return count;
 }
 
+//  Stage the delete of key's item
+static void
+s_delete (zyn_partition_t *partition, const char *key)
+{
+    char json [128];
+    snprintf (json, sizeof (json), "{\"pk\":{\"S\":\"%s\"}}", key);
+    zyn_value_t *keys = s_json (json);
+    zyn_value_t *old = s_read (partition, key);
+    uint8_t row [64];
+    size_t row_size = s_row (key, row);
+    zyn_partition_write (partition, row, row_size, keys, old, NULL);
+    zyn_value_destroy (&old);
+    zyn_value_destroy (&keys);
+}
+
+//  The DynamoDB size of s_put's item {pk: key, v: value}
+static int64_t
+s_size (const char *key, int value)
+{
+    char json [128];
+    snprintf (json, sizeof (json),
+              "{\"pk\":{\"S\":\"%s\"},\"v\":{\"N\":\"%d\"}}", key, value);
+    zyn_value_t *item = s_json (json);
+    int64_t size = (int64_t) zyn_item_size (item);
+    zyn_value_destroy (&item);
+    return size;
+}
+
+//  Assert the committed item count and size
+static void
+s_assert_stats (zyn_partition_t *partition, int64_t items, int64_t bytes)
+{
+    int64_t got_items = -1, got_bytes = -1;
+    zyn_partition_item_stats (partition, &got_items, &got_bytes);
+    ck_assert_int_eq (got_items, items);
+    ck_assert_int_eq (got_bytes, bytes);
+}
+
 //  --------------------------------------------------------------------------
 //  A sealed generation is written while the next is staged: reads see
 //  the staged writes over the sealed ones over the committed ones; the
@@ -204,6 +242,83 @@ START_TEST (test_generations)
     ck_assert_int_eq (s_value (partition, "e"), -1);
     ck_assert_int_eq (s_value (partition, "f"), 1);
     zyn_partition_destroy (&partition);
+    zyn_test_dir_remove (dir);
+}
+END_TEST
+
+//  --------------------------------------------------------------------------
+//  The item count and size follow the generations: only finished commits
+//  count, failed and aborted writes never do, and the totals are stored
+//  with the items (or counted from them when a partition has none)
+
+START_TEST (test_item_stats)
+{
+    char dir [1100], path [1200];
+    zyn_test_dir (dir, sizeof (dir), "stats");
+    snprintf (path, sizeof (path), "%s/p-1-1", dir);
+    zyn_partition_t *partition = s_open (path, true);
+    s_assert_stats (partition, 0, 0);
+    s_put (partition, "a", 1);
+    s_assert_stats (partition, 0, 0);                   //  Staged only
+    zyn_error_t err = { 0 };
+    ck_assert_int_eq (zyn_partition_commit (partition, &err), 0);
+    s_assert_stats (partition, 1, s_size ("a", 1));
+
+    //  An overwrite changes the size only; writes staged during a commit
+    //  wait for their own
+    s_put (partition, "b", 2);
+    s_put (partition, "a", 12345);
+    ck_assert (zyn_partition_seal (partition));
+    s_put (partition, "c", 3);
+    ck_assert_int_eq (zyn_partition_write_sealed (partition, &err), 0);
+    zyn_partition_finish (partition, 0);
+    int64_t two = s_size ("a", 12345) + s_size ("b", 2);
+    s_assert_stats (partition, 2, two);
+    //  A failed commit counts nothing, nor the writes staged on it
+    ck_assert (zyn_partition_seal (partition));         //  c
+    s_put (partition, "d", 4);
+    zyn_partition_finish (partition, -1);
+    s_assert_stats (partition, 2, two);
+    s_put (partition, "e", 5);
+    zyn_partition_abort (partition);
+    ck_assert_int_eq (zyn_partition_commit (partition, &err), 0);
+    s_assert_stats (partition, 2, two);
+    //  A delete takes the item out; deleting nothing changes nothing
+    s_delete (partition, "b");
+    s_delete (partition, "zz");
+    ck_assert_int_eq (zyn_partition_commit (partition, &err), 0);
+    s_assert_stats (partition, 1, s_size ("a", 12345));
+    zyn_partition_destroy (&partition);
+
+    //  Stored with the items
+    partition = s_open (path, false);
+    s_assert_stats (partition, 1, s_size ("a", 12345));
+    s_put (partition, "f", 6);
+    ck_assert_int_eq (zyn_partition_commit (partition, &err), 0);
+    zyn_partition_destroy (&partition);
+
+    //  A partition stored without the totals counts its items at open;
+    //  corrupt totals are refused
+    leveldb_options_t *options = leveldb_options_create ();
+    leveldb_writeoptions_t *write = leveldb_writeoptions_create ();
+    char *error = NULL;
+    leveldb_t *db = leveldb_open (options, path, &error);
+    ck_assert_msg (db, "open: %s", error);
+    leveldb_delete (db, write, "mstats", 6, &error);
+    ck_assert_ptr_null (error);
+    leveldb_close (db);
+    partition = s_open (path, false);
+    s_assert_stats (partition, 2, s_size ("a", 12345) + s_size ("f", 6));
+    zyn_partition_destroy (&partition);
+    db = leveldb_open (options, path, &error);
+    ck_assert_msg (db, "open: %s", error);
+    leveldb_put (db, write, "mstats", 6, "abc", 3, &error);
+    ck_assert_ptr_null (error);
+    leveldb_close (db);
+    ck_assert_ptr_null (zyn_partition_new (path, NULL, &err));
+    ck_assert_str_eq (err.message, "partition item stats are corrupt");
+    leveldb_writeoptions_destroy (write);
+    leveldb_options_destroy (options);
     zyn_test_dir_remove (dir);
 }
 END_TEST
@@ -406,6 +521,7 @@ zyn_commit_suite (void)
     TCase *tcase = tcase_create ("commit");
     tcase_set_timeout (tcase, 60);
     tcase_add_test (tcase, test_generations);
+    tcase_add_test (tcase, test_item_stats);
     tcase_add_test (tcase, test_committers);
     tcase_add_test (tcase, test_replies);
     suite_add_tcase (suite, tcase);

@@ -16,6 +16,7 @@
 #include "zyn_value.h"
 #include "zyn_lsi.h"
 #include "zyn_rowcache.h"
+#include "zyn_itemstats.h"
 #include "zyn_partition.h"
 
 #define META_DESCRIPTOR "descriptor"
@@ -74,6 +75,7 @@ struct zyn_partition {
     zlistx_t *sealed_records;   //  Owned, s_record_t
     zlistx_t *records;          //  Owned, s_record_t, durable, unpublished
     zyn_rowcache_t *rows;       //  Owned, committed item rows read lately
+    zyn_itemstats_layers_t stats;   //  Item count and size, by layer
 };
 
 struct zyn_partition_iter {
@@ -443,6 +445,16 @@ zyn_partition_open (const char *path, const zyn_value_t *descriptor,
             goto failed;
     }
     if (s_recover_seq (self, err))
+        goto failed;
+    char *stats = NULL;
+    size_t stats_size = 0;
+    if (s_get_meta (self, ZYN_ITEMSTATS_META, &stats, &stats_size, err))
+        goto failed;
+    int stats_rc = zyn_itemstats_recover (&self->stats, self->db,
+                                          self->read_options, stats,
+                                          stats_size, err);
+    leveldb_free (stats);
+    if (stats_rc)
         goto failed;
     return self;
 
@@ -1048,6 +1060,7 @@ zyn_partition_write (zyn_partition_t *self, const uint8_t *row,
 {
     assert (self);
     uint64_t seq = ++self->staged_seq;
+    zyn_itemstats_stage (&self->stats, old_item, new_item);
     size_t record_size, image_at, image_size;
     uint8_t *record = s_record_encode (self, seq, keys, old_item, new_item,
                                        &record_size, &image_at, &image_size);
@@ -1094,6 +1107,7 @@ zyn_partition_abort (zyn_partition_t *self)
     zhashx_purge (self->staged);
     zlistx_purge (self->staged_records);
     self->staged_seq = self->sealed_seq;
+    zyn_itemstats_abort (&self->stats);
 }
 
 //  --------------------------------------------------------------------------
@@ -1113,6 +1127,14 @@ zyn_partition_seal (zyn_partition_t *self)
     char meta_key [] = { ZYN_ROW_META, 's', 'e', 'q' };
     leveldb_writebatch_put (self->batch, meta_key, sizeof (meta_key),
                             (const char *) seq, 8);
+    //  So do the item count and size, in the batch with the items
+    uint8_t stats [ZYN_ITEMSTATS_SIZE];
+    zyn_itemstats_seal (&self->stats, stats);
+    char stats_key [sizeof (ZYN_ITEMSTATS_META)] = { ZYN_ROW_META };
+    memcpy (stats_key + 1, ZYN_ITEMSTATS_META,
+            sizeof (ZYN_ITEMSTATS_META) - 1);
+    leveldb_writebatch_put (self->batch, stats_key, sizeof (stats_key),
+                            (const char *) stats, sizeof (stats));
     //  Swap the generations: the staged one becomes the sealed one, and
     //  the sealed one's empty containers take the next writes
     leveldb_writebatch_t *batch = self->sealed_batch;
@@ -1157,6 +1179,7 @@ zyn_partition_finish (zyn_partition_t *self, int rc)
 {
     assert (self);
     leveldb_writebatch_clear (self->sealed_batch);
+    zyn_itemstats_finish (&self->stats, rc == 0);
     if (rc == 0) {
         //  The item rows read lately take their committed bytes
         s_staged_t *staged = (s_staged_t *) zhashx_first (self->sealed);
@@ -1216,6 +1239,18 @@ zyn_partition_staged_seq (zyn_partition_t *self)
 {
     assert (self);
     return self->staged_seq;
+}
+
+//  --------------------------------------------------------------------------
+//  The committed item count and size
+
+void
+zyn_partition_item_stats (zyn_partition_t *self, int64_t *items,
+                          int64_t *bytes)
+{
+    assert (self);
+    *items = self->stats.committed.items;
+    *bytes = self->stats.committed.bytes;
 }
 
 //  --------------------------------------------------------------------------

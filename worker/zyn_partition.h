@@ -5,7 +5,8 @@
     holding the row families of DESIGN.md section 3: item rows
     'i' | hash64 | enc(pk) | enc(sk) -> MessagePack item, change-log rows
     's' | seq (8 octets) -> MessagePack stream record, and meta rows
-    'm' | name (the ASSIGN descriptor, the last sequence number).
+    'm' | name (the ASSIGN descriptor, the last sequence number, the item
+    count and size).
 
     Writes are staged: zyn_partition_write adds an item change and its
     change record to a pending WriteBatch and to an in-memory overlay, so
@@ -235,6 +236,12 @@ bool
 //  may go once zyn_partition_last_seq reaches it.
 uint64_t
     zyn_partition_staged_seq (zyn_partition_t *self);
+
+//  The number of committed items and their DynamoDB size in octets (names
+//  and values), for DescribeTable's ItemCount and TableSizeBytes.
+void
+    zyn_partition_item_stats (zyn_partition_t *self, int64_t *items,
+                              int64_t *bytes);
 
 //  Forget every staged write (not the sealed ones under way).
 void

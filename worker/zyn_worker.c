@@ -228,6 +228,34 @@ s_send_command (self_t *self, const char *command, const zyn_value_t *body)
 }
 
 //  --------------------------------------------------------------------------
+//  The heartbeat's body: each partition's committed item count and size,
+//  for DescribeTable
+
+static zyn_value_t *
+s_item_stats (self_t *self)
+{
+    zyn_value_t *list = zyn_value_new_l ();
+    zyn_partition_t *partition =
+        (zyn_partition_t *) zhashx_first (self->partitions);
+    while (partition) {
+        int64_t items, bytes;
+        zyn_partition_item_stats (partition, &items, &bytes);
+        zyn_value_t *entry = zyn_value_new_m ();
+        zyn_value_map_put_int (entry, "TableId",
+                               (int64_t) zyn_partition_table_id (partition));
+        zyn_value_map_put_int (entry, "PartitionId",
+                               zyn_partition_id (partition));
+        zyn_value_map_put_int (entry, "ItemCount", items);
+        zyn_value_map_put_int (entry, "SizeBytes", bytes);
+        zyn_value_list_append (list, &entry);
+        partition = (zyn_partition_t *) zhashx_next (self->partitions);
+    }
+    zyn_value_t *body = zyn_value_new_m ();
+    zyn_value_map_put (body, "Partitions", &list);
+    return body;
+}
+
+//  --------------------------------------------------------------------------
 //  Say READY with every partition we hold
 
 static void
@@ -1305,7 +1333,9 @@ s_handle_timers (self_t *self)
             return;
         }
         if (now >= self->heartbeat_at) {
-            s_send_command (self, ZYN_PROTO_HEARTBEAT, NULL);
+            zyn_value_t *stats = s_item_stats (self);
+            s_send_command (self, ZYN_PROTO_HEARTBEAT, stats);
+            zyn_value_destroy (&stats);
             self->heartbeat_at = now + self->heartbeat_interval;
         }
     }

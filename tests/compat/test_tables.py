@@ -1,5 +1,7 @@
 """Table operations through boto3: create, describe, list with pagination,
 delete, and DynamoDB's errors for each."""
+import time
+
 import botocore.exceptions
 import pytest
 
@@ -37,6 +39,42 @@ def test_create_describe_delete(ddb):
     assert deleted["TableName"] == name
     wait_gone(ddb, name)
     assert name not in ddb.list_tables()["TableNames"]
+
+
+def test_item_count_and_size(ddb, make_table):
+    """ItemCount and TableSizeBytes follow the writes (DynamoDB's lag six
+    hours; zynamo's a heartbeat): the DynamoDB size of the items, names
+    and values, over every partition."""
+    name = make_table()
+
+    def described(items, size):
+        def check():
+            table = ddb.describe_table(TableName=name)["Table"]
+            return (table["ItemCount"], table["TableSizeBytes"]) == \
+                (items, size)
+        deadline = time.monotonic() + 10.0
+        while not check():
+            assert time.monotonic() < deadline, \
+                ddb.describe_table(TableName=name)["Table"]
+            time.sleep(0.1)
+
+    # pk "k0".."k9" (2 + 2 octets) and v "hello" (1 + 5): 10 each
+    for i in range(10):
+        ddb.put_item(TableName=name, Item={"pk": {"S": "k%d" % i},
+                                           "v": {"S": "hello"}})
+    described(10, 100)
+    # An overwrite changes the size only; a delete takes both
+    ddb.put_item(TableName=name, Item={"pk": {"S": "k0"},
+                                       "v": {"S": "hello world"}})
+    ddb.delete_item(TableName=name, Key={"pk": {"S": "k1"}})
+    ddb.delete_item(TableName=name, Key={"pk": {"S": "absent"}})
+    described(9, 96)
+    # A refused write counts nothing
+    with pytest.raises(botocore.exceptions.ClientError):
+        ddb.put_item(TableName=name, Item={"pk": {"S": "k2"}, "v": {"S": "x"}},
+                     ConditionExpression="attribute_not_exists(pk)")
+    ddb.put_item(TableName=name, Item={"pk": {"S": "k99"}})
+    described(10, 101)
 
 
 def test_create_existing(ddb, make_table):
