@@ -117,7 +117,9 @@ zyn_broker_gsi_table_deleting (self_t *self, zyn_table_t *table)
 }
 
 //  --------------------------------------------------------------------------
-//  Bring the IndexStatus of table's indexes up to date for DescribeTable
+//  Bring the IndexStatus and ItemCount of table's indexes up to date for
+//  DescribeTable: the count is the entries in the hidden table's
+//  partitions, as their workers last reported them
 
 void
 zyn_broker_gsi_refresh (self_t *self, zyn_table_t *table)
@@ -136,6 +138,10 @@ zyn_broker_gsi_refresh (self_t *self, zyn_table_t *table)
             || (backfilling && zyn_value_bool (backfilling)))
             status = "CREATING";
         zyn_value_map_put_s (gsi, "IndexStatus", status);
+        int64_t items = 0;
+        for (uint32_t p = 0; hidden && p < hidden->partition_count; p++)
+            items += hidden->partitions [p].item_count;
+        zyn_value_map_put_int (gsi, "ZynItemCount", items);
     }
 }
 
@@ -673,9 +679,9 @@ s_handle_index_write (self_t *self, request_t *request)
 
 //  --------------------------------------------------------------------------
 //  ZynIndexStatus: {"TableName", "IndexName", "IndexTableId", "Backfilled":
-//  bool, "Lag": n, "ItemCount": n}. The indexer reports progress: a
-//  backfilled index becomes ACTIVE; Lag (records not yet applied) is kept
-//  for ZynListIndexes, ItemCount for DescribeTable.
+//  bool, "Lag": n}. The indexer reports progress: a backfilled index
+//  becomes ACTIVE; Lag (records not yet applied) is kept for
+//  ZynListIndexes.
 
 static void
 s_handle_index_status (self_t *self, request_t *request)
@@ -687,12 +693,6 @@ s_handle_index_status (self_t *self, request_t *request)
     int64_t lag = 0;
     if (zyn_value_map_get_int (request->body, "Lag", &lag) == 0)
         zyn_value_map_put_int (gsi, "ZynLag", lag);
-    int64_t item_count = 0;
-    if (zyn_value_map_get (request->body, "ItemCount")
-        && zyn_value_map_get_int (request->body, "ItemCount", &item_count)
-               == 0
-        && item_count >= 0)
-        zyn_value_map_put_int (gsi, "ZynItemCount", item_count);
     zyn_value_t *backfilled = zyn_value_map_get (request->body, "Backfilled");
     zyn_value_t *backfilling = zyn_value_map_get (gsi, "ZynBackfilling");
     zyn_error_t err = { 0 };

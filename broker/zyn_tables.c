@@ -985,7 +985,7 @@ s_describe_indexes (const zyn_value_t *indexes, const char *table_arn,
             zyn_value_map_put (index, "ProvisionedThroughput", &throughput);
         }
         zyn_value_map_put_int (index, "IndexSizeBytes", 0);
-        //  A global index's count comes from the indexer (ZynIndexStatus)
+        //  A global index's count: its hidden table's (zyn_broker_gsi_refresh)
         int64_t item_count = 0;
         if (s_field (given, "ZynItemCount"))
             zyn_value_map_get_int (given, "ZynItemCount", &item_count);

@@ -29,8 +29,6 @@
 #define S_BATCH_MAX 2000
 //  How long a batch's writes may take before it is retried, ms
 #define S_WRITE_TIMEOUT 20000
-//  How often an index's entries are counted (for ItemCount), ms
-#define S_COUNT_MSECS 30000
 //  Items per backfill Scan page
 #define S_SCAN_PAGE 1000
 //  Most index writes in flight
@@ -55,8 +53,6 @@ typedef struct {
     zyn_value_t *scan_key;      //  Owned, where the backfill resumes
     bool scan_loaded;           //  scan_key read from the store
     int64_t lag;                //  Records not applied, last measured
-    int64_t item_count;         //  Entries, last counted; -1 if never
-    int64_t next_count;         //  Monotonic ms
     int64_t retry_at;           //  Monotonic ms
 } s_index_t;
 
@@ -649,40 +645,6 @@ s_apply_batch (zyn_indexer_t *self, s_index_t *index, int timeout_ms,
 }
 
 //  --------------------------------------------------------------------------
-//  Count the index's entries (a Select COUNT scan of the index), as
-//  DynamoDB refreshes ItemCount: now and then, not on every write.
-//  Returns the count or -1.
-
-static int64_t
-s_count (zyn_indexer_t *self, s_index_t *index)
-{
-    int64_t total = 0;
-    zyn_value_t *start = NULL;
-    do {
-        zyn_value_t *request = zyn_value_new_m ();
-        zyn_value_map_put_s (request, "TableName", index->table);
-        zyn_value_map_put_s (request, "IndexName", index->index);
-        zyn_value_map_put_s (request, "Select", "COUNT");
-        zyn_value_map_put_int (request, "Limit", S_SCAN_PAGE);
-        if (start)
-            zyn_value_map_put (request, "ExclusiveStartKey", &start);
-        zyn_error_t err = { 0 };
-        zyn_value_t *page = zyn_client_call (self->client, "Scan", request,
-                                             &err);
-        zyn_value_destroy (&request);
-        int64_t count = 0;
-        if (!page || zyn_value_map_get_int (page, "Count", &count)) {
-            zyn_value_destroy (&page);
-            return -1;
-        }
-        total += count;
-        start = zyn_value_map_take (page, "LastEvaluatedKey");
-        zyn_value_destroy (&page);
-    } while (start);
-    return total;
-}
-
-//  --------------------------------------------------------------------------
 //  Measure lag and tell the broker; a backfilled index that caught up is
 //  reported done
 
@@ -712,17 +674,6 @@ s_report (zyn_indexer_t *self, s_index_t *index, bool log)
     zyn_value_map_put_int (request, "Lag", index->lag);
     if (index->backfilling && caught_up)
         zyn_value_map_put_bool (request, "Backfilled", true);
-    //  Counted when the index is caught up, so the count is current
-    if (index->following && !index->backfilling && lag == 0
-        && zyn_mono_msecs () >= index->next_count) {
-        int64_t item_count = s_count (self, index);
-        if (item_count >= 0) {
-            index->item_count = item_count;
-            index->next_count = zyn_mono_msecs () + S_COUNT_MSECS;
-        }
-    }
-    if (index->item_count >= 0)
-        zyn_value_map_put_int (request, "ItemCount", index->item_count);
     zyn_value_t *reply = zyn_client_call (self->client, "ZynIndexStatus",
                                           request, &err);
     zyn_value_destroy (&request);
@@ -802,7 +753,6 @@ s_refresh (zyn_indexer_t *self)
             index->table = strdup (table);
             index->index = strdup (name);
             index->id = (uint64_t) id;
-            index->item_count = -1;
             for (size_t k = 0; k < zyn_value_size (schema); k++) {
                 zyn_value_t *key = zyn_value_list_get (schema, k);
                 const char *key_name = zyn_value_map_get_s (key,
