@@ -232,6 +232,19 @@ zyn_broker_send_assign (self_t *self, worker_t *worker, zyn_table_t *table,
                table->name, partition->id, worker->id);
 }
 
+//  ASSIGN every partition of table whose worker is live (a worker that is
+//  not gets it when it comes back)
+void
+zyn_broker_assign_table (self_t *self, zyn_table_t *table)
+{
+    for (uint32_t i = 0; i < table->partition_count; i++) {
+        zyn_partition_info_t *partition = &table->partitions [i];
+        worker_t *worker = zyn_broker_partition_worker (self, partition);
+        if (worker)
+            zyn_broker_send_assign (self, worker, table, partition);
+    }
+}
+
 void
 zyn_broker_send_drop (self_t *self, worker_t *worker, uint64_t table_id,
                       uint32_t partition_id)

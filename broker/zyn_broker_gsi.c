@@ -345,19 +345,6 @@ s_check_new_index (zyn_table_t *table, const zyn_value_t *request,
     return rc;
 }
 
-//  Send the workers of table's partitions its new descriptor, with the
-//  global indexes they check writes against
-static void
-s_reassign (self_t *self, zyn_table_t *table)
-{
-    for (uint32_t i = 0; i < table->partition_count; i++) {
-        zyn_partition_info_t *partition = &table->partitions [i];
-        worker_t *worker = zyn_broker_partition_worker (self, partition);
-        if (worker)
-            zyn_broker_send_assign (self, worker, table, partition);
-    }
-}
-
 static void
 s_handle_update_table (self_t *self, request_t *request)
 {
@@ -545,7 +532,9 @@ s_handle_update_table (self_t *self, request_t *request)
                                 &err);
         return;
     }
-    s_reassign (self, table);
+    //  The workers check writes against the global indexes: they get
+    //  the new descriptor
+    zyn_broker_assign_table (self, table);
     zyn_broker_gsi_refresh (self, table);
     zyn_value_t *response = zyn_value_new_m ();
     zyn_value_t *description = zyn_tables_describe (table, self->region);

@@ -310,12 +310,7 @@ s_handle_create_table (self_t *self, request_t *request)
     zsys_info ("zyn_broker: table created name=%s id=%" PRIu64
                " partitions=%u", table->name, table->id,
                table->partition_count);
-    for (uint32_t i = 0; i < table->partition_count; i++) {
-        zyn_partition_info_t *partition = &table->partitions [i];
-        worker_t *worker = zyn_broker_partition_worker (self, partition);
-        if (worker)
-            zyn_broker_send_assign (self, worker, table, partition);
-    }
+    zyn_broker_assign_table (self, table);
     zyn_broker_gsi_table_created (self, table);
     zyn_broker_gsi_refresh (self, table);
     zyn_value_t *response = zyn_value_new_m ();

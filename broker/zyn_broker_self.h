@@ -126,6 +126,9 @@ void
 void
     zyn_broker_send_drop (self_t *self, worker_t *worker, uint64_t table_id,
                           uint32_t partition_id);
+//  ASSIGN every partition of table to its live worker
+void
+    zyn_broker_assign_table (self_t *self, zyn_table_t *table);
 
 //  The live worker a partition is assigned to, or NULL. Borrowed.
 worker_t *

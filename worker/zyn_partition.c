@@ -243,6 +243,20 @@ s_apply_descriptor (zyn_partition_t *self, const zyn_value_t *descriptor,
 }
 
 //  --------------------------------------------------------------------------
+//  Build the key of the meta row name into key (64 octets); returns its
+//  length
+
+static size_t
+s_meta_key (const char *name, char *key)
+{
+    size_t length = strlen (name);
+    assert (length < 64);
+    key [0] = ZYN_ROW_META;
+    memcpy (key + 1, name, length);
+    return length + 1;
+}
+
+//  --------------------------------------------------------------------------
 //  Write one meta row with sync
 
 static int
@@ -250,11 +264,9 @@ s_put_meta (zyn_partition_t *self, const char *name, const void *data,
             size_t size, zyn_error_t *err)
 {
     char key [64];
-    key [0] = ZYN_ROW_META;
-    size_t length = strlen (name);
-    memcpy (key + 1, name, length);
+    size_t key_size = s_meta_key (name, key);
     char *errptr = NULL;
-    leveldb_put (self->db, self->sync_options, key, length + 1,
+    leveldb_put (self->db, self->sync_options, key, key_size,
                  (const char *) data, size, &errptr);
     if (errptr) {
         zyn_error_set (err, ZYN_ERR_INTERNAL, "storage write failed: %s",
@@ -274,11 +286,9 @@ s_get_meta (zyn_partition_t *self, const char *name, char **data,
             size_t *size, zyn_error_t *err)
 {
     char key [64];
-    key [0] = ZYN_ROW_META;
-    size_t length = strlen (name);
-    memcpy (key + 1, name, length);
+    size_t key_size = s_meta_key (name, key);
     char *errptr = NULL;
-    *data = leveldb_get (self->db, self->read_options, key, length + 1,
+    *data = leveldb_get (self->db, self->read_options, key, key_size,
                          size, &errptr);
     if (errptr) {
         zyn_error_set (err, ZYN_ERR_INTERNAL, "storage read failed: %s",
@@ -1124,16 +1134,15 @@ zyn_partition_seal (zyn_partition_t *self)
     //  trimmed to nothing
     uint8_t seq [8];
     zyn_put_u64 (seq, self->staged_seq);
-    char meta_key [] = { ZYN_ROW_META, 's', 'e', 'q' };
-    leveldb_writebatch_put (self->batch, meta_key, sizeof (meta_key),
+    char key [64];
+    size_t key_size = s_meta_key (META_SEQ, key);
+    leveldb_writebatch_put (self->batch, key, key_size,
                             (const char *) seq, 8);
     //  So do the item count and size, in the batch with the items
     uint8_t stats [ZYN_ITEMSTATS_SIZE];
     zyn_itemstats_seal (&self->stats, stats);
-    char stats_key [sizeof (ZYN_ITEMSTATS_META)] = { ZYN_ROW_META };
-    memcpy (stats_key + 1, ZYN_ITEMSTATS_META,
-            sizeof (ZYN_ITEMSTATS_META) - 1);
-    leveldb_writebatch_put (self->batch, stats_key, sizeof (stats_key),
+    key_size = s_meta_key (ZYN_ITEMSTATS_META, key);
+    leveldb_writebatch_put (self->batch, key, key_size,
                             (const char *) stats, sizeof (stats));
     //  Swap the generations: the staged one becomes the sealed one, and
     //  the sealed one's empty containers take the next writes
